@@ -1,0 +1,221 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/models"
+	"github.com/rightsdesk/rightsdesk/templates/components"
+	"github.com/rightsdesk/rightsdesk/templates/pages/admin"
+)
+
+// forms holds the state of the request page's forms after a failed post.
+type forms struct {
+	status, note, message, extend components.Form
+}
+
+// RequestPage shows one request to staff.
+func (h *Handlers) RequestPage(c echo.Context) error {
+	return h.renderRequest(c, http.StatusOK, forms{})
+}
+
+func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	d, err := h.Store.GetRequest(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	r, sub := &d.Request, &d.Sub
+	j := rules.Jurisdiction(r.Jurisdiction)
+	p := h.page(c, "req.title", sub.Reference)
+	now := h.Store.Now()
+	v := admin.RequestView{
+		ID: r.ID, Reference: sub.Reference, Right: p.T.T("right." + r.Right), Kind: r.Kind,
+		Jurisdiction: p.T.T("jurisdiction." + r.Jurisdiction), Status: r.Status, StatusText: p.T.T("status." + r.Status),
+		ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, OriginalDueAt: r.OriginalDueAt, Extended: r.ExtendedAt != nil,
+		ExtensionNote: r.ExtensionReason, AckDueAt: r.AckDueAt, AckedAt: r.AcknowledgedAt, Details: sub.Details,
+		StatusForm: orEmpty(f.status), NoteForm: orEmpty(f.note), MessageForm: orEmpty(f.message), ExtendForm: orEmpty(f.extend),
+	}
+	if r.Kind == models.KindAppeal {
+		v.Right = p.T.T("track.appeal_of", p.T.T("right."+r.Right))
+	}
+	v.DaysLeft, v.DueText, v.Urgency = dueText(p, r.DueAt, now, !r.Closed())
+	if r.Status == models.StatusDenied {
+		v.DenialReason, v.DenialDetail = p.T.T("denial."+r.DenialReason), r.DenialDetail
+	}
+	verified := p.T.T("req.email_unverified")
+	if sub.EmailVerifiedAt != nil {
+		verified = p.T.T("req.email_verified_on", p.DateTime(*sub.EmailVerifiedAt))
+	}
+	region := ""
+	if sub.Region != "" {
+		region = sub.Region + ", "
+	}
+	v.Requester = []admin.Row{
+		{Label: p.T.T("form.name"), Value: sub.Name},
+		{Label: p.T.T("form.email"), Value: sub.Email + " (" + verified + ")"},
+		{Label: p.T.T("form.phone"), Value: sub.Phone},
+		{Label: p.T.T("req.lives_in"), Value: region + p.T.T("country."+sub.Country)},
+		{Label: p.T.T("form.relationship"), Value: p.T.T("relationship." + sub.Relationship)},
+		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
+		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
+	}
+	for _, s := range d.Siblings {
+		v.Siblings = append(v.Siblings, admin.Link{Label: p.T.T("right."+s.Right) + " · " + p.T.T("status."+s.Status), URL: "/admin/requests/" + strconv.FormatInt(s.ID, 10)})
+	}
+	if r.AppealOfID != nil {
+		v.AppealOf = &admin.Link{Label: p.T.T("req.original_request"), URL: "/admin/requests/" + strconv.FormatInt(*r.AppealOfID, 10)}
+	}
+	if d.Appeal != nil {
+		v.Appeal = &admin.Link{Label: p.T.T("status." + d.Appeal.Status), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
+	}
+	if fl, ok := h.Store.Rules.Frequency(j, rules.Right(r.Right)); ok && r.Kind == models.KindRequest {
+		v.Frequency = p.T.T("req.frequency_text", d.Earlier, fl.Max, fl.Months)
+		if d.Earlier >= fl.Max {
+			v.Flags = append(v.Flags, p.T.T("req.frequency_exceeded", d.Earlier, fl.Months))
+		}
+	}
+	if !r.Closed() && h.Store.Rules.DeemedRefusal(j) {
+		v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag"))
+	}
+	for _, e := range r.Events {
+		v.Events = append(v.Events, admin.Event{At: e.CreatedAt, Who: p.T.T("actor." + e.ActorKind), Text: eventText(p, e), Body: e.Body, Internal: e.Internal})
+	}
+	for _, st := range r.NextStatuses() {
+		v.Next = append(v.Next, components.Option{Value: st, Label: p.T.T("status." + st)})
+	}
+	for _, reason := range h.Store.Rules.DenialReasons(j, rules.Right(r.Right)) {
+		v.DenialReasons = append(v.DenialReasons, components.Option{Value: reason, Label: p.T.T("denial." + reason)})
+	}
+	// Offer the extension only when the engine would grant it now.
+	if !r.Closed() && r.Kind == models.KindRequest {
+		_, err := h.Store.Rules.Extend(j, rules.Right(r.Right), r.ReceivedAt, r.DueAt, r.ExtendedAt != nil, now)
+		if err == nil {
+			v.CanExtend = true
+			v.ExtendNote = p.T.T("req.extend_note")
+		} else {
+			v.ExtendNote = p.T.T(ruleErrorKey(err))
+		}
+	}
+	return render(c, status, admin.Request(p, v))
+}
+
+func orEmpty(f components.Form) components.Form {
+	if f.Values == nil {
+		f.Values = url.Values{}
+	}
+	return f
+}
+
+// ruleErrorKey is the message for a refusal by the rules engine.
+func ruleErrorKey(err error) string {
+	switch {
+	case errors.Is(err, rules.ErrExtensionNotAllowed):
+		return "error.extension.not_allowed"
+	case errors.Is(err, rules.ErrExtensionTooLate):
+		return "error.extension.too_late"
+	case errors.Is(err, rules.ErrAlreadyExtended):
+		return "error.extension.already"
+	}
+	return "error.extension.not_allowed"
+}
+
+// RequestStatus applies a staff decision.
+func (h *Handlers) RequestStatus(c echo.Context) error {
+	return h.staffAction(c, "status", "flash.status_saved", func(id int64, v url.Values, a models.Actor) error {
+		return h.Store.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail")}, a)
+	})
+}
+
+// RequestNote adds an internal note.
+func (h *Handlers) RequestNote(c echo.Context) error {
+	return h.staffAction(c, "note", "flash.note_added", func(id int64, v url.Values, a models.Actor) error {
+		return h.Store.AddNote(c.Request().Context(), id, v.Get("note"), a)
+	})
+}
+
+// RequestMessage sends the requester a message.
+func (h *Handlers) RequestMessage(c echo.Context) error {
+	return h.staffAction(c, "message", "flash.message_sent", func(id int64, v url.Values, a models.Actor) error {
+		return h.Store.SendMessage(c.Request().Context(), id, v.Get("message"), a)
+	})
+}
+
+// RequestExtend extends the deadline once, where the law allows.
+func (h *Handlers) RequestExtend(c echo.Context) error {
+	return h.staffAction(c, "extend", "flash.extended", func(id int64, v url.Values, a models.Actor) error {
+		return h.Store.Extend(c.Request().Context(), id, v.Get("reason"), a)
+	})
+}
+
+// staffAction runs one form post of the request page: on bad input the page
+// re-renders with that form's values and errors; on success it redirects.
+func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(int64, url.Values, models.Actor) error) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	values, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	st := CurrentStaff(c)
+	err = act(id, values, models.StaffActor(st.ID, ip(c)))
+	var re *models.RuleError
+	switch {
+	case validation(err), errors.As(err, &re), errors.Is(err, models.ErrInvalidState):
+		p := h.printer(c)
+		fm := components.Form{Values: values, Errors: map[string]string{}}
+		var ve *models.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			for k, key := range ve.Fields {
+				fm.Errors[k] = p.T(key)
+			}
+		case re != nil:
+			fm.Errors[formField(form)] = p.T(ruleErrorKey(re.Err))
+		default:
+			fm.Errors[formField(form)] = p.T("error.invalid_state")
+		}
+		var f forms
+		switch form {
+		case "status":
+			f.status = fm
+		case "note":
+			f.note = fm
+		case "message":
+			f.message = fm
+		case "extend":
+			f.extend = fm
+		}
+		status := http.StatusUnprocessableEntity
+		if !validation(err) {
+			status = http.StatusConflict
+		}
+		return h.renderRequest(c, status, f)
+	case err != nil:
+		return err
+	}
+	if err := h.flash(c, flashKey); err != nil {
+		return err
+	}
+	return redirect(c, "/admin/requests/"+strconv.FormatInt(id, 10))
+}
+
+// formField is the field a form-level error is shown next to.
+func formField(form string) string {
+	switch form {
+	case "status":
+		return "status"
+	case "extend":
+		return "reason"
+	}
+	return form
+}

@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/rightsdesk/rightsdesk/internal/i18n"
+	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// Every message key the code names, literally or by a prefix and a code,
+// exists in the English catalog.
+func TestCatalogHasEveryKey(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cat.Printer("en")
+	want := map[string]bool{}
+	literal := regexp.MustCompile(`(?:T|page|RenderError|Add)\([^"]*"([a-z_]+\.[a-zA-Z0-9_.-]*[a-zA-Z0-9_])"`)
+	quoted := regexp.MustCompile(`"((?:error|flash|mail|status|req|track|queue)\.[a-z_.]+[a-z_])"`)
+	for _, dir := range []string{".", "../templates", "../web", "../models", "../cmd"} {
+		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(path, "_templ.go") || strings.HasSuffix(path, "_test.go") ||
+				!(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, re := range []*regexp.Regexp{literal, quoted} {
+				for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+					want[m[1]] = true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	engine, err := rules.New(rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules.AllRights {
+		want["right."+string(r)], want["right."+string(r)+".hint"] = true, true
+	}
+	for _, s := range models.Statuses {
+		want["status."+s], want["status."+s+".help"] = true, true
+	}
+	for _, j := range rules.Jurisdictions() {
+		want["jurisdiction."+string(j)], want["law."+string(j)] = true, true
+		rc := engine.Recourse(j)
+		want[rc.Key], want[rc.AfterAppealKey] = true, true
+		for _, r := range engine.Rights(j) {
+			for _, reason := range engine.DenialReasons(j, r) {
+				want["denial."+reason] = true
+			}
+		}
+	}
+	for _, c := range append(rules.Countries(), "OTHER") {
+		want["country."+c] = true
+	}
+	for _, s := range rules.USStates() {
+		want["state."+s] = true
+	}
+	for _, s := range rules.CanadianProvinces() {
+		want["province."+s] = true
+	}
+	for _, r := range models.Relationships {
+		want["relationship."+r] = true
+	}
+	for _, k := range []string{"web", "email", "phone", "mail", "api"} {
+		want["channel."+k] = true
+	}
+	for _, k := range []string{"staff", "requester", "system"} {
+		want["actor."+k] = true
+	}
+	for _, k := range []string{models.EventAcknowledged, models.EventNote, models.EventMessage, models.EventExtended, models.EventAppealed} {
+		want["event."+k] = true
+	}
+	for _, k := range []string{"open", "all"} {
+		want["queue.tab."+k] = true
+	}
+	for _, k := range []string{models.SortUrgent, models.SortNewest, models.SortOldest} {
+		want["queue.sort."+k] = true
+	}
+	for _, code := range []string{"400", "403", "404", "409", "410", "413", "429", "500"} {
+		want["error.title."+code] = true
+	}
+	for _, k := range []string{"form.on_behalf.self", "form.on_behalf.agent"} {
+		want[k] = true
+	}
+	for key := range want {
+		if key == "" || strings.Contains(key, "%") {
+			continue
+		}
+		if !p.Has(key) {
+			t.Errorf("catalog lacks %q", key)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+// Package handlers holds the thin HTTP handlers: parse the request, call
+// the domain in models, render a templ page.
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo-contrib/session"
+	"github.com/labstack/echo/v4"
+	"github.com/rightsdesk/rightsdesk/internal/i18n"
+	"github.com/rightsdesk/rightsdesk/models"
+	"github.com/rightsdesk/rightsdesk/static"
+	"github.com/rightsdesk/rightsdesk/templates/components"
+	"github.com/rightsdesk/rightsdesk/templates/layout"
+	"github.com/rightsdesk/rightsdesk/templates/pages/public"
+)
+
+// SessionName is the cookie holding the encrypted, signed session.
+const SessionName = "rd_session"
+
+// Handlers serves every page.
+type Handlers struct {
+	Store   *models.Store
+	Catalog *i18n.Catalog
+	Assets  *static.Assets
+	OrgName string
+	Loc     *time.Location
+	Log     *slog.Logger
+}
+
+// printer picks the language for this request.
+func (h *Handlers) printer(c echo.Context) i18n.Printer {
+	return h.Catalog.Printer(h.Catalog.Match(c.Request().Header.Get("Accept-Language")))
+}
+
+// page builds the frame's view model; titleKey names the page's heading.
+func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Page {
+	t := h.printer(c)
+	p := layout.Page{
+		T: t, Title: t.T(titleKey, args...), OrgName: h.OrgName,
+		CSS: h.Assets.URL("css/site.css"), JS: h.Assets.URL("js/app.js"), Logo: h.Assets.URL("img/logo.svg"),
+		Loc: h.Loc, Now: h.Store.Now(),
+	}
+	if tok, ok := c.Get("csrf").(string); ok {
+		p.CSRF = tok
+	}
+	if st := CurrentStaff(c); st != nil {
+		p.Staff = &layout.StaffBadge{Name: st.Name, Role: st.Role}
+	}
+	if key := h.popFlash(c); key != "" {
+		p.Flash = t.T(key)
+	}
+	return p
+}
+
+// render writes a page with status; rendering into a buffer first means a
+// template failure still becomes a clean 500.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// RenderError shows an error page; the web error handler calls it.
+func (h *Handlers) RenderError(c echo.Context, status int, headingKey, messageKey string) error {
+	p := h.page(c, headingKey)
+	back := "/"
+	if len(c.Path()) >= 6 && c.Path()[:6] == "/admin" {
+		back = "/admin"
+	}
+	return render(c, status, public.Error(p, public.ErrorView{Status: status, Heading: p.Title,
+		Message: p.T.T(messageKey), Back: back}))
+}
+
+// session is the request's session; a cookie that does not decode (an
+// older secret, tampering) yields a fresh one rather than an error.
+func (h *Handlers) session(c echo.Context) *sessions.Session {
+	s, err := session.Get(SessionName, c)
+	if s == nil {
+		h.Log.Warn("session unavailable", "err", err)
+		s = sessions.NewSession(nopStore{}, SessionName)
+	}
+	return s
+}
+
+// nopStore stands in when no session store is on the context.
+type nopStore struct{}
+
+func (nopStore) Get(*http.Request, string) (*sessions.Session, error) { return nil, nil }
+func (nopStore) New(*http.Request, string) (*sessions.Session, error) { return nil, nil }
+func (nopStore) Save(*http.Request, http.ResponseWriter, *sessions.Session) error {
+	return nil
+}
+
+func (h *Handlers) flash(c echo.Context, key string) error {
+	s := h.session(c)
+	s.AddFlash(key)
+	return s.Save(c.Request(), c.Response())
+}
+
+func (h *Handlers) popFlash(c echo.Context) string {
+	s := h.session(c)
+	flashes := s.Flashes()
+	if len(flashes) == 0 {
+		return ""
+	}
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		h.Log.Warn("session save failed", "err", err)
+	}
+	key, _ := flashes[len(flashes)-1].(string)
+	return key
+}
+
+// formOf turns submitted values and a domain error into a re-renderable
+// form: every value kept, each message next to its field.
+func formOf(p layout.Page, values url.Values, err error, order ...string) components.Form {
+	f := components.Form{Values: values, Errors: map[string]string{}, Order: order}
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		for field, key := range ve.Fields {
+			f.Errors[field] = p.T.T(key)
+		}
+	}
+	return f
+}
+
+func redirect(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }
+
+// ip is the client address Echo determined (its IPExtractor decides which
+// proxy headers to trust).
+func ip(c echo.Context) string { return c.RealIP() }
+
+func validation(err error) bool {
+	var ve *models.ValidationError
+	return errors.As(err, &ve)
+}

@@ -1,0 +1,114 @@
+// Package config reads the environment into one Config value.
+package config
+
+import (
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting the application reads from its environment.
+type Config struct {
+	Addr        string // RIGHTSDESK_ADDR
+	DataDir     string // RIGHTSDESK_DATA_DIR
+	DatabaseURL string // RIGHTSDESK_DATABASE_URL; "" = SQLite under DataDir
+	BaseURL     string // RIGHTSDESK_BASE_URL, no trailing slash
+	Secret      string // RIGHTSDESK_SECRET (or generated into DataDir/secret)
+	SMTPURL     string // RIGHTSDESK_SMTP_URL; "" = .eml files under DataDir/mail
+	MailFrom    string // RIGHTSDESK_MAIL_FROM
+	StorageURL  string // RIGHTSDESK_STORAGE_URL
+	OrgName     string // RIGHTSDESK_ORG_NAME
+	TimeZone    *time.Location
+	TrustProxy  bool // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
+	// SecretGenerated is true when the secret was created on this start.
+	SecretGenerated bool
+}
+
+// Load builds a Config from getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Addr:        get("RIGHTSDESK_ADDR", "127.0.0.1:8080"),
+		DataDir:     get("RIGHTSDESK_DATA_DIR", "./data"),
+		DatabaseURL: get("RIGHTSDESK_DATABASE_URL", ""),
+		SMTPURL:     get("RIGHTSDESK_SMTP_URL", ""),
+		OrgName:     get("RIGHTSDESK_ORG_NAME", "Example Organization"),
+		Secret:      get("RIGHTSDESK_SECRET", ""),
+	}
+	c.TrustProxy = get("RIGHTSDESK_TRUST_PROXY", "") == "true"
+	c.BaseURL = strings.TrimRight(get("RIGHTSDESK_BASE_URL", "http://"+c.Addr), "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("RIGHTSDESK_BASE_URL %q must be an absolute http(s) URL", c.BaseURL)
+	}
+	host := "localhost"
+	if u, _ := url.Parse(c.BaseURL); u.Hostname() != "" && !strings.Contains(u.Hostname(), ":") && strings.Contains(u.Hostname(), ".") {
+		host = u.Hostname()
+	}
+	c.MailFrom = get("RIGHTSDESK_MAIL_FROM", "privacy@"+host)
+	c.StorageURL = get("RIGHTSDESK_STORAGE_URL", "file://"+filepath.ToSlash(mustAbs(filepath.Join(c.DataDir, "blobs"))))
+	tz, err := time.LoadLocation(get("RIGHTSDESK_TIMEZONE", "America/Los_Angeles"))
+	if err != nil {
+		return c, fmt.Errorf("RIGHTSDESK_TIMEZONE: %w", err)
+	}
+	c.TimeZone = tz
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return c, errors.New("RIGHTSDESK_DATABASE_URL must be a postgres:// URL (leave it unset for embedded SQLite)")
+	}
+	return c, nil
+}
+
+// Secure reports whether the portal is served over TLS.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// EnsureSecret fills c.Secret from DataDir/secret, creating it (0600) when
+// neither the environment nor the file provides one.
+func (c *Config) EnsureSecret() error {
+	if c.Secret != "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return err
+	}
+	path := filepath.Join(c.DataDir, "secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.Secret = strings.TrimSpace(string(b))
+		return nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return err
+	}
+	c.Secret = hex.EncodeToString(buf)
+	c.SecretGenerated = true
+	return os.WriteFile(path, []byte(c.Secret+"\n"), 0o600)
+}
+
+func mustAbs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// Key derives a 32-byte key for one purpose ("cookie-hash", "token", …) from
+// the secret, so one setting yields independent keys.
+func (c Config) Key(purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, []byte(c.Secret), nil, "rightsdesk "+purpose, 32)
+	if err != nil {
+		panic(err) // only for lengths out of range, which 32 is not
+	}
+	return k
+}

@@ -1,0 +1,30 @@
+package mail
+
+import "time"
+
+// Data is what a mail template may say, stored as JSON in the outbox. It
+// holds the person's name at most: mail carries no other personal data.
+type Data struct {
+	Name         string            `json:"name,omitempty"`
+	Reference    string            `json:"reference,omitempty"`
+	TrackURL     string            `json:"track_url,omitempty"`
+	VerifyURL    string            `json:"verify_url,omitempty"`
+	Code         string            `json:"code,omitempty"`
+	Right        string            `json:"right,omitempty"`
+	Status       string            `json:"status,omitempty"`
+	Jurisdiction string            `json:"jurisdiction,omitempty"`
+	DueAt        *time.Time        `json:"due_at,omitempty"`
+	Reason       string            `json:"reason,omitempty"`
+	ReasonText   string            `json:"reason_text,omitempty"`
+	Rights       []string          `json:"rights,omitempty"`
+	Items        []DigestItem      `json:"items,omitempty"`
+	Extra        map[string]string `json:"extra,omitempty"`
+}
+
+// DigestItem is one line of the staff digest.
+type DigestItem struct {
+	Reference string    `json:"reference"`
+	Right     string    `json:"right"`
+	DueAt     time.Time `json:"due_at"`
+	URL       string    `json:"url"`
+}

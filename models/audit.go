@@ -1,0 +1,50 @@
+package models
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Actor is who did something: a staff member, the requester, or the system.
+type Actor struct {
+	Kind    string // "staff", "requester", "system"
+	StaffID *int64
+	IP      string
+}
+
+// Actors used by the system itself.
+var (
+	SystemActor = Actor{Kind: "system"}
+)
+
+// RequesterActor is the person who submitted, acting from ip.
+func RequesterActor(ip string) Actor { return Actor{Kind: "requester", IP: ip} }
+
+// StaffActor is staff member id acting from ip.
+func StaffActor(id int64, ip string) Actor { return Actor{Kind: "staff", StaffID: &id, IP: ip} }
+
+// AuditEntry is one line of the audit trail: who did what, when, from where.
+// Detail never holds personal data, only codes and ids.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorKind  string
+	StaffID    *int64
+	Action     string
+	ObjectType string
+	ObjectID   *int64
+	IP         string
+	Detail     string
+}
+
+func (AuditEntry) TableName() string { return "audit_log" }
+
+func (s *Store) audit(tx *gorm.DB, a Actor, action, objectType string, objectID int64, detail string) error {
+	e := AuditEntry{At: s.now(), ActorKind: a.Kind, StaffID: a.StaffID, Action: action,
+		ObjectType: objectType, IP: a.IP, Detail: detail}
+	if objectID != 0 {
+		e.ObjectID = &objectID
+	}
+	return tx.Create(&e).Error
+}

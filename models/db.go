@@ -1,0 +1,133 @@
+package models
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Open connects to PostgreSQL when databaseURL is a postgres:// URL, and
+// otherwise to the SQLite file <dataDir>/rightsdesk.db (WAL, foreign keys on,
+// busy timeout).
+func Open(databaseURL, dataDir string) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		Logger:         logger.Discard, // queries carry personal data: never log them
+		NowFunc:        func() time.Time { return now() },
+		TranslateError: true,
+	}
+	if databaseURL != "" {
+		db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		return db, nil
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return OpenSQLite(filepath.Join(dataDir, "rightsdesk.db"))
+}
+
+// OpenSQLite opens (creating) the SQLite database file at path.
+func OpenSQLite(path string) (*gorm.DB, error) {
+	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return now() },
+		TranslateError: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One writer at a time is SQLite's model; a small pool avoids lock churn.
+	sqlDB.SetMaxOpenConns(4)
+	return db, nil
+}
+
+// IsPostgres reports whether db talks to PostgreSQL.
+func IsPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
+
+// Migrate applies every pending migration of db's dialect. On PostgreSQL it
+// holds an advisory lock, so several instances starting at once apply each
+// migration once.
+func Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	var opts []goose.ProviderOption
+	if IsPostgres(db) {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, fsys, opts...)
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	var applied []string
+	for _, r := range results {
+		applied = append(applied, r.Source.Path)
+	}
+	if err != nil {
+		return applied, fmt.Errorf("migrate: %w", err)
+	}
+	return applied, nil
+}
+
+// Ping checks that the database answers.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Describe names the database for the start-up log without its password.
+func Describe(databaseURL, dataDir string) string {
+	if databaseURL == "" {
+		return "SQLite " + filepath.Join(dataDir, "rightsdesk.db")
+	}
+	if i := strings.LastIndex(databaseURL, "@"); i >= 0 {
+		return "PostgreSQL " + databaseURL[i+1:]
+	}
+	return "PostgreSQL"
+}
+
+// now is the wall clock in UTC at the precision both databases keep.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

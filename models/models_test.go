@@ -1,0 +1,212 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/internal/testenv"
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// eachDB runs fn on a fresh SQLite and a fresh PostgreSQL database.
+func eachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			var url string
+			if d == "postgres" {
+				url = testenv.Postgres(t)
+			}
+			db, err := models.Open(url, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sqlDB, _ := db.DB()
+			t.Cleanup(func() { sqlDB.Close() })
+			if _, err := models.Migrate(context.Background(), db); err != nil {
+				t.Fatal(err)
+			}
+			// Migrating again is a no-op.
+			if applied, err := models.Migrate(context.Background(), db); err != nil || len(applied) != 0 {
+				t.Fatalf("second migrate: %v %v", applied, err)
+			}
+			engine, err := rules.New(rules.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, models.NewStore(db, engine, []byte("0123456789abcdef0123456789abcdef"), "http://rd.test"))
+		})
+	}
+}
+
+func input(email string, rights ...string) models.SubmissionInput {
+	return models.SubmissionInput{OnBehalf: "self", Country: "GB", Rights: rights, Name: "Sam Doe", Email: email,
+		Relationship: "customer"}
+}
+
+// Keyset pagination walks every open request exactly once, in order, for
+// each sort.
+func TestQueuePagination(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		for i := range 23 {
+			at := base.Add(time.Duration(i%7) * 24 * time.Hour) // ties on purpose
+			s.Now = func() time.Time { return at }
+			if _, err := s.Submit(ctx, input(fmt.Sprintf("p%d@example.org", i), "access"), models.SystemActor); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, sort := range []string{models.SortUrgent, models.SortNewest, models.SortOldest} {
+			seen := map[int64]bool{}
+			var prev *models.QueueItem
+			after := ""
+			pages := 0
+			for {
+				page, err := s.Queue(ctx, models.QueueFilter{Sort: sort, After: after, Limit: 5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages++
+				for i := range page.Items {
+					it := page.Items[i]
+					if seen[it.ID] {
+						t.Fatalf("%s: %d twice", sort, it.ID)
+					}
+					seen[it.ID] = true
+					if prev != nil {
+						a, b := prev.DueAt, it.DueAt
+						if sort != models.SortUrgent {
+							a, b = prev.ReceivedAt, it.ReceivedAt
+						}
+						if sort == models.SortNewest {
+							a, b = b, a
+						}
+						if b.Before(a) {
+							t.Fatalf("%s: out of order", sort)
+						}
+					}
+					prev = &it
+				}
+				if page.Next == "" {
+					break
+				}
+				after = page.Next
+			}
+			if len(seen) != 23 || pages != 5 {
+				t.Fatalf("%s: %d rows over %d pages", sort, len(seen), pages)
+			}
+			prev = nil
+		}
+		if _, err := s.Queue(ctx, models.QueueFilter{After: "garbage!"}); err == nil {
+			t.Fatal("bad cursor accepted")
+		}
+	})
+}
+
+// A failure inside Submit leaves nothing behind.
+func TestSubmitIsAtomic(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		in := input("atomic@example.org", "access")
+		in.IdempotencyKey = "same"
+		if _, err := s.Submit(ctx, in, models.SystemActor); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Submit(ctx, in, models.SystemActor); !errors.Is(err, models.ErrDuplicate) {
+			t.Fatalf("want ErrDuplicate, got %v", err)
+		}
+		for table, want := range map[string]int64{"submissions": 1, "requests": 1, "outbox": 1, "email_verifications": 1} {
+			var n int64
+			s.DB.Table(table).Count(&n)
+			if n != want {
+				t.Fatalf("%s: %d rows, want %d", table, n, want)
+			}
+		}
+	})
+}
+
+// The outbox hands a message to one worker at a time and takes it back
+// when the lease runs out.
+func TestOutboxLease(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		if _, err := s.Submit(ctx, input("lease@example.org", "access"), models.SystemActor); err != nil {
+			t.Fatal(err)
+		}
+		ob := s.Outbox()
+		now := time.Now().UTC()
+		first, err := ob.Claim(ctx, now, 10, time.Minute)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("claim: %v %v", first, err)
+		}
+		if again, _ := ob.Claim(ctx, now, 10, time.Minute); len(again) != 0 {
+			t.Fatal("claimed twice within the lease")
+		}
+		if late, _ := ob.Claim(ctx, now.Add(2*time.Minute), 10, time.Minute); len(late) != 1 {
+			t.Fatal("not reclaimed after the lease")
+		}
+		if err := ob.MarkSent(ctx, first[0].ID, now); err != nil {
+			t.Fatal(err)
+		}
+		var m models.OutboxMessage
+		s.DB.First(&m, first[0].ID)
+		if m.Status != "sent" || m.Data != "{}" {
+			t.Fatalf("sent message keeps %q / %q", m.Status, m.Data)
+		}
+	})
+}
+
+func TestPasswords(t *testing.T) {
+	h := models.HashPassword("correct horse battery staple")
+	if !models.CheckPassword(h, "correct horse battery staple") || models.CheckPassword(h, "wrong") || models.CheckPassword("garbage", "x") {
+		t.Fatal("argon2id check wrong")
+	}
+	if h == models.HashPassword("correct horse battery staple") {
+		t.Fatal("hash not salted")
+	}
+}
+
+func TestNormalizeReference(t *testing.T) {
+	for in, want := range map[string]string{"rd-7k3m-q9xd": "RD-7K3M-Q9XD", " RD 7K3M Q9XD ": "RD-7K3M-Q9XD", "rd7k3mq9xd": "RD-7K3M-Q9XD"} {
+		if got := models.NormalizeReference(in); got != want {
+			t.Errorf("%q → %q", in, got)
+		}
+	}
+}
+
+// Staff set-up works once, with a live token.
+func TestSetup(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		tok, err := s.NewSetupToken(ctx)
+		if err != nil || tok == "" {
+			t.Fatal(err)
+		}
+		in := models.StaffInput{Email: "a@example.org", Name: "A", Password: "long enough password"}
+		if _, err := s.CompleteSetup(ctx, "wrong", in, ""); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("wrong token: %v", err)
+		}
+		if _, err := s.CompleteSetup(ctx, tok, in, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CompleteSetup(ctx, tok, in, ""); !errors.Is(err, models.ErrSetupDone) {
+			t.Fatalf("reuse: %v", err)
+		}
+		if tok, _ := s.NewSetupToken(ctx); tok != "" {
+			t.Fatal("setup token issued while staff exists")
+		}
+		if _, err := s.Authenticate(ctx, "A@example.org", "long enough password", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, "a@example.org", "nope", ""); !errors.Is(err, models.ErrBadLogin) {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,15 @@
+// Progressive enhancement only: every page works without this file.
+// Shows the state/province field only when the chosen country needs it.
+(function () {
+  var country = document.getElementById("f-country");
+  if (!country) return;
+  function sync() {
+    document.querySelectorAll("[data-country]").forEach(function (el) {
+      var show = el.getAttribute("data-country") === country.value;
+      el.hidden = !show;
+      el.querySelectorAll("select").forEach(function (s) { s.disabled = !show; });
+    });
+  }
+  country.addEventListener("change", sync);
+  sync();
+})();

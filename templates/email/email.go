@@ -1,0 +1,134 @@
+// Package email renders the outbox's messages as plain-text mail, every
+// word from the message catalog. Subjects never carry personal data; bodies
+// carry the person's name at most.
+package email
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/i18n"
+	"github.com/rightsdesk/rightsdesk/internal/mail"
+	"github.com/rightsdesk/rightsdesk/internal/rules"
+)
+
+// Renderer implements mail.Renderer.
+type Renderer struct {
+	Catalog *i18n.Catalog
+	Rules   *rules.Engine
+	OrgName string
+	BaseURL string
+	Loc     *time.Location
+}
+
+// Render turns one queued message into subject and text.
+func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
+	var d mail.Data
+	if err := json.Unmarshal(m.Data, &d); err != nil {
+		return mail.Email{}, fmt.Errorf("email %s: bad data: %w", m.Template, err)
+	}
+	t := r.Catalog.Printer(m.Lang)
+	var b body
+	b.line(t.T("mail.greeting", nameOr(d.Name, t)))
+	subject := ""
+	switch m.Template {
+	case "verify_email":
+		subject = t.T("mail.verify.subject")
+		b.line(t.T("mail.verify.intro", r.OrgName))
+		b.line(t.T("mail.verify.code", d.Code))
+		b.line(t.T("mail.verify.expires", 30))
+		if d.VerifyURL != "" {
+			b.line(t.T("mail.verify.link") + "\n" + d.VerifyURL)
+		}
+		r.rights(&b, t, d.Rights)
+	case "received":
+		subject = t.T("mail.received.subject")
+		b.line(t.T("mail.received.intro", r.OrgName))
+		r.rights(&b, t, d.Rights)
+	case "acknowledgement":
+		subject = t.T("mail.ack.subject")
+		b.line(t.T("mail.ack.intro", r.OrgName))
+		r.rights(&b, t, d.Rights)
+		b.line(t.T("mail.ack.verification"))
+		if d.DueAt != nil {
+			b.line(t.T("mail.ack.due", r.date(*d.DueAt)))
+		}
+	case "tracking_link":
+		subject = t.T("mail.link.subject")
+		b.line(t.T("mail.link.intro"))
+		b.line(t.T("mail.link.old"))
+	case "status_changed":
+		subject = t.T("mail.status.subject")
+		right := t.T("right." + d.Right)
+		if d.Extra["appeal"] == "1" {
+			right = t.T("track.appeal_of", right)
+		}
+		b.line(t.T("mail.status.intro", right, t.T("status."+d.Status)))
+		if d.Status == "appeal_received" && d.DueAt != nil {
+			b.line(t.T("mail.status.appeal_due", r.date(*d.DueAt)))
+		}
+		if d.Status == "denied" {
+			b.line(t.T("mail.status.denied_reason", t.T("denial."+d.Reason)))
+			if d.ReasonText != "" {
+				b.line(d.ReasonText)
+			}
+			key, args := r.Rules.Recourse(rules.Jurisdiction(d.Jurisdiction)).Message(d.Extra["appeal"] == "1")
+			b.line(t.T(key, args...))
+		}
+	case "message":
+		subject = t.T("mail.message.subject")
+		b.line(t.T("mail.message.intro", t.T("right."+d.Right)))
+	case "extended":
+		subject = t.T("mail.extended.subject")
+		b.line(t.T("mail.extended.intro", t.T("right."+d.Right), r.date(*d.DueAt)))
+		b.line(t.T("mail.extended.reason") + "\n" + d.ReasonText)
+	case "staff_digest":
+		subject = t.T("mail.digest.subject")
+		b.line(t.T("mail.digest.intro", len(d.Items)))
+		var lines []string
+		for _, it := range d.Items {
+			lines = append(lines, fmt.Sprintf("- %s · %s · %s\n  %s", it.Reference, t.T("right."+it.Right), r.date(it.DueAt), it.URL))
+		}
+		b.line(strings.Join(lines, "\n"))
+	default:
+		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
+	}
+	if d.Reference != "" {
+		b.line(t.T("mail.reference", d.Reference))
+	}
+	if d.TrackURL != "" {
+		b.line(t.T("mail.track") + "\n" + d.TrackURL)
+	} else if m.Template != "staff_digest" {
+		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
+	}
+	b.line(t.T("mail.signoff", r.OrgName))
+	return mail.Email{Subject: subject, Text: b.String()}, nil
+}
+
+func (r *Renderer) rights(b *body, t i18n.Printer, rights []string) {
+	if len(rights) == 0 {
+		return
+	}
+	var lines []string
+	for _, x := range rights {
+		lines = append(lines, "- "+t.T("right."+x))
+	}
+	b.line(t.T("mail.rights") + "\n" + strings.Join(lines, "\n"))
+}
+
+func (r *Renderer) date(t time.Time) string { return t.In(r.Loc).Format("2 January 2006") }
+
+func nameOr(name string, t i18n.Printer) string {
+	if name == "" {
+		return t.T("mail.there")
+	}
+	return name
+}
+
+// body joins paragraphs with blank lines.
+type body struct{ parts []string }
+
+func (b *body) line(s string)  { b.parts = append(b.parts, s) }
+func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }

@@ -1,0 +1,38 @@
+// Package layout holds the page frames and the view model every page gets.
+package layout
+
+import (
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/i18n"
+)
+
+// Page is what every page needs besides its own view model.
+type Page struct {
+	T       i18n.Printer
+	Title   string // translated; the page's h1 and <title>
+	OrgName string
+	CSS     string // fingerprinted URLs
+	JS      string
+	Logo    string
+	CSRF    string
+	Flash   string // translated one-off notice
+	Staff   *StaffBadge
+	Loc     *time.Location
+	Now     time.Time
+}
+
+// StaffBadge identifies the signed-in staff member in the admin header.
+type StaffBadge struct {
+	Name string
+	Role string
+}
+
+// Date formats t as a date in the organization's time zone.
+func (p Page) Date(t time.Time) string { return t.In(p.Loc).Format("2 January 2006") }
+
+// DateTime formats t with the time of day in the organization's time zone.
+func (p Page) DateTime(t time.Time) string { return t.In(p.Loc).Format("2 January 2006, 15:04 MST") }
+
+// ISO is t as an RFC 3339 string for <time datetime>.
+func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,116 @@
+// Package admin holds the staff pages.
+package admin
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/templates/components"
+)
+
+// LoginView is the sign-in page.
+type LoginView struct {
+	Form components.Form
+	Next string
+}
+
+// SetupView creates the first administrator.
+type SetupView struct {
+	Form  components.Form
+	Token string
+}
+
+// QueueView is the request queue.
+type QueueView struct {
+	Kind      string
+	Status    string
+	Right     string
+	Sort      string
+	Tabs      []Tab
+	Rights    []components.Option
+	Sorts     []components.Option
+	Rows      []QueueRow
+	NextURL   string
+	FirstURL  string
+	IsFirst   bool
+	Filtering bool
+}
+
+// Tab is one status filter with its count.
+type Tab struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+// QueueRow is one line of the queue.
+type QueueRow struct {
+	ID           int64
+	Reference    string
+	Right        string
+	Jurisdiction string
+	Status       string
+	StatusText   string
+	ReceivedAt   time.Time
+	DueAt        time.Time
+	DaysLeft     int
+	DueText      string
+	Urgency      string // "", "risk", "overdue"
+	Flag         string // e.g. deemed-refusal warning
+}
+
+// RequestView is one request for staff.
+type RequestView struct {
+	ID            int64
+	Reference     string
+	Right         string
+	Kind          string
+	Jurisdiction  string
+	Status        string
+	StatusText    string
+	ReceivedAt    time.Time
+	DueAt         time.Time
+	OriginalDueAt time.Time
+	Extended      bool
+	ExtensionNote string
+	AckDueAt      *time.Time
+	AckedAt       *time.Time
+	DaysLeft      int
+	DueText       string
+	Urgency       string
+	Requester     []Row
+	Details       string
+	Siblings      []Link
+	AppealOf      *Link
+	Appeal        *Link
+	Frequency     string
+	Flags         []string
+	Events        []Event
+	Next          []components.Option // statuses staff may move to
+	DenialReasons []components.Option
+	CanExtend     bool
+	ExtendNote    string
+	StatusForm    components.Form
+	NoteForm      components.Form
+	MessageForm   components.Form
+	ExtendForm    components.Form
+	DenialReason  string
+	DenialDetail  string
+}
+
+// Row is a label and a value.
+type Row struct{ Label, Value string }
+
+// Link is a labelled link.
+type Link struct{ Label, URL string }
+
+// Event is one timeline entry for staff.
+type Event struct {
+	At       time.Time
+	Who      string
+	Text     string
+	Body     string
+	Internal bool
+}
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,5 @@
+package public
+
+import "strconv"
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }

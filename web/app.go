@@ -1,0 +1,100 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rightsdesk/rightsdesk/handlers"
+	"github.com/rightsdesk/rightsdesk/internal/config"
+	"github.com/rightsdesk/rightsdesk/internal/i18n"
+	"github.com/rightsdesk/rightsdesk/internal/mail"
+	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/models"
+	"github.com/rightsdesk/rightsdesk/static"
+	"github.com/rightsdesk/rightsdesk/templates/email"
+)
+
+// App is the whole application wired from a Config: the database, the
+// domain, the mail worker and the HTTP handler. The command and the tests
+// build it the same way.
+type App struct {
+	Config config.Config
+	Store  *models.Store
+	Echo   *echo.Echo
+	Worker *mail.Worker
+	Log    *slog.Logger
+	close  func() error
+}
+
+// Open connects to the database and applies migrations: enough for the
+// command-line tools.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.EnsureSecret(); err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if cfg.SecretGenerated {
+		log.Warn("RIGHTSDESK_SECRET is not set: generated one and stored it", "file", filepath.Join(cfg.DataDir, "secret"))
+	}
+	db, err := models.Open(cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if applied, err := models.Migrate(ctx, db); err != nil {
+		sqlDB.Close()
+		return nil, err
+	} else if len(applied) > 0 {
+		log.Info("migrations applied", "count", len(applied))
+	}
+	engine, err := rules.New(rules.Options{Location: cfg.TimeZone})
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	store := models.NewStore(db, engine, cfg.Key("token"), cfg.BaseURL)
+	return &App{Config: cfg, Store: store, Log: log, close: sqlDB.Close}, nil
+}
+
+// NewApp opens everything serving needs.
+func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a, err := Open(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	catalog, err := i18n.Load()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	assets, err := static.Load()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	var sender mail.Sender
+	if cfg.SMTPURL != "" {
+		sender, err = mail.NewSenderFromURL(cfg.SMTPURL, cfg.MailFrom)
+	} else {
+		sender, err = mail.NewFileSender(filepath.Join(cfg.DataDir, "mail"), cfg.MailFrom, log)
+	}
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	renderer := &email.Renderer{Catalog: catalog, Rules: a.Store.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
+	a.Worker = mail.NewWorker(a.Store.Outbox(), renderer, sender, log, mail.WorkerOptions{})
+	a.Store.MailQueued = a.Worker.Notify
+	h := &handlers.Handlers{Store: a.Store, Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
+	a.Echo = New(h, Options{Secure: cfg.Secure(), CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
+		TrustProxy: cfg.TrustProxy, Logger: log})
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.close() }

@@ -1,0 +1,113 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// A person submits, verifies with the mailed code, tracks; staff complete;
+// the person sees it completed and is told by mail.
+func TestSubmitVerifyTrackFulfil(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		person := h.browser()
+		track := person.submit(submission())
+		ref := track.text(".panel .ref")
+		if !strings.HasPrefix(ref, "RD-") || len(ref) != 12 {
+			t.Fatalf("reference %q", ref)
+		}
+		if got := track.doc.Find(".card h2").Length(); got < 3 { // verify box + two requests
+			t.Fatalf("want verify box and two requests, got %d cards", got)
+		}
+		if !strings.Contains(track.body, "Awaiting email confirmation") {
+			t.Fatal("requests should await verification")
+		}
+
+		// The mail carries the code and the tracking link; its subject carries no personal data.
+		m := h.mailTo("jordan@example.org", "Confirm your email")
+		if strings.Contains(m.Subject, "Jordan") || strings.Contains(m.Subject, ref) {
+			t.Fatalf("subject leaks data: %q", m.Subject)
+		}
+		body := m.Text()
+		code := codeRe.FindStringSubmatch(body)
+		if code == nil || !strings.Contains(body, ref) || !strings.Contains(body, h.srv.URL+"/t/") {
+			t.Fatalf("verification mail lacks code, reference or link:\n%s", body)
+		}
+		link := trackLink(t, body, h.srv.URL)
+
+		// A wrong code is refused next to the field, the right one verifies.
+		wrong := "000000"
+		if code[1] == wrong {
+			wrong = "111111"
+		}
+		res := person.post(link+"/verify", url.Values{"code": {wrong}})
+		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.text("#f-code-error"), "not right") {
+			t.Fatalf("wrong code: %d %q", res.status, res.text("#f-code-error"))
+		}
+		if v, _ := res.doc.Find("#f-code").Attr("value"); v != wrong {
+			t.Fatalf("typed code not kept: %q", v)
+		}
+		res = person.post(link+"/verify", url.Values{"code": {code[1]}})
+		page := person.follow(res)
+		if !strings.Contains(page.text(".notice"), "confirmed") || strings.Contains(page.body, "Awaiting email confirmation") {
+			t.Fatalf("not verified: %s", page.text("main"))
+		}
+		if page.doc.Find(`#f-code`).Length() != 0 {
+			t.Fatal("code form still shown after verification")
+		}
+
+		// Staff find it in the queue and complete it.
+		staff := h.staff()
+		queue := staff.get("/admin")
+		row := queue.doc.Find("table.queue tbody tr").FilterFunction(func(_ int, s *goquery.Selection) bool {
+			return strings.Contains(s.Text(), ref) && strings.Contains(s.Text(), "See your information")
+		})
+		href, ok := row.Find("a").Attr("href")
+		if !ok {
+			t.Fatalf("request not in queue:\n%s", queue.text("table"))
+		}
+		for _, to := range []string{"in_progress", "completed"} {
+			staff.get(href)
+			res := staff.post(href+"/status", url.Values{"status": {to}, "detail": {"Done via the loyalty system."}})
+			if res.status != http.StatusSeeOther {
+				t.Fatalf("move to %s: %d %s", to, res.status, res.text(".error-summary"))
+			}
+		}
+		detail := staff.get(href)
+		if !strings.Contains(detail.text(".badge"), "Completed") {
+			t.Fatalf("staff page status: %q", detail.text(".badge"))
+		}
+		h.mailTo("jordan@example.org", "Update on your privacy request")
+
+		// The person sees it completed, with its timeline.
+		page = person.get(link)
+		if !strings.Contains(page.body, "Completed") || !strings.Contains(page.body, "Status changed to: In progress") {
+			t.Fatalf("tracking page does not show completion:\n%s", page.text("main"))
+		}
+		if strings.Contains(page.body, "loyalty system") == false {
+			t.Fatal("the explanation sent with the status is not shown to the requester")
+		}
+		// Audit trail: who did what, from where.
+		var n int64
+		h.app.Store.DB.Model(&models.AuditEntry{}).Where("action = ? AND actor_kind = ?", "request.status", "staff").Count(&n)
+		if n != 2 {
+			t.Fatalf("audit entries for status changes: %d", n)
+		}
+	})
+}
+
+// trackLink finds the private tracking link in a mail body.
+func trackLink(t *testing.T, body, base string) string {
+	t.Helper()
+	for _, f := range strings.Fields(body) {
+		if strings.HasPrefix(f, base+"/t/") && !strings.Contains(f, "/verify/") {
+			return strings.TrimPrefix(f, base)
+		}
+	}
+	t.Fatalf("no tracking link in:\n%s", body)
+	return ""
+}
