@@ -250,7 +250,13 @@ func NewSenderFromURL(raw, from string) (*SMTPSender, error) {
 	opts = append(opts, gomail.WithPort(p))
 	if user := u.User.Username(); user != "" {
 		pass, _ := u.User.Password()
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(user), gomail.WithPassword(pass))
+		// The strongest mechanism the server offers; on a plain connection
+		// (tls=none, local relays only) discovery offers nothing, so PLAIN.
+		auth := gomail.SMTPAuthAutoDiscover
+		if q.Get("tls") == "none" {
+			auth = gomail.SMTPAuthPlain
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(user), gomail.WithPassword(pass))
 	}
 	s := &SMTPSender{from: from, host: u.Hostname(), opts: opts}
 	s.client = func() (*gomail.Client, error) { return gomail.NewClient(s.host, s.opts...) }
