@@ -110,6 +110,8 @@ func dueText(p layout.Page, due, now time.Time, open bool) (int, string, string)
 		return days, p.T.T("due.overdue", -days), "overdue"
 	case days == 0:
 		return days, p.T.T("due.today"), "risk"
+	case days == 1:
+		return days, p.T.T("due.tomorrow"), "risk"
 	case days <= AtRiskDays:
 		return days, p.T.T("due.in_days", days), "risk"
 	}

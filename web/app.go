@@ -92,7 +92,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	a.Store.MailQueued = a.Worker.Notify
 	h := &handlers.Handlers{Store: a.Store, Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
 	a.Echo = New(h, Options{Secure: cfg.Secure(), CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
-		TrustProxy: cfg.TrustProxy, Logger: log})
+		TrustProxy: cfg.TrustProxy, RateScale: cfg.RateScale, Logger: log})
 	return a, nil
 }
 

@@ -323,3 +323,23 @@ func TestSecurityHeadersAndCookies(t *testing.T) {
 		t.Fatalf("healthz with the database closed: %d", res.status)
 	}
 }
+
+// Guessable endpoints are rate limited per client.
+func TestLoginRateLimit(t *testing.T) {
+	h := newHarnessScale(t, "sqlite", "1")
+	b := h.browser()
+	b.get("/admin/login")
+	var res page
+	for range 25 {
+		res = b.post("/admin/login", url.Values{"email": {"x@example.org"}, "password": {"guess-guess-guess"}})
+		if res.status == http.StatusTooManyRequests {
+			break
+		}
+		if res.status != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", res.status)
+		}
+	}
+	if res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "too many times") {
+		t.Fatalf("no rate limit after 25 tries: %d", res.status)
+	}
+}

@@ -41,11 +41,17 @@ type harness struct {
 	app  *web.App
 	srv  *httptest.Server
 	smtp *testsmtp.Server
+
+	rateScale string
 }
 
 func newHarness(t *testing.T, dialect string) *harness {
+	return newHarnessScale(t, dialect, "100") // many people, one test address
+}
+
+func newHarnessScale(t *testing.T, dialect, rateScale string) *harness {
 	t.Helper()
-	h := &harness{t: t, smtp: testsmtp.Start(t)}
+	h := &harness{t: t, smtp: testsmtp.Start(t), rateScale: rateScale}
 	h.srv = httptest.NewUnstartedServer(nil)
 	dir := t.TempDir()
 	cfg, err := config.Load(func(k string) string {
@@ -60,6 +66,8 @@ func newHarness(t *testing.T, dialect string) *harness {
 			return "http://" + h.srv.Listener.Addr().String()
 		case "RIGHTSDESK_ORG_NAME":
 			return "Acme Test Co"
+		case "RIGHTSDESK_RATE_LIMIT_SCALE":
+			return h.rateScale
 		}
 		return ""
 	})

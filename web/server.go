@@ -21,10 +21,11 @@ import (
 
 // Options configure the application.
 type Options struct {
-	Secure     bool   // served over https: Secure cookies and HSTS
-	CookieHash []byte // 32 bytes, signs the session cookie
-	CookieKey  []byte // 32 bytes, encrypts it
-	TrustProxy bool   // take the client address from X-Forwarded-For
+	Secure     bool    // served over https: Secure cookies and HSTS
+	CookieHash []byte  // 32 bytes, signs the session cookie
+	CookieKey  []byte  // 32 bytes, encrypts it
+	TrustProxy bool    // take the client address from X-Forwarded-For
+	RateScale  float64 // multiplies every rate limit (1 = defaults)
 	Logger     *slog.Logger
 }
 
@@ -57,7 +58,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		}),
 		h.LoadStaff,
 	)
-	l := newLimits()
+	l := newLimits(o.RateScale)
 	for _, r := range routes(h, l, h.RequireStaff) {
 		e.Add(r.method, r.path, r.handler, r.mw...)
 	}
@@ -69,8 +70,12 @@ type limits struct {
 	submit, guess, track echo.MiddlewareFunc
 }
 
-func newLimits() limits {
+func newLimits(scale float64) limits {
+	if scale <= 0 {
+		scale = 1
+	}
 	mk := func(perMinute float64, burst int) echo.MiddlewareFunc {
+		perMinute, burst = perMinute*scale, int(float64(burst)*scale)
 		return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 				Rate: rate.Limit(perMinute / 60), Burst: burst, ExpiresIn: 10 * time.Minute}),

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,7 +28,8 @@ type Config struct {
 	StorageURL  string // RIGHTSDESK_STORAGE_URL
 	OrgName     string // RIGHTSDESK_ORG_NAME
 	TimeZone    *time.Location
-	TrustProxy  bool // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
+	TrustProxy  bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
+	RateScale   float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
 	// SecretGenerated is true when the secret was created on this start.
 	SecretGenerated bool
 }
@@ -49,6 +51,11 @@ func Load(getenv func(string) string) (Config, error) {
 		Secret:      get("RIGHTSDESK_SECRET", ""),
 	}
 	c.TrustProxy = get("RIGHTSDESK_TRUST_PROXY", "") == "true"
+	scale, err := strconv.ParseFloat(get("RIGHTSDESK_RATE_LIMIT_SCALE", "1"), 64)
+	if err != nil || scale <= 0 {
+		return c, errors.New("RIGHTSDESK_RATE_LIMIT_SCALE must be a positive number")
+	}
+	c.RateScale = scale
 	c.BaseURL = strings.TrimRight(get("RIGHTSDESK_BASE_URL", "http://"+c.Addr), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("RIGHTSDESK_BASE_URL %q must be an absolute http(s) URL", c.BaseURL)
