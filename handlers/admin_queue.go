@@ -14,8 +14,12 @@ import (
 	"github.com/rightsdesk/rightsdesk/templates/pages/admin"
 )
 
-// AtRiskDays is how close to the deadline a request turns amber.
-const AtRiskDays = 7
+// AtRiskDays is how close to the deadline a request turns amber; where
+// silence is a deemed refusal and no extension exists (Quebec), earlier.
+const (
+	AtRiskDays              = 7
+	AtRiskDaysDeemedRefusal = 10
+)
 
 // Queue lists requests (or appeals) for staff.
 func (h *Handlers) Queue(c echo.Context) error {
@@ -87,8 +91,9 @@ func (h *Handlers) Queue(c echo.Context) error {
 			Jurisdiction: p.T.T("jurisdiction." + it.Jurisdiction), Status: it.Status,
 			StatusText: p.T.T("status." + it.Status), ReceivedAt: it.ReceivedAt, DueAt: it.DueAt}
 		open := contains(models.OpenStatuses, it.Status)
-		row.DaysLeft, row.DueText, row.Urgency = dueText(p, it.DueAt, now, open)
-		if open && h.Store.Rules.DeemedRefusal(rules.Jurisdiction(it.Jurisdiction)) && row.Urgency != "" {
+		deemed := h.Store.Rules.DeemedRefusal(rules.Jurisdiction(it.Jurisdiction))
+		row.DaysLeft, row.DueText, row.Urgency = dueText(p, it.DueAt, now, open, deemed)
+		if open && deemed {
 			row.Flag = p.T.T("queue.deemed_refusal")
 		}
 		v.Rows = append(v.Rows, row)
@@ -100,7 +105,7 @@ func (h *Handlers) Queue(c echo.Context) error {
 }
 
 // dueText says how long is left, and how urgent that is.
-func dueText(p layout.Page, due, now time.Time, open bool) (int, string, string) {
+func dueText(p layout.Page, due, now time.Time, open, deemedRefusal bool) (int, string, string) {
 	if !open {
 		return 0, p.T.T("due.closed"), ""
 	}
@@ -112,7 +117,7 @@ func dueText(p layout.Page, due, now time.Time, open bool) (int, string, string)
 		return days, p.T.T("due.today"), "risk"
 	case days == 1:
 		return days, p.T.T("due.tomorrow"), "risk"
-	case days <= AtRiskDays:
+	case days <= AtRiskDays, deemedRefusal && days <= AtRiskDaysDeemedRefusal:
 		return days, p.T.T("due.in_days", days), "risk"
 	}
 	return days, p.T.T("due.in_days", days), ""

@@ -46,7 +46,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if r.Kind == models.KindAppeal {
 		v.Right = p.T.T("track.appeal_of", p.T.T("right."+r.Right))
 	}
-	v.DaysLeft, v.DueText, v.Urgency = dueText(p, r.DueAt, now, !r.Closed())
+	v.DaysLeft, v.DueText, v.Urgency = dueText(p, r.DueAt, now, !r.Closed(), h.Store.Rules.DeemedRefusal(j))
 	if r.Status == models.StatusDenied {
 		v.DenialReason, v.DenialDetail = p.T.T("denial."+r.DenialReason), r.DenialDetail
 	}

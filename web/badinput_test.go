@@ -1,13 +1,18 @@
 package web_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rightsdesk/rightsdesk/internal/config"
 	"github.com/rightsdesk/rightsdesk/models"
+	"github.com/rightsdesk/rightsdesk/web"
 )
 
 // Invalid forms re-render with every value kept, an error summary linked to
@@ -341,5 +346,41 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	if res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "too many times") {
 		t.Fatalf("no rate limit after 25 tries: %d", res.status)
+	}
+}
+
+// Behind https, cookies are Secure and HSTS is on.
+func TestHTTPSCookiesAndHSTS(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Load(func(k string) string {
+		switch k {
+		case "RIGHTSDESK_DATA_DIR":
+			return dir
+		case "RIGHTSDESK_BASE_URL":
+			return "https://privacy.example.com"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := web.NewApp(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	rec := httptest.NewRecorder()
+	app.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/request", nil))
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Strict-Transport-Security"), "max-age=") {
+		t.Fatalf("%d, HSTS %q", rec.Code, rec.Header().Get("Strict-Transport-Security"))
+	}
+	cookies := rec.Result().Cookies()
+	if len(cookies) == 0 {
+		t.Fatal("no cookies set")
+	}
+	for _, c := range cookies {
+		if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+			t.Fatalf("cookie %s: secure=%v httponly=%v samesite=%v", c.Name, c.Secure, c.HttpOnly, c.SameSite)
+		}
 	}
 }

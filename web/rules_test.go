@@ -333,3 +333,21 @@ func TestQueueUrgency(t *testing.T) {
 		t.Fatalf("digest should list only the overdue request:\n%s", m.Text())
 	}
 }
+
+// Quebec requests cannot be extended and silence is a refusal: the queue
+// flags them, and turns them amber ten days out rather than seven.
+func TestQuebecFlaggedEarly(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.freeze(received)
+	form := submission()
+	form.Set("country", "CA")
+	form.Set("state", "")
+	form.Set("province", "QC")
+	form["rights"] = []string{"access"}
+	h.browser().submit(form)
+	h.freeze(received.Add(21 * 24 * time.Hour)) // 9 days left of 30
+	due := h.staff().get("/admin").doc.Find("table.queue tbody tr td.due").First()
+	if !due.HasClass("risk") || !strings.Contains(due.Text(), "deemed refusal") {
+		t.Fatalf("Quebec request not flagged: %q %q", due.AttrOr("class", ""), due.Text())
+	}
+}
