@@ -51,7 +51,9 @@ func (s *Store) enqueue(tx *gorm.DB, to, template, lang string, data MailData) e
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	// The outbox runs on the wall clock, as its worker does, whatever clock
+	// the domain is given.
+	now := now()
 	return tx.Create(&OutboxMessage{ToAddr: to, Template: template, Data: string(b), Lang: lang,
 		Status: "pending", NextAttemptAt: now, CreatedAt: now}).Error
 }

@@ -91,16 +91,6 @@ func (r *Request) CanMoveTo(to string) bool { return contains(transitions[r.Stat
 // NextStatuses lists where staff may move r.
 func (r *Request) NextStatuses() []string { return transitions[r.Status] }
 
-// DaysLeft counts whole days from now until the deadline (negative = overdue).
-func (r *Request) DaysLeft(now time.Time) int {
-	d := r.DueAt.Sub(now)
-	days := int(d / (24 * time.Hour))
-	if d < 0 && d%(24*time.Hour) != 0 {
-		days--
-	}
-	return days
-}
-
 // Event is one step on a request's timeline.
 type Event struct {
 	ID         int64

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/internal/config"
+	"github.com/rightsdesk/rightsdesk/internal/testsmtp"
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/web"
 )
@@ -175,11 +176,7 @@ func TestVerificationCodes(t *testing.T) {
 	dialects(t, func(t *testing.T, h *harness) {
 		t.Run("locks after five wrong tries", func(t *testing.T) {
 			b := h.browser()
-			form := submission()
-			form.Set("email", "lock@example.org")
-			b.submit(form)
-			link := trackLink(t, h.mailTo("lock@example.org", "Confirm").Text(), h.srv.URL)
-			code := codeRe.FindStringSubmatch(h.mailTo("lock@example.org", "Confirm").Text())[1]
+			link, code := h.submitAs(b, "lock@example.org")
 			wrong := "000000"
 			if code == wrong {
 				wrong = "999999"
@@ -198,11 +195,7 @@ func TestVerificationCodes(t *testing.T) {
 		})
 		t.Run("expires after 30 minutes", func(t *testing.T) {
 			b := h.browser()
-			form := submission()
-			form.Set("email", "late@example.org")
-			b.submit(form)
-			m := h.mailTo("late@example.org", "Confirm").Text()
-			link, code := trackLink(t, m, h.srv.URL), codeRe.FindStringSubmatch(m)[1]
+			link, code := h.submitAs(b, "late@example.org")
 			real := h.app.Store.Now
 			h.app.Store.Now = func() time.Time { return real().Add(31 * time.Minute) }
 			defer func() { h.app.Store.Now = real }()
@@ -213,11 +206,7 @@ func TestVerificationCodes(t *testing.T) {
 		})
 		t.Run("link verifies once; a used code changes nothing", func(t *testing.T) {
 			b := h.browser()
-			form := submission()
-			form.Set("email", "link@example.org")
-			b.submit(form)
-			m := h.mailTo("link@example.org", "Confirm").Text()
-			link, code := trackLink(t, m, h.srv.URL), codeRe.FindStringSubmatch(m)[1]
+			link, code := h.submitAs(b, "link@example.org")
 			if res := b.get(link + "/verify/" + code); res.status != http.StatusSeeOther {
 				t.Fatalf("%d", res.status)
 			}
@@ -230,16 +219,29 @@ func TestVerificationCodes(t *testing.T) {
 				t.Fatalf("verified events: %d", n)
 			}
 		})
-		t.Run("resend is throttled", func(t *testing.T) {
+		t.Run("resend is throttled, and a new code replaces the old", func(t *testing.T) {
 			b := h.browser()
-			form := submission()
-			form.Set("email", "resend@example.org")
-			track := b.submit(form)
-			link := trackLink(t, h.mailTo("resend@example.org", "Confirm").Text(), h.srv.URL)
-			_ = track
+			link, old := h.submitAs(b, "resend@example.org")
 			res := b.post(link+"/resend", url.Values{})
 			if res.status != http.StatusTooManyRequests || !strings.Contains(res.text("#f-code-error"), "Wait a minute") {
 				t.Fatalf("%d", res.status)
+			}
+			real := h.app.Store.Now
+			h.app.Store.Now = func() time.Time { return real().Add(2 * time.Minute) }
+			defer func() { h.app.Store.Now = real }()
+			if res := b.post(link+"/resend", url.Values{}); res.status != http.StatusSeeOther {
+				t.Fatalf("resend after a minute: %d", res.status)
+			}
+			m := h.smtp.WaitFor(t, func(r testsmtp.Received) bool {
+				c := codeRe.FindStringSubmatch(r.Text())
+				return r.To[0] == "resend@example.org" && c != nil && c[1] != old
+			}, 15*time.Second)
+			fresh := codeRe.FindStringSubmatch(m.Text())[1]
+			if res := b.post(link+"/verify", url.Values{"code": {old}}); res.status != http.StatusUnprocessableEntity {
+				t.Fatalf("old code still accepted: %d", res.status)
+			}
+			if res := b.post(link+"/verify", url.Values{"code": {fresh}}); res.status != http.StatusSeeOther {
+				t.Fatalf("new code refused: %d", res.status)
 			}
 		})
 	})

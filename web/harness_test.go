@@ -223,6 +223,17 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
+// submitAs submits the standard form with email and returns the private
+// tracking path and the code from the verification mail.
+func (h *harness) submitAs(b *browser, email string) (link, code string) {
+	h.t.Helper()
+	form := submission()
+	form.Set("email", email)
+	b.submit(form)
+	m := h.mailTo(email, "Confirm").Text()
+	return trackLink(h.t, m, h.srv.URL), codeRe.FindStringSubmatch(m)[1]
+}
+
 var codeRe = regexp.MustCompile(`Your code: (\d{6})`)
 
 // mailTo waits for a message to addr whose subject contains subject.
