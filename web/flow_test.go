@@ -70,6 +70,27 @@ func TestSubmitVerifyTrackFulfil(t *testing.T) {
 		if !ok {
 			t.Fatalf("request not in queue:\n%s", queue.text("table"))
 		}
+		// An internal note stays internal; a message reaches the person, and
+		// the mail only says one is waiting.
+		staff.get(href)
+		if res := staff.post(href+"/notes", url.Values{"note": {"Checked CRM: VIP customer."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("note: %d", res.status)
+		}
+		if res := staff.post(href+"/messages", url.Values{"message": {"We found two accounts; working on both."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("message: %d", res.status)
+		}
+		if res := staff.post(href+"/notes", url.Values{"note": {""}}); res.status != http.StatusUnprocessableEntity || res.text("#f-note-error") == "" {
+			t.Fatalf("empty note: %d", res.status)
+		}
+		notice := h.mailTo("jordan@example.org", "new message")
+		if strings.Contains(notice.Text(), "two accounts") {
+			t.Fatal("the message body went out by mail")
+		}
+		seen := person.get(link)
+		if !strings.Contains(seen.body, "We found two accounts") || strings.Contains(seen.body, "VIP customer") {
+			t.Fatal("tracking page shows the note or hides the message")
+		}
+
 		for _, to := range []string{"in_progress", "completed"} {
 			staff.get(href)
 			res := staff.post(href+"/status", url.Values{"status": {to}, "detail": {"Done via the loyalty system."}})
