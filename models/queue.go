@@ -141,6 +141,7 @@ func (s *Store) Counts(ctx context.Context, kind string) (map[string]int, error)
 	out := map[string]int{}
 	for _, r := range rows {
 		out[r.Status] = r.N
+		out["all"] += r.N
 		if contains(OpenStatuses, r.Status) {
 			out["open"] += r.N
 		}

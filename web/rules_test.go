@@ -265,7 +265,7 @@ func TestOptOutNeedsNoVerification(t *testing.T) {
 	form["rights"] = []string{"opt_out_sale"}
 	form.Set("email", "optout@example.org")
 	page := h.browser().submit(form)
-	if page.doc.Find("#f-code").Length() != 0 || !strings.Contains(page.body, "Received") {
+	if page.doc.Find("#f-code").Length() != 0 || !strings.Contains(page.body, "Confirmed") {
 		t.Fatalf("opt-out asked for verification:\n%s", page.text("main"))
 	}
 	h.mailTo("optout@example.org", "We received your privacy request")
