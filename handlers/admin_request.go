@@ -54,15 +54,22 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if sub.EmailVerifiedAt != nil {
 		verified = p.T.T("req.email_verified_on", p.DateTime(*sub.EmailVerifiedAt))
 	}
-	region := ""
-	if sub.Region != "" {
-		region = sub.Region + ", "
+	livesIn := p.T.T("country." + sub.Country)
+	switch sub.Country {
+	case "US":
+		livesIn = p.T.T("form.where_region", p.T.T("state."+sub.Region), livesIn)
+	case "CA":
+		livesIn = p.T.T("form.where_region", p.T.T("province."+sub.Region), livesIn)
+	}
+	phone := sub.Phone
+	if phone == "" {
+		phone = p.T.T("req.none_given")
 	}
 	v.Requester = []admin.Row{
 		{Label: p.T.T("form.name"), Value: sub.Name},
 		{Label: p.T.T("form.email"), Value: sub.Email + " (" + verified + ")"},
-		{Label: p.T.T("form.phone"), Value: sub.Phone},
-		{Label: p.T.T("req.lives_in"), Value: region + p.T.T("country."+sub.Country)},
+		{Label: p.T.T("req.phone"), Value: phone},
+		{Label: p.T.T("req.lives_in"), Value: livesIn},
 		{Label: p.T.T("form.relationship"), Value: p.T.T("relationship." + sub.Relationship)},
 		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
@@ -86,7 +93,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag"))
 	}
 	for _, e := range r.Events {
-		v.Events = append(v.Events, admin.Event{At: e.CreatedAt, Who: p.T.T("actor." + e.ActorKind), Text: eventText(p, e), Body: e.Body, Internal: e.Internal})
+		v.Events = append(v.Events, admin.Event{At: e.CreatedAt, Who: p.T.T("actor." + e.ActorKind), Text: eventText(p, e), Body: eventBody(e), Internal: e.Internal})
 	}
 	for _, st := range r.NextStatuses() {
 		v.Next = append(v.Next, components.Option{Value: st, Label: p.T.T("status." + st)})

@@ -97,6 +97,15 @@ func publicBody(e models.Event) string {
 	if e.Internal {
 		return ""
 	}
+	return eventBody(e)
+}
+
+// eventBody is the text written with an event (a note, message, reason);
+// a receipt's body is its channel, already in the event's text.
+func eventBody(e models.Event) string {
+	if e.Kind == models.EventReceived {
+		return ""
+	}
 	return e.Body
 }
 
