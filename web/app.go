@@ -52,7 +52,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	} else if len(applied) > 0 {
 		log.Info("migrations applied", "count", len(applied))
 	}
-	engine, err := rules.New(rules.Options{Location: cfg.TimeZone})
+	engine, err := rules.New(rules.Options{Location: cfg.TimeZone, Calendar: cfg.HolidayCalendar,
+		Policy:          &rules.Period{N: cfg.PolicyResponseDays, Kind: rules.CalendarDays, Source: "organization policy"},
+		PolicyExtension: &rules.Period{N: cfg.PolicyExtensionDays, Kind: rules.CalendarDays, Source: "organization policy"}})
 	if err != nil {
 		sqlDB.Close()
 		return nil, err

@@ -30,6 +30,10 @@ type Config struct {
 	TimeZone    *time.Location
 	TrustProxy  bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
 	RateScale   float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
+	// Clocks where no listed law applies, and the holidays business days skip.
+	HolidayCalendar     string // RIGHTSDESK_HOLIDAY_CALENDAR: us-ca (default), us, none
+	PolicyResponseDays  int    // RIGHTSDESK_POLICY_RESPONSE_DAYS, default 45
+	PolicyExtensionDays int    // RIGHTSDESK_POLICY_EXTENSION_DAYS, default 45; 0 = none
 	// SecretGenerated is true when the secret was created on this start.
 	SecretGenerated bool
 }
@@ -56,6 +60,14 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, errors.New("RIGHTSDESK_RATE_LIMIT_SCALE must be a positive number")
 	}
 	c.RateScale = scale
+	c.HolidayCalendar = get("RIGHTSDESK_HOLIDAY_CALENDAR", "us-ca")
+	for key, dst := range map[string]*int{"RIGHTSDESK_POLICY_RESPONSE_DAYS": &c.PolicyResponseDays, "RIGHTSDESK_POLICY_EXTENSION_DAYS": &c.PolicyExtensionDays} {
+		n, err := strconv.Atoi(get(key, "45"))
+		if err != nil || n < 0 || n > 365 || (key == "RIGHTSDESK_POLICY_RESPONSE_DAYS" && n == 0) {
+			return c, fmt.Errorf("%s must be a number of days", key)
+		}
+		*dst = n
+	}
 	c.BaseURL = strings.TrimRight(get("RIGHTSDESK_BASE_URL", "http://"+c.Addr), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("RIGHTSDESK_BASE_URL %q must be an absolute http(s) URL", c.BaseURL)

@@ -25,6 +25,7 @@ func TestInvalid(t *testing.T) {
 		"database URL": {"RIGHTSDESK_DATABASE_URL": "mysql://x"},
 		"time zone":    {"RIGHTSDESK_TIMEZONE": "Mars/Olympus"},
 		"rate scale":   {"RIGHTSDESK_RATE_LIMIT_SCALE": "-1"},
+		"policy days":  {"RIGHTSDESK_POLICY_RESPONSE_DAYS": "0"},
 	} {
 		if _, err := Load(env(m)); err == nil {
 			t.Errorf("%s: accepted", name)
