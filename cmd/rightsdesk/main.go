@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"log/slog"
 	"net/http"
 	"os"
@@ -109,11 +110,15 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	}
 	srv := &http.Server{Addr: cfg.Addr, Handler: a.Echo, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
 	done := make(chan struct{})
 	go func() { a.Worker.Run(ctx); close(done) }()
 	go a.Store.RunDigest(ctx, log)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	log.Info("Rightsdesk is listening", "url", cfg.BaseURL, "addr", cfg.Addr,
 		"database", models.Describe(cfg.DatabaseURL, cfg.DataDir), "mail", describeMail(cfg))
 	select {
