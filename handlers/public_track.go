@@ -176,6 +176,28 @@ func (h *Handlers) Resend(c echo.Context) error {
 	return redirect(c, "/t/"+token)
 }
 
+// WithdrawConfirm asks before withdrawing: it cannot be undone.
+func (h *Handlers) WithdrawConfirm(c echo.Context) error {
+	token := c.Param("token")
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return models.ErrNotFound
+	}
+	sub, err := h.Store.ByTrackingToken(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	for _, r := range sub.Requests {
+		if r.ID == id && !r.Closed() {
+			p := h.page(c, "withdraw.title")
+			c.Response().Header().Set("Cache-Control", "no-store")
+			return render(c, http.StatusOK, public.WithdrawConfirm(p, public.WithdrawView{Token: token, ID: id,
+				Reference: sub.Reference, Right: p.T.T("right." + r.Right)}))
+		}
+	}
+	return models.ErrNotFound
+}
+
 // Withdraw withdraws one request of the submission.
 func (h *Handlers) Withdraw(c echo.Context) error {
 	token := c.Param("token")

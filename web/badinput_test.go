@@ -279,16 +279,23 @@ func TestLostLinkAndWithdraw(t *testing.T) {
 		if !strings.Contains(page.body, ref) {
 			t.Fatal("fresh link does not open the request")
 		}
-		// Withdraw one of the two requests.
-		action, ok := page.doc.Find(`form[action$="/withdraw"]`).First().Attr("action")
+		// Withdraw one of the two requests, after confirming.
+		action, ok := page.doc.Find(`a[href$="/withdraw"]`).First().Attr("href")
 		if !ok {
-			t.Fatal("no withdraw button")
+			t.Fatal("no withdraw link")
+		}
+		confirm := other.get(action)
+		if confirm.status != http.StatusOK || confirm.doc.Find(`form[action="`+action+`"] button`).Length() != 1 || !strings.Contains(confirm.body, ref) {
+			t.Fatalf("confirmation page: %d", confirm.status)
 		}
 		res = other.follow(other.post(action, url.Values{}))
-		if !strings.Contains(res.body, "Withdrawn") || res.doc.Find(`form[action$="/withdraw"]`).Length() != 1 {
+		if !strings.Contains(res.body, "Withdrawn") || res.doc.Find(`a[href$="/withdraw"]`).Length() != 1 {
 			t.Fatalf("not withdrawn: %s", res.text("main"))
 		}
 		// Withdrawing it again is refused.
+		if res := other.get(action); res.status != http.StatusNotFound {
+			t.Fatalf("confirmation for a closed request: %d", res.status)
+		}
 		if res := other.post(action, url.Values{}); res.status != http.StatusConflict {
 			t.Fatalf("second withdraw: %d", res.status)
 		}

@@ -31,6 +31,7 @@ func routes(h *handlers.Handlers, l limits, staff echo.MiddlewareFunc) []route {
 		{http.MethodPost, "/t/:token/verify", h.VerifyPost, mw(l.guess)},
 		{http.MethodGet, "/t/:token/verify/:code", h.VerifyLink, mw(l.guess)},
 		{http.MethodPost, "/t/:token/resend", h.Resend, mw(l.guess)},
+		{http.MethodGet, "/t/:token/requests/:id/withdraw", h.WithdrawConfirm, mw(l.track)},
 		{http.MethodPost, "/t/:token/requests/:id/withdraw", h.Withdraw, mw(l.track)},
 		{http.MethodPost, "/t/:token/requests/:id/appeal", h.Appeal, mw(l.track)},
 

@@ -86,3 +86,11 @@ type ErrorView struct {
 	Message string
 	Back    string
 }
+
+// WithdrawView asks the person to confirm a withdrawal.
+type WithdrawView struct {
+	Token     string
+	ID        int64
+	Reference string
+	Right     string
+}
