@@ -67,7 +67,7 @@ func (s *Store) Appeal(ctx context.Context, token string, requestID int64, reaso
 		if err := s.addEvent(tx, orig.ID, EventAppealed, actor, "", "", "", false); err != nil {
 			return err
 		}
-		if err := s.enqueue(tx, sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name, Reference: sub.Reference,
+		if err := s.enqueue(tx, sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: s.TrackURL(token),
 			Right: orig.Right, Status: "appeal_received", DueAt: &appeal.DueAt, Jurisdiction: orig.Jurisdiction}); err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func benchStore(b *testing.B, n int) *models.Store {
 		b.Fatal(err)
 	}
 	engine, _ := rules.New(rules.Options{})
-	s := models.NewStore(db, engine, []byte("0123456789abcdef0123456789abcdef"), "http://rd.test")
+	s := models.NewStore(db, engine, []byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210"), "http://rd.test")
 	start := time.Now().AddDate(-1, 0, 0)
 	for i := range n {
 		at := start.Add(time.Duration(i) * time.Hour)

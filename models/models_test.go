@@ -40,7 +40,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fn(t, models.NewStore(db, engine, []byte("0123456789abcdef0123456789abcdef"), "http://rd.test"))
+			fn(t, models.NewStore(db, engine, []byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210"), "http://rd.test"))
 		})
 	}
 }

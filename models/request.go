@@ -265,7 +265,7 @@ func (s *Store) Move(ctx context.Context, id int64, t Transition, actor Actor) e
 				return err
 			}
 		}
-		data := MailData{Name: d.Sub.Name, Reference: d.Sub.Reference, Right: r.Right, Status: t.To,
+		data := MailData{Name: d.Sub.Name, Reference: d.Sub.Reference, TrackURL: s.trackURLOf(&d.Sub), Right: r.Right, Status: t.To,
 			Jurisdiction: r.Jurisdiction, Reason: t.DenialReason, ReasonText: t.Detail}
 		if r.Kind == KindAppeal {
 			data.Extra = map[string]string{"appeal": "1"}
@@ -314,7 +314,7 @@ func (s *Store) SendMessage(ctx context.Context, id int64, body string, actor Ac
 			return err
 		}
 		if err := s.enqueue(tx, d.Sub.Email, MailMessage, d.Sub.Lang,
-			MailData{Name: d.Sub.Name, Reference: d.Sub.Reference, Right: d.Request.Right}); err != nil {
+			MailData{Name: d.Sub.Name, Reference: d.Sub.Reference, TrackURL: s.trackURLOf(&d.Sub), Right: d.Request.Right}); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, "request.message", "request", id, "")
@@ -362,7 +362,7 @@ func (s *Store) Extend(ctx context.Context, id int64, reason string, actor Actor
 			return err
 		}
 		if err := s.enqueue(tx, d.Sub.Email, MailExtended, d.Sub.Lang, MailData{Name: d.Sub.Name,
-			Reference: d.Sub.Reference, Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction}); err != nil {
+			Reference: d.Sub.Reference, TrackURL: s.trackURLOf(&d.Sub), Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction}); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, "request.extend", "request", r.ID, newDue.Format(time.DateOnly))

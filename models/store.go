@@ -1,11 +1,14 @@
 package models
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"math/big"
 	"time"
 
@@ -25,12 +28,45 @@ type Store struct {
 	MailQueued func()
 
 	tokenKey []byte
+	seal     cipher.AEAD
 }
 
-// NewStore returns a Store; tokenKey keys the HMAC under which every token
-// and code is stored.
-func NewStore(db *gorm.DB, engine *rules.Engine, tokenKey []byte, baseURL string) *Store {
-	return &Store{DB: db, Rules: engine, BaseURL: baseURL, Now: now, tokenKey: tokenKey}
+// NewStore returns a Store. tokenKey keys the HMAC under which every token
+// and code is stored; sealKey (32 bytes) encrypts the tracking token so later
+// mail can carry the private link.
+func NewStore(db *gorm.DB, engine *rules.Engine, tokenKey, sealKey []byte, baseURL string) *Store {
+	block, err := aes.NewCipher(sealKey)
+	if err != nil {
+		panic(fmt.Sprintf("models: seal key: %v", err)) // a programming error: keys are derived, 32 bytes
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return &Store{DB: db, Rules: engine, BaseURL: baseURL, Now: now, tokenKey: tokenKey, seal: aead}
+}
+
+// sealToken encrypts a tracking token (AES-256-GCM) for storage.
+func (s *Store) sealToken(token string) string {
+	nonce := make([]byte, s.seal.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err)
+	}
+	return base64.RawStdEncoding.EncodeToString(s.seal.Seal(nonce, nonce, []byte(token), []byte("track")))
+}
+
+// trackURLOf is the private tracking link of sub, for mail; "" when the
+// sealed token cannot be opened (e.g. after the secret changed).
+func (s *Store) trackURLOf(sub *Submission) string {
+	b, err := base64.RawStdEncoding.DecodeString(sub.TrackingSealed)
+	if err != nil || len(b) < s.seal.NonceSize() {
+		return ""
+	}
+	token, err := s.seal.Open(nil, b[:s.seal.NonceSize()], b[s.seal.NonceSize():], []byte("track"))
+	if err != nil {
+		return ""
+	}
+	return s.TrackURL(string(token))
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -19,6 +19,7 @@ type Submission struct {
 	ID              int64
 	Reference       string
 	TrackingHash    string
+	TrackingSealed  string // the token, encrypted, for links in later mail
 	IdempotencyHash *string
 	OnBehalf        string // "self" or "agent"
 	Name            string
@@ -234,7 +235,7 @@ func (s *Store) Submit(ctx context.Context, in SubmissionInput, actor Actor) (*S
 	j := rules.Resolve(in.Country, in.Region)
 	token := newToken()
 	sub := &Submission{
-		TrackingHash: s.hash("track", token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
+		TrackingHash: s.hash("track", token), TrackingSealed: s.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
 		Phone: in.Phone, Country: in.Country, Region: in.Region, Jurisdiction: string(j),
 		Relationship: in.Relationship, Details: in.Details, Lang: in.Lang, Channel: in.Channel,
 		ReceivedAt: received, CreatedAt: received, UpdatedAt: received,
@@ -490,7 +491,7 @@ func (s *Store) SendTrackingLink(ctx context.Context, reference, email string, a
 	}
 	token := newToken()
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&sub).Updates(map[string]any{"tracking_hash": s.hash("track", token), "updated_at": s.now()}).Error; err != nil {
+		if err := tx.Model(&sub).Updates(map[string]any{"tracking_hash": s.hash("track", token), "tracking_sealed": s.sealToken(token), "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
 		if err := s.enqueue(tx, sub.Email, MailTrackingLink, sub.Lang,
@@ -533,7 +534,7 @@ func (s *Store) Withdraw(ctx context.Context, token string, requestID int64, act
 			return err
 		}
 		if err := s.enqueue(tx, sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name,
-			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn}); err != nil {
+			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: s.TrackURL(token)}); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, "request.withdraw", "request", req.ID, "")

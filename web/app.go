@@ -59,7 +59,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		sqlDB.Close()
 		return nil, err
 	}
-	store := models.NewStore(db, engine, cfg.Key("token"), cfg.BaseURL)
+	store := models.NewStore(db, engine, cfg.Key("token"), cfg.Key("tracking-seal"), cfg.BaseURL)
 	return &App{Config: cfg, Store: store, Log: log, close: sqlDB.Close}, nil
 }
 

@@ -264,11 +264,24 @@ func TestLostLinkAndWithdraw(t *testing.T) {
 		if res.status != http.StatusOK || same == "" {
 			t.Fatalf("%d", res.status)
 		}
+		unknown := other.post("/track", url.Values{"reference": {"RD-2222-2222"}, "email": {"lost@example.org"}})
+		if unknown.status != http.StatusOK || unknown.text(".notice") != same {
+			t.Fatalf("unknown reference answers differently: %d %q", unknown.status, unknown.text(".notice"))
+		}
 		res = other.post("/track", url.Values{"reference": {strings.ToLower(strings.ReplaceAll(ref, "-", " "))}, "email": {"LOST@example.org"}})
 		if res.status != http.StatusOK || res.text(".notice") != same {
 			t.Fatalf("answers differ: %q vs %q", res.text(".notice"), same)
 		}
 		fresh := trackLink(t, h.mailTo("lost@example.org", "tracking link").Text(), h.srv.URL)
+		links := 0
+		for _, m := range h.smtp.Messages() {
+			if m.To[0] == "lost@example.org" && strings.Contains(m.Subject, "tracking link") {
+				links++
+			}
+		}
+		if links != 1 {
+			t.Fatalf("%d link mails; only the matching lookup sends one", links)
+		}
 		if fresh == old {
 			t.Fatal("link not rotated")
 		}

@@ -83,8 +83,8 @@ func TestSubmitVerifyTrackFulfil(t *testing.T) {
 			t.Fatalf("empty note: %d", res.status)
 		}
 		notice := h.mailTo("jordan@example.org", "new message")
-		if strings.Contains(notice.Text(), "two accounts") {
-			t.Fatal("the message body went out by mail")
+		if strings.Contains(notice.Text(), "two accounts") || trackLink(t, notice.Text(), h.srv.URL) != link {
+			t.Fatalf("message notice:\n%s", notice.Text())
 		}
 		seen := person.get(link)
 		if !strings.Contains(seen.body, "We found two accounts") || strings.Contains(seen.body, "VIP customer") {
@@ -102,7 +102,11 @@ func TestSubmitVerifyTrackFulfil(t *testing.T) {
 		if !strings.Contains(detail.text(".badge"), "Completed") {
 			t.Fatalf("staff page status: %q", detail.text(".badge"))
 		}
-		h.mailTo("jordan@example.org", "Update on your privacy request")
+		// Every mail carries the reference and the private link.
+		update := h.mailTo("jordan@example.org", "Update on your privacy request").Text()
+		if !strings.Contains(update, ref) || trackLink(t, update, h.srv.URL) != link {
+			t.Fatalf("status mail lacks reference or link:\n%s", update)
+		}
 
 		// The person sees it completed, with its timeline.
 		page = person.get(link)

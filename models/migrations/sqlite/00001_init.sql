@@ -23,6 +23,7 @@ CREATE TABLE submissions (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
     reference         TEXT NOT NULL UNIQUE,
     tracking_hash     TEXT NOT NULL UNIQUE,
+    tracking_sealed   TEXT NOT NULL,
     idempotency_hash  TEXT UNIQUE,
     on_behalf         TEXT NOT NULL,
     name              TEXT NOT NULL,
