@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,6 +116,19 @@ func TestSubmitVerifyTrackFulfil(t *testing.T) {
 		}
 		if strings.Contains(page.body, "loyalty system") == false {
 			t.Fatal("the explanation sent with the status is not shown to the requester")
+		}
+		// The log names routes and ids, never the person, their link or code.
+		logs := h.logs.String()
+		for _, secret := range []string{"jordan@example.org", "Jordan", strings.TrimPrefix(link, "/t/"), "415 555"} {
+			if strings.Contains(logs, secret) {
+				t.Fatalf("the log contains %q", secret)
+			}
+		}
+		if regexp.MustCompile(`\b` + code[1] + `\b`).MatchString(logs) {
+			t.Fatal("the log contains the verification code")
+		}
+		if !strings.Contains(logs, "route=/t/:token") {
+			t.Fatal("requests are not logged at all")
 		}
 		// Audit trail: who did what, from where.
 		var n int64

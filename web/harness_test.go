@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,6 +45,25 @@ type harness struct {
 	smtp *testsmtp.Server
 
 	rateScale string
+	logs      syncBuffer // everything the application logged
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newHarness(t *testing.T, dialect string) *harness {
@@ -77,7 +98,7 @@ func newHarnessScale(t *testing.T, dialect, rateScale string) *harness {
 	if dialect == "postgres" {
 		cfg.DatabaseURL = testenv.Postgres(t)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(&h.logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	h.app, err = web.NewApp(ctx, cfg, log)
 	if err != nil {
