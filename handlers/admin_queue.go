@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,7 +25,8 @@ const (
 // Queue lists requests (or appeals) for staff.
 func (h *Handlers) Queue(c echo.Context) error {
 	q := c.QueryParams()
-	f := models.QueueFilter{Kind: q.Get("kind"), Status: q.Get("status"), Right: q.Get("right"), Sort: q.Get("sort"), After: q.Get("after")}
+	f := models.QueueFilter{Kind: q.Get("kind"), Status: q.Get("status"), Right: q.Get("right"), Sort: q.Get("sort"),
+		After: q.Get("after"), Reference: strings.TrimSpace(q.Get("ref"))}
 	if f.Kind != models.KindAppeal {
 		f.Kind = models.KindRequest
 	}
@@ -69,15 +71,19 @@ func (h *Handlers) Queue(c echo.Context) error {
 		if after != "" {
 			v.Set("after", after)
 		}
+		if f.Reference != "" {
+			v.Set("ref", f.Reference)
+		}
 		return "/admin?" + v.Encode()
 	}
-	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Right: f.Right, Sort: f.Sort, IsFirst: f.After == "", FirstURL: link(f.Status, "")}
+	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Right: f.Right, Sort: f.Sort, Reference: f.Reference,
+		IsFirst: f.After == "", FirstURL: link(f.Status, "")}
 	for _, st := range append([]string{"open"}, append(models.Statuses, "all")...) {
 		label := p.T.T("queue.tab."+st, counts[st])
 		if st != "open" && st != "all" {
 			label = p.T.T("queue.tab.status", p.T.T("status."+st), counts[st])
 		}
-		v.Tabs = append(v.Tabs, admin.Tab{Label: label, URL: link(st, ""), Current: st == f.Status})
+		v.Tabs = append(v.Tabs, admin.Tab{Label: label, URL: link(st, ""), Current: st == f.Status && f.Reference == ""})
 	}
 	for _, r := range rulesRights() {
 		v.Rights = append(v.Rights, components.Option{Value: r, Label: p.T.T("right." + r)})

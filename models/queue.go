@@ -18,12 +18,13 @@ const (
 
 // QueueFilter selects and orders the staff queue.
 type QueueFilter struct {
-	Kind   string // request (default) or appeal
-	Status string // "" or "open" = open ones, "all", or one status
-	Right  string
-	Sort   string
-	After  string // opaque cursor from the previous page
-	Limit  int
+	Kind      string // request (default) or appeal
+	Status    string // "" or "open" = open ones, "all", or one status
+	Right     string
+	Reference string // one submission's requests, whatever their status
+	Sort      string
+	After     string // opaque cursor from the previous page
+	Limit     int
 }
 
 // QueueItem is one row of the queue.
@@ -57,10 +58,12 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 		Select("requests.id, submissions.reference, requests.right_code, requests.jurisdiction, requests.status, requests.received_at, requests.due_at, requests.extended_at").
 		Joins("JOIN submissions ON submissions.id = requests.submission_id").
 		Where("requests.kind = ?", f.Kind)
-	switch f.Status {
-	case "", "open":
+	switch {
+	case f.Reference != "":
+		q = q.Where("submissions.reference = ?", NormalizeReference(f.Reference))
+	case f.Status == "" || f.Status == "open":
 		q = q.Where("requests.status IN ?", OpenStatuses)
-	case "all":
+	case f.Status == "all":
 	default:
 		q = q.Where("requests.status = ?", f.Status)
 	}

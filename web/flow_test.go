@@ -63,6 +63,10 @@ func TestSubmitVerifyTrackFulfil(t *testing.T) {
 
 		// Staff find it in the queue and complete it.
 		staff := h.staff()
+		found := staff.get("/admin?ref=" + url.QueryEscape(strings.ToLower(strings.ReplaceAll(ref, "-", " "))))
+		if n := found.doc.Find("table.queue tbody tr").Length(); n != 2 || !strings.Contains(found.text("table"), ref) {
+			t.Fatalf("search by reference found %d rows", n)
+		}
 		queue := staff.get("/admin")
 		row := queue.doc.Find("table.queue tbody tr").FilterFunction(func(_ int, s *goquery.Selection) bool {
 			return strings.Contains(s.Text(), ref) && strings.Contains(s.Text(), "See your information")

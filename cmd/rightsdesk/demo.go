@@ -22,6 +22,7 @@ type demoRequest struct {
 	verify                                     bool
 	to                                         []string // statuses to walk through
 	deny                                       string
+	appeal                                     string // the person appeals the denial with this reason
 }
 
 // seedDemo fills an empty database with a fictional organization's requests
@@ -54,18 +55,19 @@ func seedDemo(ctx context.Context, store *models.Store, log *slog.Logger) error 
 		actor = models.StaffActor(officer.ID, "demo")
 	}
 	demo := []demoRequest{
-		{"Ava Martinez", "ava@demo.example", "US", "CA", "customer", []string{"access", "delete"}, 2, false, nil, ""},
-		{"Liam Chen", "liam@demo.example", "US", "CA", "customer", []string{"opt_out_sale"}, 1, false, []string{"completed"}, ""},
-		{"Noah Dubois", "noah@demo.example", "CA", "QC", "employee", []string{"access", "cessation"}, 25, true, []string{"in_progress"}, ""},
-		{"Emma Schmidt", "emma@demo.example", "DE", "", "visitor", []string{"access"}, 27, true, []string{"in_progress"}, ""},
-		{"Olivia Brown", "olivia@demo.example", "GB", "", "customer", []string{"delete"}, 40, true, []string{"in_progress", "completed"}, ""},
-		{"Lucas Walker", "lucas@demo.example", "US", "VA", "customer", []string{"delete"}, 20, true, []string{"denied"}, "exemption"},
-		{"Mia Johnson", "mia@demo.example", "US", "CO", "applicant", []string{"correct"}, 50, true, []string{"in_progress"}, ""},
-		{"Ethan Roy", "ethan@demo.example", "CA", "ON", "customer", []string{"access"}, 33, true, []string{"in_progress"}, ""},
-		{"Sofia Rossi", "sofia@demo.example", "IT", "", "customer", []string{"portability"}, 5, true, nil, ""},
-		{"James Miller", "james@demo.example", "US", "TX", "customer", []string{"unsubscribe"}, 3, false, []string{"withdrawn"}, ""},
-		{"Chloe Taylor", "chloe@demo.example", "US", "OR", "visitor", []string{"access"}, 44, true, []string{"in_progress"}, ""},
-		{"Aria Patel", "aria@demo.example", "IN", "", "other", []string{"delete"}, 10, false, nil, ""},
+		{"Ava Martinez", "ava@demo.example", "US", "CA", "customer", []string{"access", "delete"}, 2, false, nil, "", ""},
+		{"Liam Chen", "liam@demo.example", "US", "CA", "customer", []string{"opt_out_sale"}, 1, false, []string{"completed"}, "", ""},
+		{"Noah Dubois", "noah@demo.example", "CA", "QC", "employee", []string{"access", "cessation"}, 25, true, []string{"in_progress"}, "", ""},
+		{"Emma Schmidt", "emma@demo.example", "DE", "", "visitor", []string{"access"}, 27, true, []string{"in_progress"}, "", ""},
+		{"Olivia Brown", "olivia@demo.example", "GB", "", "customer", []string{"delete"}, 40, true, []string{"in_progress", "completed"}, "", ""},
+		{"Lucas Walker", "lucas@demo.example", "US", "VA", "customer", []string{"delete"}, 20, true, []string{"denied"}, "exemption",
+			"My account was closed two years ago; nothing can still be owed."},
+		{"Mia Johnson", "mia@demo.example", "US", "CO", "applicant", []string{"correct"}, 50, true, []string{"in_progress"}, "", ""},
+		{"Ethan Roy", "ethan@demo.example", "CA", "ON", "customer", []string{"access"}, 33, true, []string{"in_progress"}, "", ""},
+		{"Sofia Rossi", "sofia@demo.example", "IT", "", "customer", []string{"portability"}, 5, true, nil, "", ""},
+		{"James Miller", "james@demo.example", "US", "TX", "customer", []string{"unsubscribe"}, 3, false, []string{"withdrawn"}, "", ""},
+		{"Chloe Taylor", "chloe@demo.example", "US", "OR", "visitor", []string{"access"}, 44, true, []string{"in_progress"}, "", ""},
+		{"Aria Patel", "aria@demo.example", "IN", "", "other", []string{"delete"}, 10, false, nil, "", ""},
 	}
 	now := store.Now()
 	for i, d := range demo {
@@ -92,6 +94,11 @@ func seedDemo(ctx context.Context, store *models.Store, log *slog.Logger) error 
 				}
 				if err := past.Move(ctx, r.ID, t, actor); err != nil {
 					return fmt.Errorf("demo request %d → %s: %w", i, to, err)
+				}
+			}
+			if d.appeal != "" {
+				if err := past.Appeal(ctx, res.TrackingToken, r.ID, d.appeal, models.RequesterActor("demo")); err != nil {
+					return fmt.Errorf("demo appeal %d: %w", i, err)
 				}
 			}
 		}

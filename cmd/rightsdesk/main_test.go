@@ -71,6 +71,9 @@ func TestCommands(t *testing.T) {
 			t.Errorf("demo has no %s request", s)
 		}
 	}
+	if appeals, _ := a.Store.Counts(ctx, models.KindAppeal); appeals["all"] == 0 {
+		t.Error("demo has no appeal")
+	}
 	var pending int64
 	a.Store.DB.Model(&models.OutboxMessage{}).Where("status = ?", "pending").Count(&pending)
 	if pending != 0 {

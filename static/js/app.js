@@ -1,6 +1,10 @@
 // Progressive enhancement only: every page works without this file.
-// Shows the state/province field only when the chosen country needs it.
 (function () {
+  // Move focus to the error summary, so screen readers announce it first.
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+
+  // Show the state/province field only when the chosen country needs it.
   var country = document.getElementById("f-country");
   if (!country) return;
   function sync() {

@@ -26,6 +26,7 @@ type QueueView struct {
 	Status    string
 	Right     string
 	Sort      string
+	Reference string
 	Tabs      []Tab
 	Rights    []components.Option
 	Sorts     []components.Option
