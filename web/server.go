@@ -135,7 +135,13 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler 
 		}
 		status, key := http.StatusInternalServerError, "error.server"
 		var he *echo.HTTPError
+		var ve *models.ValidationError
+		var re *models.RuleError
 		switch {
+		case errors.As(err, &ve):
+			status, key = http.StatusUnprocessableEntity, "error.bad_request"
+		case errors.As(err, &re):
+			status, key = http.StatusConflict, "error.conflict"
 		case errors.Is(err, models.ErrNotFound):
 			status, key = http.StatusNotFound, "error.not_found"
 		case errors.Is(err, models.ErrInvalidState), errors.Is(err, models.ErrDuplicate):
