@@ -59,7 +59,7 @@ func (h *Handlers) RequestSubmit(c echo.Context) error {
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		if hasAny(ve, whereFields) {
+		if hasAny(ve, append(whereFields, "region")) {
 			return h.renderWhere(c, http.StatusUnprocessableEntity, values, err)
 		}
 		return h.renderDetails(c, http.StatusUnprocessableEntity, values, in, err)
