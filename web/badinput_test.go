@@ -91,6 +91,13 @@ func TestStepOneValidation(t *testing.T) {
 		if v, _ := res.doc.Find(`#f-country option[selected]`).Attr("value"); v != "US" {
 			t.Fatalf("country not kept: %q", v)
 		}
+		// A tampered region on the final step goes back to step 1.
+		form := submission()
+		form.Set("state", "ZZ")
+		res = b.post("/request", form)
+		if res.status != http.StatusUnprocessableEntity || res.doc.Find(`.error-summary a[href="#f-state"]`).Length() != 1 {
+			t.Fatalf("tampered region: %d %s", res.status, res.text(".error-summary"))
+		}
 		// A Quebec resident is offered Quebec's rights, and not California's.
 		res = b.post("/request/where", url.Values{"on_behalf": {"self"}, "country": {"CA"}, "province": {"QC"}})
 		if res.status != http.StatusOK || res.doc.Find(`input[value="cessation"]`).Length() != 1 ||
