@@ -136,7 +136,9 @@ func (s *Store) Authenticate(ctx context.Context, email, password string, ip str
 		return nil, err
 	}
 	if !CheckPassword(st.PasswordHash, password) {
-		_ = s.audit(s.DB.WithContext(ctx), Actor{Kind: "staff", StaffID: &st.ID, IP: ip}, "staff.login_failed", "staff", st.ID, "")
+		if err := s.audit(s.DB.WithContext(ctx), StaffActor(st.ID, ip), "staff.login_failed", "staff", st.ID, ""); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadLogin
 	}
 	now := s.now()
