@@ -129,8 +129,8 @@ func dueText(p layout.Page, due, now time.Time, open, deemedRefusal bool) (int, 
 	return days, p.T.T("due.in_days", days), ""
 }
 
-// daysLeft counts calendar days from now to the deadline, rounding a part
-// day up (due in 30 hours = 2 days) and counting any lateness as overdue.
+// daysLeft counts whole days from now to the deadline (due in 30 hours = 1
+// day); any lateness, even part of a day, counts as a day overdue.
 func daysLeft(due, now time.Time) int {
 	d := due.Sub(now)
 	if d < 0 {

@@ -239,7 +239,8 @@ func (s *Store) Move(ctx context.Context, id int64, t Transition, actor Actor) e
 		if !contains(s.Rules.DenialReasons(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)), t.DenialReason) {
 			v.Add("denial_reason", "error.denial_reason.required")
 		}
-		if t.DenialReason == "other" && t.Detail == "" {
+		// "Other" says nothing by itself; a fraud denial must say why (11 CCR §7026(e)).
+		if (t.DenialReason == "other" || t.DenialReason == "fraud") && t.Detail == "" {
 			v.Add("detail", "error.detail.required")
 		}
 	}

@@ -270,15 +270,20 @@ func TestOptOutNeedsNoVerification(t *testing.T) {
 	}
 	h.mailTo("optout@example.org", "We received your privacy request")
 	staff := h.staff()
-	_, req := h.staffOpen(staff, page.text(".panel .ref"), "Stop selling or sharing", "request")
+	href, req := h.staffOpen(staff, page.text(".panel .ref"), "Stop selling or sharing", "request")
 	var reasons []string
 	req.doc.Find("#f-denial_reason option[value]").Each(func(_ int, s *goquery.Selection) {
 		if v, _ := s.Attr("value"); v != "" {
 			reasons = append(reasons, v)
 		}
 	})
-	if strings.Join(reasons, ",") != "fraud,other" {
+	if strings.Join(reasons, ",") != "fraud" {
 		t.Fatalf("opt-out denial reasons %v", reasons)
+	}
+	// A fraud denial must say why.
+	res := staff.post(href+"/status", url.Values{"status": {"denied"}, "denial_reason": {"fraud"}})
+	if res.status != http.StatusUnprocessableEntity || res.text("#f-detail-error") == "" {
+		t.Fatalf("fraud denial without explanation: %d", res.status)
 	}
 }
 

@@ -5,14 +5,16 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rickar/cal/v2"
-	"github.com/rickar/cal/v2/us"
+	// The organization's time zone must load even where the system has no
+	// zone database (scratch images, Windows).
+	_ "time/tzdata"
 )
 
-// Engine answers questions about the law. It is safe for concurrent use.
+// Engine answers questions about the law. It is read-only after New and
+// safe for concurrent use.
 type Engine struct {
 	loc          *time.Location
-	cal          *cal.BusinessCalendar
+	hol          holidayCalendar
 	laws         map[Jurisdiction]Law
 	appealWindow Period
 }
@@ -21,15 +23,17 @@ type Engine struct {
 type Options struct {
 	Location *time.Location // the organization's time zone; default America/Los_Angeles
 	// Calendar names the holidays business days skip: "us-ca" (US federal
-	// and California state, the default), "us" (federal only) or "none".
+	// and California state, the default), "us" (federal only) or "none"
+	// (weekends only). See Calendars.
 	Calendar string
 	// Policy is the response deadline where no listed law applies (default
-	// 45 calendar days) and PolicyExtension its extension (default 45 days;
-	// N = 0 for none).
+	// 45 calendar days) and PolicyExtension its extension (default 45
+	// calendar days; N = 0 for none).
 	Policy          *Period
 	PolicyExtension *Period
 	// AppealWindow is how long after a denial a person may appeal. No
-	// statute in RULES.md fixes it ("a reasonable period"); default 60 days.
+	// statute in RULES.md fixes it (the states ask for "a reasonable
+	// period"); default 60 calendar days.
 	AppealWindow *Period
 }
 
@@ -42,19 +46,9 @@ func New(opts Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	bc := cal.NewBusinessCalendar()
-	// The calendar is read-only after this point; its cache is not safe for
-	// concurrent writes, so it stays off.
-	bc.Cacheable = false
-	switch opts.Calendar {
-	case "", "us-ca":
-		bc.AddHoliday(us.Holidays...)
-		bc.AddHoliday(californiaHolidays...)
-	case "us":
-		bc.AddHoliday(us.Holidays...)
-	case "none":
-	default:
-		return nil, fmt.Errorf("rules: unknown holiday calendar %q (us-ca, us, none)", opts.Calendar)
+	hol, err := newCalendar(opts.Calendar)
+	if err != nil {
+		return nil, err
 	}
 	policy := days(45, "organization policy")
 	if opts.Policy != nil {
@@ -71,24 +65,19 @@ func New(opts Options) (*Engine, error) {
 	if opts.AppealWindow != nil {
 		window = *opts.AppealWindow
 	}
-	return &Engine{loc: loc, cal: bc, laws: laws(policy, policyExt), appealWindow: window}, nil
+	for name, p := range map[string]*Period{"policy": &policy, "policy extension": policyExt, "appeal window": &window} {
+		if p != nil && (p.N < 1 || !slices.Contains([]ClockKind{CalendarDays, BusinessDays, CalendarMonths}, p.Kind)) {
+			return nil, fmt.Errorf("rules: invalid %s period %d %q", name, p.N, p.Kind)
+		}
+	}
+	return &Engine{loc: loc, hol: hol, laws: laws(policy, policyExt), appealWindow: window}, nil
 }
-
-// californiaHolidays are the state holidays (Gov. Code §6700) beyond the
-// federal ones; a Sunday holiday is observed on the Monday (§6701).
-var californiaHolidays = []*cal.Holiday{
-	{Name: "Lincoln Day", Type: cal.ObservancePublic, Month: time.February, Day: 12, Func: cal.CalcDayOfMonth, Observed: sundayToMonday},
-	{Name: "Cesar Chavez Day", Type: cal.ObservancePublic, Month: time.March, Day: 31, Func: cal.CalcDayOfMonth, Observed: sundayToMonday},
-	{Name: "Native American Day", Type: cal.ObservancePublic, Month: time.September, Weekday: time.Friday, Offset: 4, Func: cal.CalcWeekdayOffset},
-	us.DayAfterThanksgivingDay,
-}
-
-var sundayToMonday = []cal.AltDay{{Day: time.Sunday, Offset: 1}}
 
 // Location is the time zone dates are computed and shown in.
 func (e *Engine) Location() *time.Location { return e.loc }
 
-// Law returns the table entry of j (Other for an unknown one).
+// Law returns the table entry of j (Other for an unknown one). Its maps
+// and slices are shared: read them, do not change them.
 func (e *Engine) Law(j Jurisdiction) Law {
 	if l, ok := e.laws[j]; ok {
 		return l
@@ -96,20 +85,25 @@ func (e *Engine) Law(j Jurisdiction) Law {
 	return e.laws[Other]
 }
 
-// Rights lists the rights that exist in j, in display order.
+// Rights lists the rights a person may ask for in j, in display order.
 func (e *Engine) Rights(j Jurisdiction) []Right { return e.Law(j).Rights }
 
-// Offers reports whether right r exists in j (appeals exist where the law gives one).
+// Offers reports whether right r exists in j. RightAppeal exists where the
+// law gives an appeal; it is never on the form (Rights omits it).
 func (e *Engine) Offers(j Jurisdiction, r Right) bool {
 	if r == RightAppeal {
 		return e.Law(j).Appeal != nil
 	}
-	return slices.Contains(e.Law(j).Rights, r)
+	return e.Law(j).offersRight(r)
 }
 
-// Period is the response deadline of right r in j.
+// Period is the response deadline of right r in j (for RightAppeal, the
+// time to decide an appeal).
 func (e *Engine) Period(j Jurisdiction, r Right) Period {
 	l := e.Law(j)
+	if r == RightAppeal && l.Appeal != nil {
+		return l.Appeal.Decide
+	}
 	if p, ok := l.Fast[r]; ok {
 		return p
 	}
@@ -120,10 +114,10 @@ func (e *Engine) Period(j Jurisdiction, r Right) Period {
 // request of right r in j received at receivedAt. The clock starts at
 // receipt, whatever verification takes (RULES.md rule 2).
 func (e *Engine) Deadlines(j Jurisdiction, r Right, receivedAt time.Time) (Deadlines, error) {
-	l := e.Law(j)
 	if !e.Offers(j, r) {
 		return Deadlines{}, ErrRightNotAvailable
 	}
+	l := e.Law(j)
 	d := Deadlines{Due: e.add(receivedAt, e.Period(j, r))}
 	if l.Acknowledge != nil && slices.Contains(l.AckRights, r) {
 		ack := e.add(receivedAt, *l.Acknowledge)
@@ -132,18 +126,44 @@ func (e *Engine) Deadlines(j Jurisdiction, r Right, receivedAt time.Time) (Deadl
 	return d, nil
 }
 
-// CanExtend reports whether the law lets a request of right r in j be extended at all.
-func (e *Engine) CanExtend(j Jurisdiction, r Right) bool {
+// ExtensionRule is the one extension a request may get.
+type ExtensionRule struct {
+	Period Period // added to the original deadline
+	// Notice: the person must be told, with the reason and the new date,
+	// before the original deadline.
+	Notice bool
+}
+
+// Extension returns the extension the law allows for r in j; false where
+// there is none (Quebec, opt-outs, unsubscribes, appeals).
+func (e *Engine) Extension(j Jurisdiction, r Right) (ExtensionRule, bool) {
 	l := e.Law(j)
 	_, fast := l.Fast[r]
-	return l.Extension != nil && !fast
+	if l.Extension == nil || fast || r == RightAppeal || !e.Offers(j, r) {
+		return ExtensionRule{}, false
+	}
+	return ExtensionRule{Period: *l.Extension, Notice: l.ExtensionNotice}, true
+}
+
+// CanExtend reports whether the law lets a request of right r in j be extended at all.
+func (e *Engine) CanExtend(j Jurisdiction, r Right) bool {
+	_, ok := e.Extension(j, r)
+	return ok
 }
 
 // Extend returns the new deadline after the one extension the law allows,
 // or an error when it cannot be granted at now: the law has none, it was
-// used already, or the original deadline has passed (RULES.md rule 3).
+// used already, or the original deadline due has passed (RULES.md rule 3).
+//
+// The new deadline is the original one plus the extension period: 90 days
+// from receipt in California, 60 under PIPEDA. Under the GDPR it is the
+// original deadline plus two calendar months, which is receipt plus three
+// months except after a month-end clamp (received 31 January: due 28
+// February, extended to 28 April rather than 30 April). RULES.md marks the
+// month-end rule "check"; the earlier reading is kept.
 func (e *Engine) Extend(j Jurisdiction, r Right, receivedAt, due time.Time, alreadyExtended bool, now time.Time) (time.Time, error) {
-	if !e.CanExtend(j, r) {
+	ext, ok := e.Extension(j, r)
+	if !ok {
 		return time.Time{}, ErrExtensionNotAllowed
 	}
 	if alreadyExtended {
@@ -152,21 +172,16 @@ func (e *Engine) Extend(j Jurisdiction, r Right, receivedAt, due time.Time, alre
 	if now.After(due) {
 		return time.Time{}, ErrExtensionTooLate
 	}
-	l := e.Law(j)
-	ext := *l.Extension
-	total := ext
-	total.N += l.Respond.N
-	if ext.Kind != l.Respond.Kind {
-		return e.add(due, ext), nil
+	extended := e.add(due, ext.Period)
+	// Never beyond the law's whole period from receipt, should due itself
+	// be later than the law's (set by hand, or under an older rule).
+	if total := e.Period(j, r); total.Kind == ext.Period.Kind {
+		total.N += ext.Period.N
+		if limit := e.add(receivedAt, total); limit.Before(extended) {
+			return limit, nil
+		}
 	}
-	// Counted from receipt as one period (90 days; three months). For months
-	// the end-of-month clamp can make "due + 2 months" earlier than
-	// "receipt + 3 months": take the earlier, the stricter reading.
-	fromReceipt, fromDue := e.add(receivedAt, total), e.add(due, ext)
-	if fromDue.Before(fromReceipt) {
-		return fromDue, nil
-	}
-	return fromReceipt, nil
+	return extended, nil
 }
 
 // VerificationTier is the identity check right r needs in j (RULES.md rule 5).
@@ -190,7 +205,8 @@ func (e *Engine) Appeal(j Jurisdiction) (AppealRule, bool) {
 	return AppealRule{}, false
 }
 
-// AppealDeadline is when an appeal received at receivedAt must be decided.
+// AppealDeadline is when an appeal received at receivedAt must be decided;
+// ErrRightNotAvailable where j gives no appeal.
 func (e *Engine) AppealDeadline(j Jurisdiction, receivedAt time.Time) (time.Time, error) {
 	a, ok := e.Appeal(j)
 	if !ok {
@@ -198,6 +214,9 @@ func (e *Engine) AppealDeadline(j Jurisdiction, receivedAt time.Time) (time.Time
 	}
 	return e.add(receivedAt, a.Decide), nil
 }
+
+// AppealWindow is how long after a denial a person may appeal (Options.AppealWindow).
+func (e *Engine) AppealWindow() Period { return e.appealWindow }
 
 // AppealWindowEnds is the last moment to appeal a denial made at deniedAt.
 func (e *Engine) AppealWindowEnds(j Jurisdiction, deniedAt time.Time) time.Time {
@@ -217,64 +236,26 @@ func (e *Engine) Frequency(j Jurisdiction, r Right) (FrequencyLimit, bool) {
 }
 
 // DenialReasons lists the reasons staff may give for denying r in j, as
-// catalog codes. An opt-out may be denied only for a documented,
-// good-faith belief of fraud (11 CCR §7026(e)).
+// catalog codes ("denial.<code>"); "other" needs a written explanation.
 func (e *Engine) DenialReasons(j Jurisdiction, r Right) []string {
-	if r == RightOptOutSale || r == RightLimitSensitive || r == RightUnsubscribe {
-		return []string{"fraud", "other"}
+	if _, fast := e.Law(j).Fast[r]; fast && r != RightShineTheLight {
+		// An opt-out may be denied only for a documented, good-faith belief
+		// of fraud, explained to the person (11 CCR §7026(e)).
+		return []string{"fraud"}
 	}
 	out := []string{"cannot_verify", "exemption", "no_personal_data"}
 	switch j {
 	case EU, UK:
 		out = append(out, "manifestly_unfounded") // Art. 12(5)
 	case Quebec, Canada, Other:
-	default: // California and the states: the law applies to residents
+	default: // California and the states: the law covers residents
 		out = append(out, "not_resident")
 		if j != California {
-			out = append(out, "manifestly_unfounded")
+			out = append(out, "manifestly_unfounded") // e.g. Va. Code §59.1-577(B)(4)
 		}
 	}
 	if _, ok := e.Frequency(j, r); ok {
 		out = append(out, "frequency")
 	}
 	return append(out, "fraud", "other")
-}
-
-// add counts p from t in the organization's time zone. A period ends at the
-// end of its last local day, so a request received at 23:59 counts from
-// that day, and the deadline never falls earlier than the law allows.
-func (e *Engine) add(t time.Time, p Period) time.Time {
-	local := t.In(e.loc)
-	y, m, d := local.Date()
-	var end time.Time
-	switch p.Kind {
-	case CalendarDays:
-		end = time.Date(y, m, d+p.N, 12, 0, 0, 0, e.loc)
-	case CalendarMonths:
-		end = addMonths(y, m, d, p.N, e.loc)
-	case BusinessDays:
-		end = time.Date(y, m, d, 12, 0, 0, 0, e.loc)
-		for n := 0; n < p.N; {
-			end = end.AddDate(0, 0, 1)
-			if e.cal.IsWorkday(end) {
-				n++
-			}
-		}
-	}
-	return endOfDay(end, e.loc).UTC()
-}
-
-// addMonths is calendar-month arithmetic (Reg. 1182/71 Art. 3(2)(c)): the
-// same day n months on, or that month's last day where there is none
-// (31 January + 1 month = 28 or 29 February).
-func addMonths(y int, m time.Month, d, n int, loc *time.Location) time.Time {
-	first := time.Date(y, m+time.Month(n), 1, 12, 0, 0, 0, loc)
-	last := first.AddDate(0, 1, -1).Day()
-	return time.Date(first.Year(), first.Month(), min(d, last), 12, 0, 0, 0, loc)
-}
-
-// endOfDay is the last second of t's local date.
-func endOfDay(t time.Time, loc *time.Location) time.Time {
-	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d, 23, 59, 59, 0, loc)
 }

@@ -1,11 +1,14 @@
 package rules
 
-// Law is everything the portal needs to know about one jurisdiction.
+import "slices"
+
+// Law is everything the portal needs to know about one jurisdiction. Read
+// it through Engine.Law; the engine's methods answer the common questions.
 type Law struct {
 	Jurisdiction Jurisdiction
 	Name         string // English, for generated documentation; the UI uses the catalog
 	Statute      string
-	Rights       []Right
+	Rights       []Right // rights a person may ask for here (appeals: see Appeal)
 
 	// Acknowledge is the deadline to confirm receipt, for AckRights; nil = none required.
 	Acknowledge *Period
@@ -17,6 +20,9 @@ type Law struct {
 	Fast map[Right]Period
 	// Extension is the one further period the law allows; nil = none.
 	Extension *Period
+	// ExtensionNotice: the person must be told of an extension, with the
+	// reason and the new date, before the original deadline.
+	ExtensionNotice bool
 
 	Tiers         map[Right]Tier // default TierEmail
 	AgentRights   []Right        // rights an authorized agent may exercise
@@ -28,16 +34,32 @@ type Law struct {
 
 // AppealRule is a state's appeal process.
 type AppealRule struct {
-	Decide Period // deadline to decide, from receipt of the appeal
+	Decide Period // deadline to decide, from receipt of the appeal; never extended
 }
 
 // Recourse is what a refusal must tell the person, as catalog keys (the
-// message takes the URL as its argument).
+// message takes the URL as its argument) and the authority's name (English,
+// for staff and generated documentation).
 type Recourse struct {
-	Key            string // after a denial
-	URL            string
-	AfterAppealKey string // after an appeal upheld the denial
-	AfterAppealURL string
+	Key                  string // after a denial
+	URL                  string
+	Authority            string // "" where the first recourse is the organization's own appeal
+	AfterAppealKey       string // after an appeal upheld the denial
+	AfterAppealURL       string
+	AfterAppealAuthority string
+}
+
+// Message is the catalog key and arguments of the recourse sentence, after
+// a denial or after an appeal upheld it.
+func (rc Recourse) Message(afterAppeal bool) (string, []any) {
+	key, url := rc.Key, rc.URL
+	if afterAppeal {
+		key, url = rc.AfterAppealKey, rc.AfterAppealURL
+	}
+	if url == "" {
+		return key, nil
+	}
+	return key, []any{url}
 }
 
 // FrequencyLimit is how many free requests of one kind the law obliges
@@ -57,153 +79,188 @@ func freq(max int, src string) FrequencyLimit {
 	return FrequencyLimit{Max: max, Months: 12, Source: src}
 }
 
-// optOutFast: opt-outs and limits are acted on within 15 business days with
-// no extension (11 CCR §7026(f), §7027(g)); RULES.md rule 9 applies it
-// everywhere. Unsubscribes in the US follow CAN-SPAM's 10 business days
-// (15 U.S.C. §7704(a)(4)).
-func optOutFast(unsubscribe Period) map[Right]Period {
+// usFast: opt-outs and limits are acted on within 15 business days, with no
+// extension and no verification (11 CCR §7026(f), §7027(g)); RULES.md rule
+// 9 applies it in every US state. Unsubscribes follow CAN-SPAM's 10
+// business days (15 U.S.C. §7704(a)(4)).
+func usFast() map[Right]Period {
 	return map[Right]Period{
 		RightOptOutSale:     bizDays(15, "11 CCR §7026(f); RULES.md rule 9"),
 		RightLimitSensitive: bizDays(15, "11 CCR §7027(g)"),
-		RightUnsubscribe:    unsubscribe,
+		RightUnsubscribe:    bizDays(10, "CAN-SPAM, 15 U.S.C. §7704(a)(4)"),
 	}
 }
 
-var canSpam = bizDays(10, "CAN-SPAM, 15 U.S.C. §7704(a)(4)")
-
-var noVerification = map[Right]Tier{RightOptOutSale: TierNone, RightLimitSensitive: TierNone, RightUnsubscribe: TierNone}
-
+// tiers sets the verification of each right; opt-outs never need any
+// (RULES.md rule 5), and anything not listed needs control of the email.
 func tiers(base map[Right]Tier) map[Right]Tier {
-	out := map[Right]Tier{}
-	for r, t := range noVerification {
-		out[r] = t
-	}
+	out := map[Right]Tier{RightOptOutSale: TierNone, RightLimitSensitive: TierNone, RightUnsubscribe: TierNone}
 	for r, t := range base {
 		out[r] = t
 	}
 	return out
 }
 
+// twoPoints asks two matching data points for rights that disclose,
+// change or erase data.
+var twoPoints = map[Right]Tier{RightAccess: TierTwoPoints, RightPortability: TierTwoPoints,
+	RightDelete: TierTwoPoints, RightCorrect: TierTwoPoints, RightCessation: TierTwoPoints}
+
 // usState is the shape every state privacy act with an appeal shares:
-// 45 days, one 45-day extension with notice, an appeal, a denial that
-// names the Attorney General once an appeal is upheld.
-func usState(j Jurisdiction, name, statute string, decide Period, agents []Right, agURL string, f FrequencyLimit) Law {
-	return Law{
+// 45 days, one 45-day extension with notice and reason inside the first
+// 45 days, an appeal, and a denial that names the Attorney General once an
+// appeal upheld it. Agents may only opt out (Virginia: not at all).
+func usState(j Jurisdiction, name, statute string, decide Period, agents []Right, ag, agURL string, f *FrequencyLimit) Law {
+	l := Law{
 		Jurisdiction: j, Name: name, Statute: statute,
-		Rights:    allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightUnsubscribe),
-		Respond:   days(45, statute+": respond within 45 days"),
-		Fast:      optOutFast(canSpam),
-		Extension: ptr(days(45, statute+": one 45-day extension with notice")),
-		Tiers: tiers(map[Right]Tier{RightAccess: TierTwoPoints, RightPortability: TierTwoPoints,
-			RightDelete: TierTwoPoints, RightCorrect: TierTwoPoints}),
+		Rights:          allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightUnsubscribe),
+		Respond:         days(45, statute+": respond within 45 days"),
+		Fast:            usFast(),
+		Extension:       ptr(days(45, statute+": one 45-day extension with notice")),
+		ExtensionNotice: true,
+		// No statute fixes the method; two data points as for a CCPA categories request.
+		Tiers:       tiers(twoPoints),
 		AgentRights: agents,
 		Appeal:      &AppealRule{Decide: decide},
-		Recourse:    Recourse{Key: "recourse.appeal", AfterAppealKey: "recourse.attorney_general", AfterAppealURL: agURL},
-		Frequency:   map[Right]FrequencyLimit{RightAccess: f, RightPortability: f, RightDelete: f, RightCorrect: f},
+		Recourse: Recourse{Key: "recourse.appeal",
+			AfterAppealKey: "recourse.attorney_general", AfterAppealURL: agURL, AfterAppealAuthority: ag},
 	}
+	if f != nil {
+		l.Frequency = map[Right]FrequencyLimit{RightAccess: *f, RightPortability: *f, RightDelete: *f, RightCorrect: *f}
+	}
+	return l
 }
 
-// laws is the table: one entry per jurisdiction, every number with its source.
+// laws is the table: one entry per jurisdiction, every number with its
+// source. Where RULES.md says "check", the earlier (stricter) reading is
+// taken and the comment says so.
 func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 	caFreq := freq(2, "Civ. Code §1798.130(b): need not answer know requests more than twice in 12 months")
-	gdprTiers := tiers(map[Right]Tier{RightObject: TierEmail}) // Art. 12(6): more only on reasonable doubt
+	const cppa = "https://cppa.ca.gov/webapplications/complaint"
+	const edpb = "https://edpb.europa.eu/about-edpb/about-edpb/members_en"
+	const ico = "https://ico.org.uk/make-a-complaint/"
+	const cai = "https://www.cai.gouv.qc.ca/"
+	const opc = "https://www.priv.gc.ca/en/report-a-concern/"
+	gdprRights := allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightRestrict, RightObject, RightUnsubscribe)
+	caRights := allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightLimitSensitive,
+		RightUnsubscribe, RightShineTheLight)
+	qcRights := allOf(RightAccess, RightCorrect, RightDelete, RightPortability, RightCessation, RightUnsubscribe)
+	pipedaRights := allOf(RightAccess, RightCorrect, RightUnsubscribe)
+	otherRights := allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightUnsubscribe)
+	// CASL s.11(3) gives 10 business days to unsubscribe; counted as calendar days (the earlier reading).
+	casl := map[Right]Period{RightUnsubscribe: days(10, "CASL s.11(3): 10 business days, counted as calendar days (stricter)")}
+
 	return map[Jurisdiction]Law{
 		California: {
 			Jurisdiction: California, Name: "California", Statute: "CCPA/CPRA (Civ. Code §1798.100 ff.; 11 CCR §§7000–7102)",
-			Rights: allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightLimitSensitive,
-				RightUnsubscribe, RightShineTheLight),
+			Rights:      caRights,
 			Acknowledge: ptr(bizDays(10, "11 CCR §7021(a)")),
 			AckRights:   allOf(RightAccess, RightDelete, RightCorrect, RightPortability),
 			Respond:     days(45, "11 CCR §7021(b)"),
-			Fast: mergeFast(optOutFast(canSpam), map[Right]Period{
+			Fast: mergeFast(usFast(), map[Right]Period{
 				RightShineTheLight: days(30, "Civ. Code §1798.83(b)(1)(C)"),
 			}),
-			Extension: ptr(days(45, "11 CCR §7021(b); Civ. Code §1798.130(a)(2)")),
+			Extension:       ptr(days(45, "11 CCR §7021(b); Civ. Code §1798.130(a)(2): once, 90 days in all")),
+			ExtensionNotice: true, // §1798.130(a)(2): notice and reason within the first 45 days
 			Tiers: tiers(map[Right]Tier{
-				RightAccess:      TierThreePoints, // specific pieces: 3 points + declaration (§7062(c))
+				// Specific pieces: reasonably high degree, 3 points + signed declaration (§7062).
+				// The form does not split categories from pieces, so the stricter tier applies.
+				RightAccess:      TierThreePoints,
 				RightPortability: TierThreePoints,
-				// Deletion: reasonable or reasonably high degree by the data's sensitivity (§7062(d), check);
-				// two points by default, staff escalate for sensitive data.
+				// Deletion: reasonable or reasonably high degree by the data's sensitivity
+				// (§7062, check); two points by default, staff escalate for sensitive data.
 				RightDelete:        TierTwoPoints,
-				RightCorrect:       TierTwoPoints,
-				RightShineTheLight: TierEmail,
+				RightCorrect:       TierTwoPoints, // §7062: reasonable degree, as deletion
+				RightShineTheLight: TierEmail,     // §1798.83 sets no verification standard
 			}),
-			AgentRights: allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightLimitSensitive, RightUnsubscribe), // §7063
-			Recourse: Recourse{Key: "recourse.california", URL: "https://cppa.ca.gov/webapplications/complaint",
-				AfterAppealKey: "recourse.california", AfterAppealURL: "https://cppa.ca.gov/webapplications/complaint"},
+			AgentRights: caRights, // §7063: any request, with signed permission (or a power of attorney)
+			Recourse: Recourse{Key: "recourse.california", URL: cppa, Authority: "California Privacy Protection Agency",
+				AfterAppealKey: "recourse.california", AfterAppealURL: cppa, AfterAppealAuthority: "California Privacy Protection Agency"},
 			Frequency: map[Right]FrequencyLimit{RightAccess: caFreq, RightPortability: caFreq},
 		},
 		EU: {
 			Jurisdiction: EU, Name: "EU/EEA", Statute: "GDPR (Regulation (EU) 2016/679)",
-			Rights: allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightRestrict, RightObject, RightUnsubscribe),
-			// One month from receipt, by calendar (Art. 12(3); Reg. 1182/71 Art. 3(2)(c): the same date next
-			// month, or the month's last day where there is none).
-			Respond:     months(1, "GDPR Art. 12(3)"),
-			Fast:        map[Right]Period{RightUnsubscribe: months(1, "GDPR Art. 21(3), 12(3)")},
-			Extension:   ptr(months(2, "GDPR Art. 12(3)")),
-			Tiers:       gdprTiers,
-			AgentRights: AllRights, // representation is a matter of national law (check): allowed, with proof
-			Recourse: Recourse{Key: "recourse.gdpr", URL: "https://edpb.europa.eu/about-edpb/about-edpb/members_en",
-				AfterAppealKey: "recourse.gdpr", AfterAppealURL: "https://edpb.europa.eu/about-edpb/about-edpb/members_en"},
+			Rights: gdprRights,
+			// One month from receipt, by calendar (Art. 12(3); Reg. 1182/71 Art. 3(2)(c), check: the
+			// same date next month, or the month's last day where there is none — the earlier reading).
+			Respond:         months(1, "GDPR Art. 12(3)"),
+			Fast:            map[Right]Period{RightUnsubscribe: months(1, "GDPR Art. 21(3), 12(3)")},
+			Extension:       ptr(months(2, "GDPR Art. 12(3)")),
+			ExtensionNotice: true,       // Art. 12(3): with reasons, within the first month
+			Tiers:           tiers(nil), // Art. 12(6): more than the email only on reasonable doubt
+			AgentRights:     gdprRights, // representation is a matter of national law (check): allowed, with proof
+			Recourse: Recourse{Key: "recourse.gdpr", URL: edpb, Authority: "a data protection supervisory authority (Art. 77) or a court (Art. 79)",
+				AfterAppealKey: "recourse.gdpr", AfterAppealURL: edpb, AfterAppealAuthority: "a data protection supervisory authority (Art. 77) or a court (Art. 79)"},
 		},
 		UK: {
 			Jurisdiction: UK, Name: "United Kingdom", Statute: "UK GDPR; Data Protection Act 2018",
-			Rights:      allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightRestrict, RightObject, RightUnsubscribe),
-			Respond:     months(1, "UK GDPR Art. 12(3)"),
-			Fast:        map[Right]Period{RightUnsubscribe: months(1, "UK GDPR Art. 21(3), 12(3)")},
-			Extension:   ptr(months(2, "UK GDPR Art. 12(3)")),
-			Tiers:       gdprTiers,
-			AgentRights: AllRights,
-			Recourse: Recourse{Key: "recourse.uk", URL: "https://ico.org.uk/make-a-complaint/",
-				AfterAppealKey: "recourse.uk", AfterAppealURL: "https://ico.org.uk/make-a-complaint/"},
+			Rights:          gdprRights,
+			Respond:         months(1, "UK GDPR Art. 12(3)"),
+			Fast:            map[Right]Period{RightUnsubscribe: months(1, "UK GDPR Art. 21(3), 12(3)")},
+			Extension:       ptr(months(2, "UK GDPR Art. 12(3)")),
+			ExtensionNotice: true,
+			Tiers:           tiers(nil), // Art. 12(6)
+			AgentRights:     gdprRights, // a person may act through another (ICO guidance), with proof
+			Recourse: Recourse{Key: "recourse.uk", URL: ico, Authority: "Information Commissioner's Office",
+				AfterAppealKey: "recourse.uk", AfterAppealURL: ico, AfterAppealAuthority: "Information Commissioner's Office"},
 		},
 		Quebec: {
 			Jurisdiction: Quebec, Name: "Quebec", Statute: "Act respecting the protection of personal information in the private sector (Law 25)",
-			Rights:  allOf(RightAccess, RightCorrect, RightDelete, RightPortability, RightCessation, RightUnsubscribe),
+			Rights:  qcRights,
 			Respond: days(30, "s.32"),
 			// No extension found in the Act (check): none is offered, and staff are alerted early.
-			Fast:          map[Right]Period{RightUnsubscribe: days(10, "CASL s.11(3): within 10 business days (counted as calendar days: stricter)")},
-			Tiers:         tiers(map[Right]Tier{RightAccess: TierTwoPoints, RightCorrect: TierTwoPoints, RightDelete: TierTwoPoints, RightPortability: TierTwoPoints, RightCessation: TierTwoPoints}),
-			AgentRights:   AllRights, // the person concerned, their representative or heir (s.30)
-			DeemedRefusal: true,      // s.32: no answer within 30 days is a refusal
-			Recourse: Recourse{Key: "recourse.quebec", URL: "https://www.cai.gouv.qc.ca/",
-				AfterAppealKey: "recourse.quebec", AfterAppealURL: "https://www.cai.gouv.qc.ca/"},
+			Fast:          casl,
+			Tiers:         tiers(twoPoints), // s.30: a person who proves identity
+			AgentRights:   qcRights,         // s.30: the person concerned, their representative or heir
+			DeemedRefusal: true,             // s.32: no answer within 30 days is a refusal
+			Recourse: Recourse{Key: "recourse.quebec", URL: cai, Authority: "Commission d'accès à l'information du Québec",
+				AfterAppealKey: "recourse.quebec", AfterAppealURL: cai, AfterAppealAuthority: "Commission d'accès à l'information du Québec"},
 		},
 		Canada: {
 			Jurisdiction: Canada, Name: "Canada (PIPEDA)", Statute: "PIPEDA s.8",
-			Rights:        allOf(RightAccess, RightCorrect, RightUnsubscribe),
-			Respond:       days(30, "PIPEDA s.8(3)"),
-			Fast:          map[Right]Period{RightUnsubscribe: days(10, "CASL s.11(3): within 10 business days (counted as calendar days: stricter)")},
-			Extension:     ptr(days(30, "PIPEDA s.8(4)")),
-			Tiers:         tiers(map[Right]Tier{RightAccess: TierTwoPoints, RightCorrect: TierTwoPoints}),
-			AgentRights:   AllRights,
-			DeemedRefusal: true, // s.8(5)
-			Recourse: Recourse{Key: "recourse.pipeda", URL: "https://www.priv.gc.ca/en/report-a-concern/",
-				AfterAppealKey: "recourse.pipeda", AfterAppealURL: "https://www.priv.gc.ca/en/report-a-concern/"},
+			Rights:          pipedaRights,
+			Respond:         days(30, "PIPEDA s.8(3)"),
+			Fast:            casl,
+			Extension:       ptr(days(30, "PIPEDA s.8(4)(a)")),
+			ExtensionNotice: true,             // s.8(4): within 30 days, with the new date, reasons and the right to complain
+			Tiers:           tiers(twoPoints), // Principle 4.9.2: enough information to confirm identity
+			AgentRights:     pipedaRights,     // a person may act through a representative with written authority
+			DeemedRefusal:   true,             // s.8(5)
+			Recourse: Recourse{Key: "recourse.pipeda", URL: opc, Authority: "Office of the Privacy Commissioner of Canada",
+				AfterAppealKey: "recourse.pipeda", AfterAppealURL: opc, AfterAppealAuthority: "Office of the Privacy Commissioner of Canada"},
 		},
 		Virginia: usState(Virginia, "Virginia", "VCDPA (Va. Code §59.1-577)",
 			days(60, "Va. Code §59.1-577(C)"), nil, // agents: none (parent of a known child only)
-			"https://www.oag.state.va.us/consumer-protection/", freq(2, "Va. Code §59.1-577(B)(4): free twice annually")),
+			"Office of the Attorney General of Virginia", "https://www.oag.state.va.us/consumer-protection/",
+			&FrequencyLimit{Max: 2, Months: 12, Source: "Va. Code §59.1-577(B)(4): free up to twice annually"}),
 		Colorado: usState(Colorado, "Colorado", "CPA (C.R.S. §6-1-1306)",
+			// 45 days, +60 by RULES.md (check): the extension is not used, the stricter reading.
 			days(45, "C.R.S. §6-1-1306(3)(b): 45 days (the +60 extension is not used: check, stricter)"), allOf(RightOptOutSale),
-			"https://coag.gov/file-complaint/", freq(1, "C.R.S. §6-1-1306(1)(e): check; the stricter reading is taken")),
+			"Colorado Attorney General", "https://coag.gov/file-complaint/",
+			nil), // free requests: "check" in RULES.md; no limit is shown, so staff answer every request
 		Connecticut: usState(Connecticut, "Connecticut", "CTDPA (Conn. Gen. Stat. §42-518)",
-			days(60, "Conn. Gen. Stat. §42-518(d) (check)"), allOf(RightOptOutSale),
-			"https://portal.ct.gov/AG/Common/Complaint-Form-Landing-page", freq(1, "Conn. Gen. Stat. §42-518(b)(4): free once per 12 months")),
+			days(60, "Conn. Gen. Stat. §42-518(d) (check: 60 days is the only reading found)"), allOf(RightOptOutSale),
+			"Connecticut Office of the Attorney General", "https://portal.ct.gov/AG/Common/Complaint-Form-Landing-page",
+			&FrequencyLimit{Max: 1, Months: 12, Source: "Conn. Gen. Stat. §42-518(b)(4): free once per 12 months"}),
 		Texas: usState(Texas, "Texas", "TDPSA (Bus. & Com. Code §541.051 ff.)",
-			days(60, "Bus. & Com. Code §541.053 (check)"), allOf(RightOptOutSale),
-			"https://www.texasattorneygeneral.gov/consumer-protection/file-consumer-complaint", freq(2, "Bus. & Com. Code §541.052: at least twice a year")),
+			days(60, "Bus. & Com. Code §541.053 (check: 60 days is the only reading found)"),
+			allOf(RightOptOutSale), // check: opt-out only, as RULES.md reads it
+			"Texas Attorney General", "https://www.texasattorneygeneral.gov/consumer-protection/file-consumer-complaint",
+			&FrequencyLimit{Max: 2, Months: 12, Source: "Bus. & Com. Code §541.052: free at least twice a year"}),
 		Oregon: usState(Oregon, "Oregon", "OCPA (ORS 646A.570 ff.)",
 			days(45, "ORS 646A.576(7)"), allOf(RightOptOutSale),
-			"https://www.doj.state.or.us/consumer-protection/", freq(1, "ORS 646A.576(6): first request per 12 months free")),
+			"Oregon Department of Justice", "https://www.doj.state.or.us/consumer-protection/",
+			&FrequencyLimit{Max: 1, Months: 12, Source: "ORS 646A.576(6): first request per 12 months free"}),
 		Other: {
 			Jurisdiction: Other, Name: "Everywhere else", Statute: "the organization's privacy policy",
-			Rights:      allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightUnsubscribe),
-			Respond:     policy,
-			Fast:        optOutFast(canSpam),
-			Extension:   policyExt,
-			Tiers:       tiers(nil),
-			AgentRights: AllRights,
+			Rights:          otherRights,
+			Respond:         policy,    // Options.Policy, default 45 days
+			Fast:            usFast(),  // the strictest common practice
+			Extension:       policyExt, // Options.PolicyExtension, default 45 days
+			ExtensionNotice: policyExt != nil,
+			// No law limits or sets the check: two points guard against disclosure to an impostor.
+			Tiers:       tiers(twoPoints),
+			AgentRights: otherRights,
 			Recourse:    Recourse{Key: "recourse.other", AfterAppealKey: "recourse.other"},
 		},
 	}
@@ -216,82 +273,5 @@ func mergeFast(a, b map[Right]Period) map[Right]Period {
 	return a
 }
 
-// Jurisdictions lists every jurisdiction in display order.
-func Jurisdictions() []Jurisdiction {
-	return []Jurisdiction{California, Virginia, Colorado, Connecticut, Texas, Oregon, EU, UK, Quebec, Canada, Other}
-}
-
-// euEEA are the EU member states plus Iceland, Liechtenstein and Norway.
-var euEEA = []string{"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
-	"LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"}
-
-// Countries lists the countries the form names (anyone else picks "OTHER").
-func Countries() []string {
-	return append([]string{"US", "CA", "GB", "AU", "BR", "IN", "JP", "MX", "CH"}, euEEA...)
-}
-
-// USStates lists the US states, DC and territories by postal code.
-func USStates() []string {
-	return []string{"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-		"KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH",
-		"OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP"}
-}
-
-// CanadianProvinces lists the provinces and territories.
-func CanadianProvinces() []string {
-	return []string{"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
-}
-
-// Resolve maps where a person lives (ISO 3166-1 alpha-2 country, and the
-// subdivision code without the country prefix: "CA", "QC") to the
-// jurisdiction whose law applies.
-func Resolve(country, region string) Jurisdiction {
-	switch country {
-	case "US":
-		switch region {
-		case "CA":
-			return California
-		case "VA":
-			return Virginia
-		case "CO":
-			return Colorado
-		case "CT":
-			return Connecticut
-		case "TX":
-			return Texas
-		case "OR":
-			return Oregon
-		}
-	case "CA":
-		if region == "QC" {
-			return Quebec
-		}
-		for _, p := range CanadianProvinces() {
-			if p == region {
-				return Canada
-			}
-		}
-	case "GB":
-		return UK
-	default:
-		for _, c := range euEEA {
-			if c == country {
-				return EU
-			}
-		}
-	}
-	return Other
-}
-
-// Message is the catalog key and arguments of the recourse sentence, after
-// a denial or after an appeal upheld it.
-func (rc Recourse) Message(afterAppeal bool) (string, []any) {
-	key, url := rc.Key, rc.URL
-	if afterAppeal {
-		key, url = rc.AfterAppealKey, rc.AfterAppealURL
-	}
-	if url == "" {
-		return key, nil
-	}
-	return key, []any{url}
-}
+// offersRight reports whether r is among l's rights.
+func (l Law) offersRight(r Right) bool { return slices.Contains(l.Rights, r) }

@@ -4,6 +4,20 @@
 // Every number lives in one table (jurisdictions.go) beside its source, so
 // a change in the law is one edit and one test. Pure Go: no database, HTTP
 // or template imports.
+//
+// How clocks are counted (clock.go):
+//   - A clock starts at receipt, on any channel, whatever verification takes.
+//   - Dates are civil dates in the organization's time zone (Options.Location):
+//     a request received at 23:59 local time counts from that local date.
+//   - A period of N ends at the END of local day D+N, where D is the local
+//     date of receipt: the start of the next local day minus DeadlinePrecision
+//     (23:59:59.999999 on ordinary days). Deadlines are returned in UTC.
+//   - Calendar days: D+N. Calendar months: the same day-of-month N months on,
+//     or that month's last day where there is none (31 Jan + 1 month = 28/29 Feb).
+//     Business days: day 1 is the first business day after D; weekends and
+//     the holidays of the configured calendar (calendar.go) are skipped.
+//   - A deadline that falls on a weekend or holiday is not moved later (some
+//     laws would allow it; the earlier reading is the safe one).
 package rules
 
 import (

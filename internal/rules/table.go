@@ -5,36 +5,68 @@ import (
 	"strings"
 )
 
-// MarkdownTable renders each jurisdiction's clocks from the engine's own
-// table, for the README (a test keeps the two in step).
+// ClockRow is one jurisdiction's clocks, for the UI and the README.
+type ClockRow struct {
+	Jurisdiction  Jurisdiction
+	Name, Statute string
+	Acknowledge   *Period // nil: none required
+	Respond       Period
+	Extension     *Period // nil: none allowed
+	OptOut        *Period // nil: no opt-out of sale there
+	AppealDecide  *Period // nil: no statutory appeal
+	DeemedRefusal bool
+}
+
+// ClockTable lists every jurisdiction's clocks in display order.
+func (e *Engine) ClockTable() []ClockRow {
+	var rows []ClockRow
+	for _, j := range Jurisdictions() {
+		l := e.Law(j)
+		row := ClockRow{Jurisdiction: j, Name: l.Name, Statute: l.Statute, Acknowledge: l.Acknowledge,
+			Respond: l.Respond, Extension: l.Extension, DeemedRefusal: l.DeemedRefusal}
+		if e.Offers(j, RightOptOutSale) {
+			p := e.Period(j, RightOptOutSale)
+			row.OptOut = &p
+		}
+		if l.Appeal != nil {
+			row.AppealDecide = &l.Appeal.Decide
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// MarkdownTable renders ClockTable as Markdown, for the README (a test
+// keeps the two in step).
 func (e *Engine) MarkdownTable() string {
 	var b strings.Builder
 	b.WriteString("| jurisdiction | law | acknowledge | respond | extension | opt-out | appeal decided within | silence |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
-	for _, j := range Jurisdictions() {
-		l := e.Law(j)
+	for _, r := range e.ClockTable() {
 		ack, ext, optOut, appeal, silence := "—", "none", "—", "—", "—"
-		if l.Acknowledge != nil {
-			ack = describe(*l.Acknowledge)
+		if r.Acknowledge != nil {
+			ack = r.Acknowledge.String()
 		}
-		if l.Extension != nil {
-			ext = "+" + describe(*l.Extension) + ", once"
+		if r.Extension != nil {
+			ext = "+" + r.Extension.String() + ", once"
 		}
-		if p, ok := l.Fast[RightOptOutSale]; ok && e.Offers(j, RightOptOutSale) {
-			optOut = describe(p)
+		if r.OptOut != nil {
+			optOut = r.OptOut.String()
 		}
-		if l.Appeal != nil {
-			appeal = describe(l.Appeal.Decide)
+		if r.AppealDecide != nil {
+			appeal = r.AppealDecide.String()
 		}
-		if l.DeemedRefusal {
+		if r.DeemedRefusal {
 			silence = "deemed refusal"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Name, l.Statute, ack, describe(l.Respond), ext, optOut, appeal, silence)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Name, r.Statute, ack, r.Respond, ext, optOut, appeal, silence)
 	}
 	return b.String()
 }
 
-func describe(p Period) string {
+// String renders p in English for documentation: "45 days", "1 month",
+// "15 business days".
+func (p Period) String() string {
 	unit := map[ClockKind]string{CalendarDays: "days", BusinessDays: "business days", CalendarMonths: "months"}[p.Kind]
 	if p.N == 1 {
 		unit = strings.TrimSuffix(unit, "s")
