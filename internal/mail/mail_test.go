@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -19,8 +20,9 @@ import (
 
 // memOutbox is an in-memory Outbox; the database one is tested in models.
 type memOutbox struct {
-	mu   sync.Mutex
-	msgs map[int64]*row
+	mu           sync.Mutex
+	rows         map[int64]*row
+	failMarkSent int // MarkSent fails this many times, like a crash after sending
 }
 
 type row struct {
@@ -32,18 +34,24 @@ type row struct {
 }
 
 func newOutbox(msgs ...mail.Message) *memOutbox {
-	o := &memOutbox{msgs: map[int64]*row{}}
+	o := &memOutbox{rows: map[int64]*row{}}
 	for _, m := range msgs {
-		o.msgs[m.ID] = &row{m: m}
+		o.add(m)
 	}
 	return o
+}
+
+func (o *memOutbox) add(m mail.Message) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.rows[m.ID] = &row{m: m}
 }
 
 func (o *memOutbox) Claim(_ context.Context, now time.Time, limit int, lease time.Duration) ([]mail.Message, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []mail.Message
-	for _, r := range o.msgs {
+	for _, r := range o.rows {
 		if !r.sent && !r.dead && !r.next.After(now) && len(out) < limit {
 			r.next = now.Add(lease)
 			out = append(out, r.m)
@@ -55,147 +63,333 @@ func (o *memOutbox) Claim(_ context.Context, now time.Time, limit int, lease tim
 func (o *memOutbox) MarkSent(_ context.Context, id int64, _ time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.msgs[id].sent = true
+	if o.failMarkSent > 0 {
+		o.failMarkSent--
+		return errors.New("database went away")
+	}
+	o.rows[id].sent = true
 	return nil
 }
 
 func (o *memOutbox) MarkFailed(_ context.Context, id int64, _, next time.Time, errMsg string, dead bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	r := o.msgs[id]
+	r := o.rows[id]
 	r.m.Attempts++
 	r.next, r.dead, r.lastError = next, dead, errMsg
 	return nil
 }
 
+// expireLeases makes every unsent message due now, as time passing would.
+func (o *memOutbox) expireLeases() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.rows {
+		r.next = time.Time{}
+	}
+}
+
 func (o *memOutbox) get(id int64) row {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return *o.msgs[id]
+	return *o.rows[id]
 }
 
 type renderer struct{}
 
 func (renderer) Render(m mail.Message) (mail.Email, error) {
-	if m.Template == "broken" {
+	switch m.Template {
+	case "broken":
 		return mail.Email{}, errors.New("no such template")
+	case "html":
+		return mail.Email{Subject: "Your privacy request", Text: "Plain ünïcode body\n", HTML: "<p>HTML body</p>"}, nil
 	}
-	return mail.Email{Subject: "Update on your request", Text: "Hello,\n\nbody of " + m.Template + "\n"}, nil
+	return mail.Email{Subject: "Update on your request", Text: "Hello Zoë,\n\nbody of " + m.Template + "\n"}, nil
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func noWait(int) time.Duration { return 0 }
 
 func msg(id int64, template string) mail.Message {
 	return mail.Message{ID: id, To: "person@example.org", Template: template, Data: []byte("{}"), Lang: "en"}
 }
 
-func TestWorkerDeliversOverSMTP(t *testing.T) {
-	srv := testsmtp.Start(t, testsmtp.WithAuth("relay", "s3cret"))
-	sender, err := mail.NewSenderFromURL(srv.URL(), "privacy@acme.example")
+func newSender(t *testing.T, srv *testsmtp.Server) mail.Sender {
+	t.Helper()
+	s, err := mail.NewSenderFromURL(srv.URL(), "Acme Privacy <privacy@acme.example>")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ob := newOutbox(msg(1, "status_changed"), msg(2, "broken"))
-	w := mail.NewWorker(ob, renderer{}, sender, quiet, mail.WorkerOptions{Backoff: func(int) time.Duration { return 0 }})
+	return s
+}
+
+func TestWorkerDeliversOverSMTP(t *testing.T) {
+	srv := testsmtp.Start(t, testsmtp.WithAuth("relay", "s3cret"))
+	ob := newOutbox(msg(1, "status_changed"), msg(2, "html"))
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{})
+	if n, err := w.RunOnce(context.Background()); err != nil || n != 2 {
+		t.Fatalf("RunOnce = %d, %v", n, err)
+	}
+	for _, id := range []int64{1, 2} {
+		if r := ob.get(id); !r.sent {
+			t.Fatalf("message %d not sent: %s", id, r.lastError)
+		}
+	}
+	got := srv.WaitFor(t, func(r testsmtp.Received) bool {
+		return r.Header.Get("Message-Id") == "<rightsdesk-outbox-1@acme.example>"
+	}, 5*time.Second)
+	if got.Subject != "Update on your request" || got.Text() != "Hello Zoë,\n\nbody of status_changed\n" ||
+		len(got.To) != 1 || got.To[0] != "person@example.org" || got.From != "privacy@acme.example" || got.HTML() != "" {
+		t.Fatalf("received %+v, text %q", got, got.Text())
+	}
+	if _, err := got.Header.Date(); err != nil {
+		t.Errorf("Date header: %v", err)
+	}
+	html := srv.WaitFor(t, func(r testsmtp.Received) bool { return r.Subject == "Your privacy request" }, 5*time.Second)
+	if html.Text() != "Plain ünïcode body\n" || html.HTML() != "<p>HTML body</p>" {
+		t.Fatalf("alternative parts: text %q, html %q", html.Text(), html.HTML())
+	}
+}
+
+func TestRenderFailureIsPermanent(t *testing.T) {
+	srv := testsmtp.Start(t)
+	ob := newOutbox(msg(2, "broken"))
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{})
 	if _, err := w.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if r := ob.get(1); !r.sent {
-		t.Fatalf("not sent: %s", r.lastError)
-	}
-	got := srv.WaitFor(t, func(r testsmtp.Received) bool { return true }, 5*time.Second)
-	if got.Subject != "Update on your request" || !strings.Contains(got.Text(), "body of status_changed") ||
-		got.To[0] != "person@example.org" || got.From != "privacy@acme.example" {
-		t.Fatalf("received %+v / %q", got, got.Text())
-	}
-	if id := got.Header.Get("Message-Id"); id != "<rightsdesk-outbox-1@acme.example>" {
-		t.Fatalf("Message-ID %q is not stable per outbox row", id)
-	}
-	if !ob.get(1).sent {
-		t.Fatal("not marked sent")
-	}
 	if r := ob.get(2); !r.dead || !strings.Contains(r.lastError, "render") {
-		t.Fatalf("a render failure is permanent: %+v", r)
+		t.Fatalf("a render failure gives up at once: %+v", r)
+	}
+	if len(srv.Messages()) != 0 {
+		t.Fatal("sent something")
 	}
 }
 
 func TestWorkerRetriesThroughAnOutage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		outage func(srv *testsmtp.Server, on bool)
+	}{
+		{"451 temporary failure", (*testsmtp.Server).SetFailing},
+		{"server down", (*testsmtp.Server).SetDown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := testsmtp.Start(t)
+			ob := newOutbox(msg(7, "message"))
+			var waits []int
+			backoff := func(attempt int) time.Duration { waits = append(waits, attempt); return 0 }
+			w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{MaxAttempts: 5, Backoff: backoff})
+			ctx := context.Background()
+			tc.outage(srv, true)
+			for range 2 {
+				if n, err := w.RunOnce(ctx); err != nil || n != 0 {
+					t.Fatalf("RunOnce = %d, %v", n, err)
+				}
+			}
+			if r := ob.get(7); r.sent || r.dead || r.m.Attempts != 2 || r.lastError == "" {
+				t.Fatalf("after two failures: %+v", r)
+			}
+			if len(waits) != 2 || waits[0] != 1 || waits[1] != 2 {
+				t.Fatalf("backoff asked for attempts %v", waits)
+			}
+			tc.outage(srv, false)
+			if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("RunOnce = %d, %v", n, err)
+			}
+			if !ob.get(7).sent || len(srv.Messages()) != 1 {
+				t.Fatalf("not delivered once the server is back: %d messages", len(srv.Messages()))
+			}
+			// Sent messages are not claimed again.
+			if n, _ := w.RunOnce(ctx); n != 0 || len(srv.Messages()) != 1 {
+				t.Fatal("sent twice")
+			}
+		})
+	}
+}
+
+func TestFailureWaitsForBackoff(t *testing.T) {
 	srv := testsmtp.Start(t)
-	sender, err := mail.NewSenderFromURL(srv.URL(), "privacy@acme.example")
-	if err != nil {
+	srv.SetFailing(true)
+	ob := newOutbox(msg(4, "message"))
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{Backoff: func(int) time.Duration { return time.Hour }})
+	before := time.Now()
+	if _, err := w.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ob := newOutbox(msg(7, "message"))
-	w := mail.NewWorker(ob, renderer{}, sender, quiet, mail.WorkerOptions{MaxAttempts: 5, Backoff: func(int) time.Duration { return 0 }})
-	ctx := context.Background()
-	srv.SetFailing(true)
-	for range 2 {
-		if _, err := w.RunOnce(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if r := ob.get(7); r.sent || r.dead || r.m.Attempts != 2 {
-		t.Fatalf("after two failures: %+v", r)
+	if r := ob.get(4); r.next.Before(before.Add(time.Hour)) || r.next.After(time.Now().Add(time.Hour)) {
+		t.Fatalf("next attempt %v, want an hour from now", r.next)
 	}
 	srv.SetFailing(false)
-	if _, err := w.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if !ob.get(7).sent || len(srv.Messages()) != 1 {
-		t.Fatalf("not delivered once the server is back: %d messages", len(srv.Messages()))
-	}
-	// Sent messages are not claimed again.
-	if n, _ := w.RunOnce(ctx); n != 0 || len(srv.Messages()) != 1 {
-		t.Fatal("sent twice")
+	if n, _ := w.RunOnce(context.Background()); n != 0 || len(srv.Messages()) != 0 {
+		t.Fatal("retried before the backoff was over")
 	}
 }
 
 func TestWorkerGivesUp(t *testing.T) {
 	srv := testsmtp.Start(t)
 	srv.SetFailing(true)
-	sender, _ := mail.NewSenderFromURL(srv.URL(), "privacy@acme.example")
 	ob := newOutbox(msg(3, "message"))
-	w := mail.NewWorker(ob, renderer{}, sender, quiet, mail.WorkerOptions{MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 }})
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{MaxAttempts: 3, Backoff: noWait})
 	for range 5 {
 		if _, err := w.RunOnce(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if r := ob.get(3); !r.dead || r.m.Attempts != 3 {
+	if r := ob.get(3); !r.dead || r.m.Attempts != 3 || !strings.Contains(r.lastError, "451") {
 		t.Fatalf("want dead after 3 attempts: %+v", r)
+	}
+}
+
+// A crash between sending and recording the send sends the message again,
+// with the same Message-ID.
+func TestResendKeepsMessageID(t *testing.T) {
+	srv := testsmtp.Start(t)
+	ob := newOutbox(msg(11, "message"))
+	ob.failMarkSent = 1
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{})
+	if _, err := w.RunOnce(context.Background()); err == nil {
+		t.Fatal("the MarkSent error was not reported")
+	}
+	ob.expireLeases()
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Messages()
+	if len(got) != 2 || !ob.get(11).sent {
+		t.Fatalf("%d messages received", len(got))
+	}
+	first, second := got[0].Header.Get("Message-Id"), got[1].Header.Get("Message-Id")
+	if first != "<rightsdesk-outbox-11@acme.example>" || first != second {
+		t.Fatalf("Message-IDs %q and %q", first, second)
+	}
+}
+
+func TestLogsCarryNoPersonalData(t *testing.T) {
+	srv := testsmtp.Start(t)
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	ob := newOutbox(msg(1, "message"), msg(2, "broken"))
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), log, mail.WorkerOptions{Backoff: noWait})
+	srv.SetFailing(true)
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFailing(false)
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	logged := buf.String()
+	for _, secret := range []string{"person@example.org", "Zoë", "Update on your request", "try again later"} {
+		if strings.Contains(logged, secret) {
+			t.Errorf("log contains %q:\n%s", secret, logged)
+		}
+	}
+	for _, want := range []string{`"class":"smtp-temporary"`, `"smtp_code":451`, `"msg":"mail sent"`, `"msg":"mail render failed"`} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("log lacks %s:\n%s", want, logged)
+		}
+	}
+}
+
+// blockingSender waits until its context ends, like a hung server.
+type blockingSender struct{}
+
+func (blockingSender) Send(ctx context.Context, _ mail.Message, _ mail.Email) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestShutdownDoesNotCountAnAttempt(t *testing.T) {
+	ob := newOutbox(msg(5, "message"))
+	w := mail.NewWorker(ob, renderer{}, blockingSender{}, quiet(), mail.WorkerOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := w.RunOnce(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if r := ob.get(5); r.m.Attempts != 0 || r.dead || r.sent {
+		t.Fatalf("%+v", r)
+	}
+}
+
+// slowSender takes longer than the test's lease allows.
+type slowSender struct{ d time.Duration }
+
+func (s slowSender) Send(context.Context, mail.Message, mail.Email) error {
+	time.Sleep(s.d)
+	return nil
+}
+
+func TestBatchStopsBeforeItsLeaseEnds(t *testing.T) {
+	ob := newOutbox(msg(1, "a"), msg(2, "b"), msg(3, "c"))
+	w := mail.NewWorker(ob, renderer{}, slowSender{30 * time.Millisecond}, quiet(), mail.WorkerOptions{Lease: 40 * time.Millisecond})
+	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("RunOnce = %d, %v; want 1 sent, the rest left to their lease", n, err)
 	}
 }
 
 func TestWorkerRunWakesOnNotify(t *testing.T) {
 	srv := testsmtp.Start(t)
-	sender, _ := mail.NewSenderFromURL(srv.URL(), "privacy@acme.example")
 	ob := newOutbox()
-	w := mail.NewWorker(ob, renderer{}, sender, quiet, mail.WorkerOptions{Poll: time.Hour})
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{Poll: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	time.Sleep(20 * time.Millisecond) // let the first (empty) poll pass
-	ob.mu.Lock()
-	ob.msgs[9] = &row{m: msg(9, "received")}
-	ob.mu.Unlock()
+	ob.add(msg(9, "received"))
 	w.Notify()
+	w.Notify() // never blocks
 	srv.WaitFor(t, func(testsmtp.Received) bool { return true }, 5*time.Second)
 	cancel()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+}
+
+func TestSMTPAuth(t *testing.T) {
+	srv := testsmtp.Start(t, testsmtp.WithAuth("relay", "s3cret"))
+	wrong := strings.Replace(srv.URL(), "s3cret", "guess", 1)
+	s, err := mail.NewSenderFromURL(wrong, "privacy@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(context.Background(), msg(1, "x"), mail.Email{Subject: "s", Text: "t"}); err == nil {
+		t.Fatal("a wrong password was accepted")
+	}
+	noAuth := strings.Replace(srv.URL(), "relay:s3cret@", "", 1)
+	s, _ = mail.NewSenderFromURL(noAuth, "privacy@acme.example")
+	if err := s.Send(context.Background(), msg(1, "x"), mail.Email{Subject: "s", Text: "t"}); err == nil {
+		t.Fatal("sent without authenticating")
+	}
+	if err := newSender(t, srv).Send(context.Background(), msg(1, "x"), mail.Email{Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Messages()) != 1 {
+		t.Fatal("not received")
+	}
 }
 
 func TestFileSenderWritesEML(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "mail")
-	s, err := mail.NewFileSender(dir, "privacy@acme.example", quiet)
+	s, err := mail.NewFileSender(dir, "Acme Privacy <privacy@acme.example>", quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Send(context.Background(), msg(5, "received"), mail.Email{Subject: "We received your privacy request", Text: "Hello Zoë,\n"}); err != nil {
+	e := mail.Email{Subject: "We received your privacy request", Text: "Hello Zoë,\n", HTML: "<p>Hello Zoë,</p>"}
+	if err := s.Send(context.Background(), msg(5, "received"), e); err != nil {
 		t.Fatal(err)
 	}
+	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("dir: %v %v", st, err)
+	}
+	entries, _ := os.ReadDir(dir)
 	files, _ := filepath.Glob(filepath.Join(dir, "*-5.eml"))
-	if len(files) != 1 {
-		t.Fatalf("files %v", files)
+	if len(files) != 1 || len(entries) != 1 {
+		t.Fatalf("files %v, entries %v", files, entries)
 	}
 	f, err := os.Open(files[0])
 	if err != nil {
@@ -209,26 +403,102 @@ func TestFileSenderWritesEML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Header.Get("To") != "<person@example.org>" || m.Header.Get("Subject") != "We received your privacy request" {
-		t.Fatalf("headers %v", m.Header)
+	h := m.Header
+	if h.Get("To") != "<person@example.org>" || h.Get("Subject") != e.Subject ||
+		h.Get("Message-Id") != "<rightsdesk-outbox-5@acme.example>" || !strings.Contains(h.Get("From"), "privacy@acme.example") {
+		t.Fatalf("headers %v", h)
+	}
+	if _, err := h.Date(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h.Get("Content-Type"), "multipart/alternative") {
+		t.Fatalf("Content-Type %q", h.Get("Content-Type"))
+	}
+}
+
+func TestSenderFromAddressIsChecked(t *testing.T) {
+	if _, err := mail.NewSenderFromURL("smtp://mail.example.com", "not an address"); err == nil {
+		t.Error("SMTP sender took a bad From")
+	}
+	if _, err := mail.NewFileSender(t.TempDir(), "", quiet()); err == nil {
+		t.Error("file sender took an empty From")
 	}
 }
 
 func TestSenderURL(t *testing.T) {
-	for _, bad := range []string{"http://mail.example.com", "smtp://", "smtp://host:99999", "::::"} {
-		if _, err := mail.NewSenderFromURL(bad, "a@b.example"); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
+	for _, tc := range []struct {
+		url     string
+		wantErr string // "" = valid
+	}{
+		{"smtp://mail.example.com", ""},
+		{"smtp://u:p@mail.example.com:2525?tls=none", ""},
+		{"smtp://u:p@mail.example.com?tls=required", ""},
+		{"smtps://u:p@mail.example.com", ""},
+		{"smtps://mail.example.com:4650?insecure_skip_verify=true", ""},
+		{"smtp://[::1]:25?tls=none", ""},
+		{"http://mail.example.com", "smtp:// or smtps://"},
+		{"mail.example.com:587", "smtp:// or smtps://"},
+		{"", "smtp:// or smtps://"},
+		{"::::", "not a valid URL"},
+		{"smtp://", "needs a host"},
+		{"smtp://user:pw@:25", "needs a host"},
+		{"smtp://mail.example.com:0", "port"},
+		{"smtp://mail.example.com:99999", "port"},
+		{"smtp://mail.example.com:smtp", "not a valid URL"},
+		{"smtp://mail.example.com?tls=yes", "tls must be"},
+		{"smtps://mail.example.com?tls=none", "smtps:// always uses TLS"},
+		{"smtp://mail.example.com?insecure_skip_verify=maybe", "insecure_skip_verify"},
+		{"smtp://mail.example.com?tsl=none", "unknown parameter"},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			_, err := mail.NewSenderFromURL(tc.url, "privacy@acme.example")
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case tc.wantErr != "" && err == nil:
+				t.Fatal("accepted")
+			case err != nil && !strings.Contains(err.Error(), tc.wantErr):
+				t.Fatalf("error %q lacks %q", err, tc.wantErr)
+			}
+		})
 	}
-	for _, good := range []string{"smtp://mail.example.com", "smtps://u:p@mail.example.com", "smtp://u:p@mail.example.com:2525?tls=none"} {
-		if _, err := mail.NewSenderFromURL(good, "a@b.example"); err != nil {
-			t.Errorf("%q: %v", good, err)
+}
+
+func TestSenderURLErrorsHideThePassword(t *testing.T) {
+	for _, u := range []string{"smtp://u:hunter2@mail.example.com:99999", "smtp://u:hunter2@mail.example.com:x", "smtp://u:hunter2@mail.example.com?tls=bad", "smtp://u:hunter2@:25"} {
+		_, err := mail.NewSenderFromURL(u, "privacy@acme.example")
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: error %v", u, err)
 		}
 	}
 }
 
-func TestBackoffGrowsAndIsCapped(t *testing.T) {
-	if mail.Backoff(1) >= mail.Backoff(5) || mail.Backoff(40) > 6*time.Hour*12/10 {
-		t.Fatal("backoff")
+func TestBackoff(t *testing.T) {
+	for attempt, base := range map[int]time.Duration{1: time.Minute, 3: 4 * time.Minute, 8: 128 * time.Minute} {
+		for range 50 {
+			if d := mail.Backoff(attempt); d < base*8/10 || d > base*12/10 {
+				t.Fatalf("Backoff(%d) = %v, want %v ± 20%%", attempt, d, base)
+			}
+		}
+	}
+	for _, attempt := range []int{10, 11, 40, 1000} {
+		if d := mail.Backoff(attempt); d > 6*time.Hour || d < 4*time.Hour {
+			t.Fatalf("Backoff(%d) = %v, want at most 6h", attempt, d)
+		}
+	}
+	if d := mail.Backoff(-1); d <= 0 {
+		t.Fatalf("Backoff(-1) = %v", d)
+	}
+}
+
+func TestMessageID(t *testing.T) {
+	for from, want := range map[string]string{
+		"privacy@acme.example":                "<rightsdesk-outbox-42@acme.example>",
+		"Acme Privacy <privacy@acme.example>": "<rightsdesk-outbox-42@acme.example>",
+		"not an address":                      "<rightsdesk-outbox-42@rightsdesk.local>",
+	} {
+		if got := mail.MessageID(42, from); got != want {
+			t.Errorf("MessageID(42, %q) = %q, want %q", from, got, want)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package testsmtp is a real SMTP server for tests: it listens on loopback,
-// accepts every message (or refuses them all on demand) and lets a test
-// wait for the one it expects.
+// accepts every message (or refuses them, or goes down, on demand) and lets
+// a test wait for the message it expects.
 package testsmtp
 
 import (
@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -24,26 +25,33 @@ import (
 
 // Received is one message as the server got it.
 type Received struct {
-	From    string
-	To      []string
-	Raw     []byte
-	Subject string
+	From    string   // envelope sender (MAIL FROM)
+	To      []string // envelope recipients (RCPT TO)
+	Raw     []byte   // the message as sent
+	Subject string   // decoded Subject header
 	Header  mail.Header
 }
 
-// Text returns the decoded text/plain body.
-func (r Received) Text() string {
+// Text returns the decoded text/plain body (the first text/plain part of a
+// multipart message) with "\n" line ends, or "" when there is none.
+func (r Received) Text() string { return r.part("text/plain") }
+
+// HTML returns the decoded text/html body with "\n" line ends, or "" when
+// there is none.
+func (r Received) HTML() string { return r.part("text/html") }
+
+func (r Received) part(want string) string {
 	msg, err := mail.ReadMessage(bytes.NewReader(r.Raw))
 	if err != nil {
 		return ""
 	}
-	return textPart(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	return findPart(want, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
 }
 
-func textPart(contentType, encoding string, body io.Reader) string {
+func findPart(want, contentType, encoding string, body io.Reader) string {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		mt = "text/plain"
+		mt = "text/plain" // RFC 2045's default
 	}
 	if strings.HasPrefix(mt, "multipart/") {
 		mr := multipart.NewReader(body, params["boundary"])
@@ -52,47 +60,51 @@ func textPart(contentType, encoding string, body io.Reader) string {
 			if err != nil {
 				return ""
 			}
-			if s := textPart(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); s != "" {
+			// NextPart undoes quoted-printable itself and drops the header.
+			if s := findPart(want, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); s != "" {
 				return s
 			}
 		}
 	}
-	if mt != "text/plain" {
+	if mt != want {
 		return ""
 	}
 	switch strings.ToLower(encoding) {
 	case "quoted-printable":
 		body = quotedprintable.NewReader(body)
 	case "base64":
-		body = base64Reader(body)
+		body = base64.NewDecoder(base64.StdEncoding, body) // skips line breaks
 	}
 	b, _ := io.ReadAll(body)
-	return string(b)
+	return strings.ReplaceAll(string(b), "\r\n", "\n") // SMTP's line ends are CRLF
 }
 
-// Server is a running SMTP server.
+// Server is a running SMTP server. Its methods are safe for concurrent use.
 type Server struct {
-	addr     string
-	user     string
-	pass     string
-	mu       sync.Mutex
-	msgs     []Received
-	failing  bool
-	arrived  chan struct{}
-	server   *smtp.Server
-	listener net.Listener
+	t    testing.TB
+	addr string
+	user string // AUTH PLAIN required when set
+	pass string
+
+	mu      sync.Mutex
+	srv     *smtp.Server // nil while down
+	lis     net.Listener
+	msgs    []Received
+	failing bool
+	arrived chan struct{}
 }
 
 // Option configures Start.
 type Option func(*Server)
 
-// WithAuth requires AUTH PLAIN with these credentials.
+// WithAuth requires AUTH PLAIN with these credentials (offered on the
+// plain connection, as a local relay would).
 func WithAuth(user, pass string) Option { return func(s *Server) { s.user, s.pass = user, pass } }
 
 // Start runs a server on 127.0.0.1 until the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{arrived: make(chan struct{}, 1)}
+	s := &Server{t: t, arrived: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -100,20 +112,28 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.listener, s.addr = l, l.Addr().String()
-	s.server = smtp.NewServer(backend{s})
-	s.server.Domain = "localhost"
-	s.server.AllowInsecureAuth = true
-	s.server.ReadTimeout, s.server.WriteTimeout = 30*time.Second, 30*time.Second
-	go func() { _ = s.server.Serve(l) }()
-	t.Cleanup(func() { _ = s.server.Close() })
+	s.addr = l.Addr().String()
+	s.serve(l)
+	t.Cleanup(func() { s.SetDown(true) })
 	return s
+}
+
+// serve starts a go-smtp server on l; the caller holds s.mu or owns s.
+func (s *Server) serve(l net.Listener) {
+	srv := smtp.NewServer(backend{s})
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	srv.ErrorLog = log.New(io.Discard, "", 0) // closed connections are expected here
+	s.srv, s.lis = srv, l
+	go func() { _ = srv.Serve(l) }()
 }
 
 // Addr is host:port.
 func (s *Server) Addr() string { return s.addr }
 
-// URL is the server's address as RIGHTSDESK_SMTP_URL takes it.
+// URL is the server's address as RIGHTSDESK_SMTP_URL takes it, with the
+// credentials when WithAuth was given.
 func (s *Server) URL() string {
 	cred := ""
 	if s.user != "" {
@@ -122,14 +142,37 @@ func (s *Server) URL() string {
 	return "smtp://" + cred + s.addr + "?tls=none"
 }
 
-// SetFailing makes the server refuse every message with a temporary error.
+// SetFailing makes the server refuse every message with 451, a temporary
+// error, until it is set back to false.
 func (s *Server) SetFailing(f bool) {
 	s.mu.Lock()
 	s.failing = f
 	s.mu.Unlock()
 }
 
-// Messages returns every message received so far.
+// SetDown stops the server (connections are refused) or starts it again on
+// the same address. Received messages are kept.
+func (s *Server) SetDown(down bool) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case down && s.srv != nil:
+		// Close the listener ourselves too: Serve may not have registered
+		// it with the server yet.
+		_ = s.lis.Close()
+		_ = s.srv.Close()
+		s.srv, s.lis = nil, nil
+	case !down && s.srv == nil:
+		l, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			s.t.Fatalf("testsmtp: listen again on %s: %v", s.addr, err)
+		}
+		s.serve(l)
+	}
+}
+
+// Messages returns every message received so far, oldest first.
 func (s *Server) Messages() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -149,13 +192,13 @@ func (s *Server) WaitFor(t testing.TB, match func(Received) bool, timeout time.D
 		}
 		select {
 		case <-s.arrived:
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond): // another waiter may have taken the signal
 		case <-deadline:
-			var subjects []string
+			var got []string
 			for _, m := range s.Messages() {
-				subjects = append(subjects, m.Subject+" → "+strings.Join(m.To, ","))
+				got = append(got, m.Subject+" → "+strings.Join(m.To, ","))
 			}
-			t.Fatalf("no matching mail within %s; received: %q", timeout, subjects)
+			t.Fatalf("testsmtp: no matching mail within %s; received: %q", timeout, got)
 			return Received{}
 		}
 	}
@@ -216,8 +259,7 @@ func (se *session) Data(r io.Reader) error {
 	m := Received{From: se.from, To: se.to, Raw: raw}
 	if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
 		m.Header = msg.Header
-		dec := new(mime.WordDecoder)
-		if subj, err := dec.DecodeHeader(msg.Header.Get("Subject")); err == nil {
+		if subj, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err == nil {
 			m.Subject = subj
 		}
 	}
@@ -233,26 +275,3 @@ func (se *session) Data(r io.Reader) error {
 
 func (se *session) Reset()        { se.from, se.to = "", nil }
 func (se *session) Logout() error { return nil }
-
-func base64Reader(r io.Reader) io.Reader {
-	return base64.NewDecoder(base64.StdEncoding, newlineStripper{r})
-}
-
-// newlineStripper drops line breaks, which base64 bodies carry every 76 characters.
-type newlineStripper struct{ r io.Reader }
-
-func (n newlineStripper) Read(p []byte) (int, error) {
-	for {
-		k, err := n.r.Read(p)
-		j := 0
-		for _, c := range p[:k] {
-			if c != '\r' && c != '\n' {
-				p[j] = c
-				j++
-			}
-		}
-		if j > 0 || err != nil {
-			return j, err
-		}
-	}
-}

@@ -1,0 +1,226 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/rightsdesk/rightsdesk/internal/testenv"
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// TestBrowserEndToEnd drives headless Chromium through the real UI, as a
+// person would: the requester starts from the home page, fills in both steps
+// of the form, confirms their email with the mailed code; an administrator
+// signs in, opens the request from the queue and completes it; the
+// requester's tracking page then shows it completed.
+//
+// With RIGHTSDESK_SCREENSHOTS=1 it also refreshes docs/screenshots/form.png
+// and docs/screenshots/queue.png.
+func TestBrowserEndToEnd(t *testing.T) {
+	chromium := testenv.Chromium(t)
+	h := newHarness(t, "sqlite")
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 1400))
+	defer cancelAlloc()
+	tab, cancelTab := chromedp.NewContext(alloc)
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+	defer cancel()
+	// The browser lives as long as the context of the first call, so start
+	// it on the overall context; each step below gets its own shorter limit.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	// run performs the actions of one step and fails the test, naming the
+	// step, if any of them fails or takes too long.
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	read := func(what string, a chromedp.Action[string]) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, a)
+		if err != nil {
+			t.Fatalf("read %s: %v", what, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	text := func(sel string) string { t.Helper(); return read(sel, chromedp.Text(chromedp.CSS(sel))) }
+	checked := func(sel string) bool {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		on, err := chromedp.Run(sctx, chromedp.JavascriptAttribute[bool](chromedp.CSS(sel), "checked"))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return on
+	}
+	// has reports whether the text a person sees contains every phrase;
+	// badges are upper-cased by CSS, so case does not count.
+	has := func(got string, phrases ...string) bool {
+		for _, p := range phrases {
+			if !strings.Contains(strings.ToLower(got), strings.ToLower(p)) {
+				return false
+			}
+		}
+		return true
+	}
+	// named finds an element of the given tag by the text a person sees.
+	named := func(tag, label string) chromedp.Search {
+		return chromedp.Search(fmt.Sprintf(`//%s[normalize-space()=%q]`, tag, label))
+	}
+	// choose picks an option of a <select> the way the browser does when a
+	// person picks it: the value changes and a change event fires.
+	choose := func(sel, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), value),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+				`document.querySelector(%q).dispatchEvent(new Event("change", {bubbles: true}))`, sel)))
+	}
+	// shot takes a full-page screenshot, and with RIGHTSDESK_SCREENSHOTS=1
+	// writes it as a PNG to docs/screenshots/name.
+	shot := func(name string) {
+		t.Helper()
+		write := os.Getenv("RIGHTSDESK_SCREENSHOTS") == "1"
+		quality, magic := 90, []byte("\xff\xd8\xff") // JPEG
+		if write {
+			quality, magic = 100, []byte("\x89PNG\r\n\x1a\n")
+		}
+		img, err := chromedp.Run(ctx, chromedp.FullScreenshot(quality))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if len(img) < 10_000 || !bytes.HasPrefix(img, magic) {
+			t.Fatalf("screenshot %s: %d bytes, not a picture of the page", name, len(img))
+		}
+		if write {
+			if err := os.WriteFile("../docs/screenshots/"+name, img, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// 1. From the home page to step 1: who asks and where they live. The
+	// state field appears only once the country needs it.
+	run("home page", chromedp.Navigate(h.srv.URL+"/"), chromedp.Click(named("a", "Start now")),
+		chromedp.WaitVisible(chromedp.CSS(`#f-country`)))
+	if got := text("main"); !has(got, "Step 1 of 2", "Who is making this request?") {
+		t.Fatalf("step 1:\n%s", got)
+	}
+	run("state hidden before a country", chromedp.WaitNotVisible(chromedp.CSS(`#f-state`)))
+	run("step 1", chromedp.Click(named("label", "I am asking for myself")),
+		choose(`#f-country`, "US"), chromedp.WaitVisible(chromedp.CSS(`#f-state`)),
+		choose(`#f-state`, "CA"))
+	if !checked(`#f-on_behalf`) {
+		t.Fatal(`"I am asking for myself" is not selected after clicking its label`)
+	}
+	run("continue", chromedp.Click(named("button", "Continue")), chromedp.WaitVisible(chromedp.CSS(`#f-rights`)))
+
+	// 2. Step 2 offers California's rights under the CCPA.
+	if got := text("main"); !has(got, "Step 2 of 2", "California, United States", "California Consumer Privacy Act",
+		"Limit use of sensitive information") {
+		t.Fatalf("step 2 does not offer California's rights:\n%s", got)
+	}
+	const email = "e2e@example.org"
+	run("step 2", chromedp.Click(named("label", "See your information")),
+		chromedp.SendKeys(chromedp.CSS(`#f-name`), "Robin Endtoend"),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
+		chromedp.Click(chromedp.CSS(`#f-relationship`)))
+	if !checked(`#f-rights[value=access]`) || !checked(`#f-relationship[value=customer]`) {
+		t.Fatal("the right or the relationship is not selected")
+	}
+	shot("form.png")
+	run("send request", chromedp.Click(named("button", "Send request")),
+		chromedp.WaitVisible(chromedp.CSS(`.panel .ref`)))
+
+	// 3. The tracking page gives a reference and asks for the mailed code.
+	trackURL := read("location", chromedp.Location())
+	ref := text(".panel .ref")
+	if !regexp.MustCompile(`^RD-[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(ref) {
+		t.Fatalf("reference %q", ref)
+	}
+	if got := text(".panel h1"); got != "Request received" {
+		t.Fatalf("confirmation heading %q", got)
+	}
+	if got := text("main"); !has(got, "See your information", "Awaiting email confirmation") {
+		t.Fatalf("tracking page before the code:\n%s", got)
+	}
+	mail := h.mailTo(email, "Confirm your email").Text()
+	code := codeRe.FindStringSubmatch(mail)
+	if code == nil || !strings.Contains(mail, ref) || h.srv.URL+trackLink(t, mail, h.srv.URL) != trackURL {
+		t.Fatalf("verification mail lacks the code, the reference %s or the link %s:\n%s", ref, trackURL, mail)
+	}
+	run("confirm email", chromedp.SendKeys(chromedp.CSS(`#f-code`), code[1]),
+		chromedp.Click(named("button", "Confirm")),
+		chromedp.WaitNotPresent(chromedp.CSS(`#f-code`)))
+	if got := text(".notice"); !has(got, "your email address is confirmed") {
+		t.Fatalf("after the code: %q", got)
+	}
+	if got := text(".card .badge"); !strings.EqualFold(got, "Confirmed") {
+		t.Fatalf("status after the code: %q", got)
+	}
+
+	// 4. An administrator signs in, finds the request in the queue and
+	// moves it to in progress, then to completed.
+	const staffEmail, password = "officer-e2e@example.org", "correct horse battery staple"
+	if _, err := h.app.Store.CreateStaff(context.Background(), models.StaffInput{Email: staffEmail, Name: "Pat Officer",
+		Role: models.RoleAdmin, Password: password}, models.SystemActor); err != nil {
+		t.Fatal(err)
+	}
+	run("sign in", chromedp.Navigate(h.srv.URL+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(`#f-password`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), staffEmail),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), password),
+		chromedp.Click(named("button", "Sign in")),
+		chromedp.WaitVisible(chromedp.CSS(`table.queue`)))
+	if got := text("table.queue tbody"); !has(got, ref, "See your information", "California", "Confirmed") {
+		t.Fatalf("queue lacks the confirmed request %s:\n%s", ref, got)
+	}
+	shot("queue.png")
+	run("open request", chromedp.Click(named("a", ref)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=status][value=in_progress]`)))
+	if got := text("h1"); !has(got, ref, "See your information") {
+		t.Fatalf("request page heading %q", got)
+	}
+	if got := text("main"); !has(got, "Robin Endtoend", email) {
+		t.Fatalf("request page does not show the requester:\n%s", got)
+	}
+	for _, to := range []struct{ value, label string }{{"in_progress", "In progress"}, {"completed", "Completed"}} {
+		radio := chromedp.CSS(`input[name=status][value=` + to.value + `]`)
+		// Once saved, the page no longer offers the status the request is in.
+		run("move to "+to.value, chromedp.Click(radio), chromedp.Click(named("button", "Save and tell the requester")),
+			chromedp.WaitNotPresent(radio))
+		if got := text("h1 + p .badge"); !strings.EqualFold(got, to.label) {
+			t.Fatalf("status after saving %s: %q", to.value, got)
+		}
+		if got := text(".notice"); !has(got, "Status updated and the requester told") {
+			t.Fatalf("after saving %s: %q", to.value, got)
+		}
+	}
+
+	// 5. The requester's tracking page shows the request completed.
+	run("track again", chromedp.Navigate(trackURL), chromedp.WaitVisible(chromedp.CSS(`.card .badge`)))
+	if got := text(".card .badge"); !strings.EqualFold(got, "Completed") {
+		t.Fatalf("tracking page status %q", got)
+	}
+	if got := text("main"); !has(got, ref, "Status changed to: In progress", "Status changed to: Completed") {
+		t.Fatalf("tracking page:\n%s", got)
+	}
+}
