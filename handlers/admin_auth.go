@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/models"
@@ -13,10 +12,12 @@ import (
 	"github.com/rightsdesk/rightsdesk/templates/pages/admin"
 )
 
-const staffKey = "staff"
-
-// staffSessionTTL signs staff out after a working day.
-const staffSessionTTL = 12 * time.Hour
+const (
+	staffKey   = "staff"
+	sessionKey = "staff_session" // the raw session token on the context
+	// csrfCookie is the cookie Echo's CSRF middleware keeps its token in.
+	csrfCookie = "rd_csrf"
+)
 
 // CurrentStaff is the signed-in staff member, or nil.
 func CurrentStaff(c echo.Context) *models.Staff {
@@ -24,36 +25,48 @@ func CurrentStaff(c echo.Context) *models.Staff {
 	return st
 }
 
-// LoadStaff puts the signed-in staff member (if any) on the context.
+// LoadStaff puts the signed-in staff member (if any) on the context. The
+// cookie only names a session; the session record in the database decides,
+// on every request, whether it is still live.
 func (h *Handlers) LoadStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		s := h.session(c)
-		id, _ := s.Values["staff_id"].(int64)
-		at, _ := s.Values["staff_at"].(int64)
-		if id != 0 && time.Since(time.Unix(at, 0)) < staffSessionTTL {
-			st, err := h.Store.StaffByID(c.Request().Context(), id)
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			return next(c) // no database work (or cookie) for files
+		}
+		token, _ := h.session(c).Values["sid"].(string)
+		if token != "" {
+			st, _, err := h.Staff.BySession(c.Request().Context(), token)
 			if err != nil && !errors.Is(err, models.ErrNotFound) {
 				return err
 			}
 			if st != nil {
 				c.Set(staffKey, st)
+				c.Set(sessionKey, token)
 			}
 		}
 		return next(c)
 	}
 }
 
-// RequireStaff sends anyone not signed in to the login page.
-func (h *Handlers) RequireStaff(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if CurrentStaff(c) == nil {
-			if c.Request().Method == http.MethodGet {
-				return redirect(c, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+// RequireStaff sends anyone not signed in to the login page, and refuses
+// a signed-in member whose role is not among roles (any role when none are
+// given).
+func (h *Handlers) RequireStaff(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			st := CurrentStaff(c)
+			if st == nil {
+				if c.Request().Method == http.MethodGet {
+					return redirect(c, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+				}
+				return echo.NewHTTPError(http.StatusForbidden)
 			}
-			return echo.NewHTTPError(http.StatusForbidden)
+			if len(roles) > 0 && !contains(roles, st.Role) {
+				return &models.Error{Kind: models.KindForbidden, Key: "error.role"}
+			}
+			noStore(c)
+			return next(c)
 		}
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return next(c)
 	}
 }
 
@@ -69,29 +82,48 @@ func (h *Handlers) Login(c echo.Context) error {
 // LoginPost checks the password and starts a staff session.
 func (h *Handlers) LoginPost(c echo.Context) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
-	st, err := h.Store.Authenticate(c.Request().Context(), email, password, ip(c))
-	if errors.Is(err, models.ErrBadLogin) {
+	st, token, err := h.Staff.Authenticate(c.Request().Context(), email, password, client(c))
+	if formError(err) {
 		p := h.page(c, "login.title")
-		f := components.Form{Values: url.Values{"email": {email}}, Errors: map[string]string{"email": p.T.T("error.login")}}
-		return render(c, http.StatusUnauthorized, admin.Login(p, admin.LoginView{Form: f, Next: safeNext(c.FormValue("next"))}))
+		p.Failed = true
+		noStore(c)
+		f := formOf(p, url.Values{"email": {email}}, err, "email", "email", "password")
+		status := Status(err)
+		if status == http.StatusUnprocessableEntity {
+			status = http.StatusUnauthorized
+		}
+		return render(c, status, admin.Login(p, admin.LoginView{Form: f, Next: safeNext(c.FormValue("next"))}))
 	}
 	if err != nil {
 		return err
 	}
-	if err := h.startStaffSession(c, st); err != nil {
+	if err := h.startStaffSession(c, token); err != nil {
 		return err
 	}
+	h.Log.Info("staff signed in", "staff", st.ID)
 	return redirect(c, safeNext(c.FormValue("next")))
 }
 
-func (h *Handlers) startStaffSession(c echo.Context, st *models.Staff) error {
+// startStaffSession puts a new session token in the cookie and drops the
+// CSRF token, so that a token seen before sign-in is worthless after it.
+func (h *Handlers) startStaffSession(c echo.Context, token string) error {
 	s := h.session(c)
-	s.Values = map[any]any{"staff_id": st.ID, "staff_at": time.Now().Unix()}
-	return s.Save(c.Request(), c.Response())
+	s.Values = map[any]any{"sid": token}
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: c.Scheme() == "https", SameSite: http.SameSiteLaxMode})
+	return nil
 }
 
-// Logout ends the staff session.
+// Logout ends the staff session, in the database as well as the cookie.
 func (h *Handlers) Logout(c echo.Context) error {
+	if token, ok := c.Get(sessionKey).(string); ok {
+		if err := h.Staff.EndSession(c.Request().Context(), token, client(c)); err != nil {
+			return err
+		}
+	}
 	s := h.session(c)
 	s.Values = map[any]any{}
 	s.AddFlash("flash.logged_out")
@@ -112,10 +144,11 @@ func safeNext(next string) string {
 // Setup lets the first administrator create their account.
 func (h *Handlers) Setup(c echo.Context) error {
 	token := c.QueryParam("token")
-	if err := h.Store.CheckSetupToken(c.Request().Context(), token); err != nil {
-		return h.setupError(c, err)
+	if err := h.Staff.CheckSetupToken(c.Request().Context(), token); err != nil {
+		return setupError(err)
 	}
 	p := h.page(c, "setup.title")
+	noStore(c)
 	return render(c, http.StatusOK, admin.Setup(p, admin.SetupView{Form: components.Form{Values: url.Values{}}, Token: token}))
 }
 
@@ -126,28 +159,44 @@ func (h *Handlers) SetupPost(c echo.Context) error {
 		return err
 	}
 	token := values.Get("token")
-	st, err := h.Store.CompleteSetup(c.Request().Context(), token, models.StaffInput{
-		Email: values.Get("email"), Name: values.Get("name"), Password: values.Get("password")}, ip(c))
-	if validation(err) {
+	_, session, err := h.Staff.CompleteSetup(c.Request().Context(), token, models.StaffInput{
+		Email: values.Get("email"), Name: values.Get("name"), Password: values.Get("password")}, client(c))
+	if models.KindOf(err) == models.KindInvalid {
 		p := h.page(c, "setup.title")
+		p.Failed = true
 		values.Del("password")
-		return render(c, http.StatusUnprocessableEntity, admin.Setup(p, admin.SetupView{Form: formOf(p, values, err, "name", "email", "password"), Token: token}))
+		noStore(c)
+		return render(c, http.StatusUnprocessableEntity, admin.Setup(p, admin.SetupView{Form: formOf(p, values, err, "name", "name", "email", "password"), Token: token}))
 	}
 	if err != nil {
-		return h.setupError(c, err)
+		return setupError(err)
 	}
-	if err := h.startStaffSession(c, st); err != nil {
+	if err := h.startStaffSession(c, session); err != nil {
 		return err
 	}
 	return redirect(c, "/admin")
 }
 
-func (h *Handlers) setupError(c echo.Context, err error) error {
+// setupError gives set-up failures their own headings.
+func setupError(err error) error {
 	switch {
 	case errors.Is(err, models.ErrSetupDone):
-		return h.RenderError(c, http.StatusGone, "setup.done_title", "setup.done")
-	case errors.Is(err, models.ErrNotFound):
-		return h.RenderError(c, http.StatusNotFound, "setup.invalid_title", "setup.invalid")
+		return &pageError{err: err, heading: "setup.done_title"}
+	case errors.Is(err, models.ErrSetupInvalid):
+		return &pageError{err: err, heading: "setup.invalid_title"}
 	}
 	return err
 }
+
+// pageError is a domain error shown under a heading of the handler's
+// choosing; the web error handler renders it.
+type pageError struct {
+	err     error
+	heading string
+}
+
+func (e *pageError) Error() string { return e.err.Error() }
+func (e *pageError) Unwrap() error { return e.err }
+
+// Heading is the catalog key of the error page's heading.
+func (e *pageError) Heading() string { return e.heading }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,14 +27,14 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.Store.GetRequest(c.Request().Context(), id)
+	d, err := h.Requests.Get(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
 	r, sub := &d.Request, &d.Sub
 	j := rules.Jurisdiction(r.Jurisdiction)
 	p := h.page(c, "req.title", sub.Reference)
-	now := h.Store.Now()
+	p.Failed = status >= 400
 	v := admin.RequestView{
 		ID: r.ID, Reference: sub.Reference, Right: p.T.T("right." + r.Right), Kind: r.Kind,
 		Jurisdiction: p.T.T("jurisdiction." + r.Jurisdiction), Status: r.Status, StatusText: p.T.T("status." + r.Status),
@@ -46,7 +45,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if r.Kind == models.KindAppeal {
 		v.Right = p.T.T("track.appeal_of", p.T.T("right."+r.Right))
 	}
-	v.DaysLeft, v.DueText, v.Urgency = dueText(p, r.DueAt, now, !r.Closed(), h.Store.Rules.DeemedRefusal(j))
+	v.DaysLeft, v.DueText, v.Urgency = dueText(p, d.Urgency)
 	if r.Status == models.StatusDenied {
 		v.DenialReason, v.DenialDetail = p.T.T("denial."+r.DenialReason), r.DenialDetail
 	}
@@ -83,33 +82,30 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if d.Appeal != nil {
 		v.Appeal = &admin.Link{Label: p.T.T("status." + d.Appeal.Status), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
 	}
-	if fl, ok := h.Store.Rules.Frequency(j, rules.Right(r.Right)); ok && r.Kind == models.KindRequest {
+	if fl, ok := h.Core.Rules.Frequency(j, rules.Right(r.Right)); ok && r.Kind == models.KindRequest {
 		v.Frequency = p.T.T("req.frequency_text", d.Earlier, fl.Max, fl.Months)
 		if d.Earlier >= fl.Max {
 			v.Flags = append(v.Flags, p.T.T("req.frequency_exceeded", d.Earlier, fl.Months))
 		}
 	}
-	if !r.Closed() && h.Store.Rules.DeemedRefusal(j) {
+	if d.Urgency.Open && d.Urgency.DeemedRefusal {
 		v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag"))
 	}
 	for _, e := range r.Events {
-		v.Events = append(v.Events, admin.Event{At: e.CreatedAt, Who: p.T.T("actor." + e.ActorKind), Text: eventText(p, e), Body: eventBody(e), Internal: e.Internal})
+		v.Events = append(v.Events, admin.Event{At: e.CreatedAt, Who: p.T.T("actor." + e.ActorKind), Text: eventText(p, r, e), Body: eventBody(e), Internal: e.Internal})
 	}
 	for _, st := range r.NextStatuses() {
 		v.Next = append(v.Next, components.Option{Value: st, Label: p.T.T("status." + st)})
 	}
-	for _, reason := range h.Store.Rules.DenialReasons(j, rules.Right(r.Right)) {
+	for _, reason := range h.Core.Rules.DenialReasons(j, rules.Right(r.Right)) {
 		v.DenialReasons = append(v.DenialReasons, components.Option{Value: reason, Label: p.T.T("denial." + reason)})
 	}
-	// Offer the extension only when the engine would grant it now.
-	if !r.Closed() && r.Kind == models.KindRequest {
-		_, err := h.Store.Rules.Extend(j, rules.Right(r.Right), r.ReceivedAt, r.DueAt, r.ExtendedAt != nil, now)
-		if err == nil {
-			v.CanExtend = true
-			v.ExtendNote = p.T.T("req.extend_note")
-		} else {
-			v.ExtendNote = p.T.T(ruleErrorKey(err))
-		}
+	// The domain decided whether an extension can be granted now.
+	if d.Extension == nil {
+		v.CanExtend = true
+		v.ExtendNote = p.T.T("req.extend_note")
+	} else if !r.Closed() {
+		v.ExtendNote = p.T.T(d.Extension.Key)
 	}
 	return render(c, status, admin.Request(p, v))
 }
@@ -121,44 +117,31 @@ func orEmpty(f components.Form) components.Form {
 	return f
 }
 
-// ruleErrorKey is the message for a refusal by the rules engine.
-func ruleErrorKey(err error) string {
-	switch {
-	case errors.Is(err, rules.ErrExtensionNotAllowed):
-		return "error.extension.not_allowed"
-	case errors.Is(err, rules.ErrExtensionTooLate):
-		return "error.extension.too_late"
-	case errors.Is(err, rules.ErrAlreadyExtended):
-		return "error.extension.already"
-	}
-	return "error.extension.not_allowed"
-}
-
 // RequestStatus applies a staff decision.
 func (h *Handlers) RequestStatus(c echo.Context) error {
 	return h.staffAction(c, "status", "flash.status_saved", func(id int64, v url.Values, a models.Actor) error {
-		return h.Store.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail")}, a)
+		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail")}, a)
 	})
 }
 
 // RequestNote adds an internal note.
 func (h *Handlers) RequestNote(c echo.Context) error {
 	return h.staffAction(c, "note", "flash.note_added", func(id int64, v url.Values, a models.Actor) error {
-		return h.Store.AddNote(c.Request().Context(), id, v.Get("note"), a)
+		return h.Requests.AddNote(c.Request().Context(), id, v.Get("note"), a)
 	})
 }
 
 // RequestMessage sends the requester a message.
 func (h *Handlers) RequestMessage(c echo.Context) error {
 	return h.staffAction(c, "message", "flash.message_sent", func(id int64, v url.Values, a models.Actor) error {
-		return h.Store.SendMessage(c.Request().Context(), id, v.Get("message"), a)
+		return h.Requests.SendMessage(c.Request().Context(), id, v.Get("message"), a)
 	})
 }
 
 // RequestExtend extends the deadline once, where the law allows.
 func (h *Handlers) RequestExtend(c echo.Context) error {
 	return h.staffAction(c, "extend", "flash.extended", func(id int64, v url.Values, a models.Actor) error {
-		return h.Store.Extend(c.Request().Context(), id, v.Get("reason"), a)
+		return h.Requests.Extend(c.Request().Context(), id, v.Get("reason"), a)
 	})
 }
 
@@ -175,22 +158,9 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 	}
 	st := CurrentStaff(c)
 	err = act(id, values, models.StaffActor(st.ID, ip(c)))
-	var re *models.RuleError
-	switch {
-	case validation(err), errors.As(err, &re), errors.Is(err, models.ErrInvalidState):
-		p := h.printer(c)
-		fm := components.Form{Values: values, Errors: map[string]string{}}
-		var ve *models.ValidationError
-		switch {
-		case errors.As(err, &ve):
-			for k, key := range ve.Fields {
-				fm.Errors[k] = p.T(key)
-			}
-		case re != nil:
-			fm.Errors[formField(form)] = p.T(ruleErrorKey(re.Err))
-		default:
-			fm.Errors[formField(form)] = p.T("error.invalid_state")
-		}
+	if formError(err) {
+		p := h.page(c, "req.title")
+		fm := formOf(p, values, err, formField(form))
 		var f forms
 		switch form {
 		case "status":
@@ -202,12 +172,10 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 		case "extend":
 			f.extend = fm
 		}
-		status := http.StatusUnprocessableEntity
-		if !validation(err) {
-			status = http.StatusConflict
-		}
-		return h.renderRequest(c, status, f)
-	case err != nil:
+		noStore(c)
+		return h.renderRequest(c, Status(err), f)
+	}
+	if err != nil {
 		return err
 	}
 	if err := h.flash(c, flashKey); err != nil {

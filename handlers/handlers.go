@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -19,20 +20,25 @@ import (
 	"github.com/rightsdesk/rightsdesk/static"
 	"github.com/rightsdesk/rightsdesk/templates/components"
 	"github.com/rightsdesk/rightsdesk/templates/layout"
+	"github.com/rightsdesk/rightsdesk/templates/pages/admin"
 	"github.com/rightsdesk/rightsdesk/templates/pages/public"
 )
 
 // SessionName is the cookie holding the encrypted, signed session.
 const SessionName = "rd_session"
 
-// Handlers serves every page.
+// Handlers serves every page. Each field is one aggregate of the domain.
 type Handlers struct {
-	Store   *models.Store
-	Catalog *i18n.Catalog
-	Assets  *static.Assets
-	OrgName string
-	Loc     *time.Location
-	Log     *slog.Logger
+	Core        *models.Core
+	Submissions *models.Submissions
+	Requests    *models.Requests
+	Appeals     *models.Appeals
+	Staff       *models.StaffAccounts
+	Catalog     *i18n.Catalog
+	Assets      *static.Assets
+	OrgName     string
+	Loc         *time.Location
+	Log         *slog.Logger
 }
 
 // printer picks the language for this request.
@@ -46,7 +52,7 @@ func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Pag
 	p := layout.Page{
 		T: t, Title: t.T(titleKey, args...), OrgName: h.OrgName,
 		CSS: h.Assets.URL("css/site.css"), JS: h.Assets.URL("js/app.js"), Logo: h.Assets.URL("img/logo.svg"),
-		Loc: h.Loc, Now: h.Store.Now(),
+		Loc: h.Loc, Now: h.Core.Now(),
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
@@ -70,15 +76,42 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// RenderError shows an error page; the web error handler calls it.
-func (h *Handlers) RenderError(c echo.Context, status int, headingKey, messageKey string) error {
+// RenderError shows an error page; the web error handler calls it. Staff
+// pages keep the staff frame.
+func (h *Handlers) RenderError(c echo.Context, status int, headingKey, messageKey string, args ...any) error {
 	p := h.page(c, headingKey)
-	back := "/"
-	if len(c.Path()) >= 6 && c.Path()[:6] == "/admin" {
-		back = "/admin"
+	v := public.ErrorView{Status: status, Heading: p.Title, Message: p.T.T(messageKey, args...), Back: "/"}
+	if strings.HasPrefix(c.Path(), "/admin") || status == http.StatusNotFound && strings.HasPrefix(c.Request().URL.Path, "/admin") {
+		v.Back = "/admin"
+		return render(c, status, admin.Error(p, v))
 	}
-	return render(c, status, public.Error(p, public.ErrorView{Status: status, Heading: p.Title,
-		Message: p.T.T(messageKey), Back: back}))
+	return render(c, status, public.Error(p, v))
+}
+
+// Status is the HTTP status of an error: the one place where the domain's
+// error kinds become statuses.
+func Status(err error) int {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he.Code
+	}
+	switch models.KindOf(err) {
+	case models.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case models.KindNotFound:
+		return http.StatusNotFound
+	case models.KindConflict:
+		return http.StatusConflict
+	case models.KindGone:
+		return http.StatusGone
+	case models.KindThrottled:
+		return http.StatusTooManyRequests
+	case models.KindForbidden:
+		return http.StatusForbidden
+	case models.KindUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 // session is the request's session; a cookie that does not decode (an
@@ -121,16 +154,36 @@ func (h *Handlers) popFlash(c echo.Context) string {
 }
 
 // formOf turns submitted values and a domain error into a re-renderable
-// form: every value kept, each message next to its field.
-func formOf(p layout.Page, values url.Values, err error, order ...string) components.Form {
+// form: every value kept, each message next to its field. fallback is the
+// field a domain error without a field of its own is shown next to.
+func formOf(p layout.Page, values url.Values, err error, fallback string, order ...string) components.Form {
 	f := components.Form{Values: values, Errors: map[string]string{}, Order: order}
 	var ve *models.ValidationError
-	if errors.As(err, &ve) {
+	var de *models.Error
+	switch {
+	case errors.As(err, &ve):
 		for field, key := range ve.Fields {
 			f.Errors[field] = p.T.T(key)
 		}
+	case errors.As(err, &de):
+		field := de.Field
+		if field == "" {
+			field = fallback
+		}
+		f.Errors[field] = p.T.T(de.Key, de.Args...)
 	}
 	return f
+}
+
+// formError reports whether err belongs on the form that was posted (bad
+// input, a refused state change, too many tries) rather than on an error
+// page.
+func formError(err error) bool {
+	switch models.KindOf(err) {
+	case models.KindInvalid, models.KindConflict, models.KindThrottled, models.KindGone:
+		return true
+	}
+	return false
 }
 
 func redirect(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }
@@ -139,7 +192,11 @@ func redirect(c echo.Context, to string) error { return c.Redirect(http.StatusSe
 // proxy headers to trust).
 func ip(c echo.Context) string { return c.RealIP() }
 
-func validation(err error) bool {
-	var ve *models.ValidationError
-	return errors.As(err, &ve)
+// client is who sent the request, for sessions and the audit log.
+func client(c echo.Context) models.Client {
+	return models.Client{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
 }
+
+// noStore keeps a page out of every cache: it shows what a person typed
+// or something private.
+func noStore(c echo.Context) { c.Response().Header().Set("Cache-Control", "no-store") }

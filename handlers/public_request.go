@@ -39,7 +39,7 @@ func (h *Handlers) RequestWherePost(c echo.Context) error {
 		return err
 	}
 	in := submissionInput(values)
-	if err := h.Store.ValidateWhere(&in); err != nil {
+	if err := h.Submissions.ValidateWhere(&in); err != nil {
 		return h.renderWhere(c, http.StatusUnprocessableEntity, values, err)
 	}
 	values.Set("nonce", models.NewNonce())
@@ -55,7 +55,7 @@ func (h *Handlers) RequestSubmit(c echo.Context) error {
 	}
 	in := submissionInput(values)
 	in.Lang = h.printer(c).Lang()
-	res, err := h.Store.Submit(c.Request().Context(), in, models.RequesterActor(ip(c)))
+	res, err := h.Submissions.Submit(c.Request().Context(), in, models.RequesterActor(ip(c)))
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -64,7 +64,9 @@ func (h *Handlers) RequestSubmit(c echo.Context) error {
 		}
 		return h.renderDetails(c, http.StatusUnprocessableEntity, values, in, err)
 	case errors.Is(err, models.ErrDuplicate):
-		return h.RenderError(c, http.StatusConflict, "duplicate.title", "duplicate.message")
+		return &pageError{err: err, heading: "duplicate.title"}
+	case errors.Is(err, models.ErrThrottled):
+		return h.renderDetails(c, http.StatusTooManyRequests, values, in, &models.Error{Kind: models.KindThrottled, Key: "error.email.throttled", Field: "email"})
 	case err != nil:
 		return err
 	}
@@ -102,7 +104,9 @@ func submissionInput(v url.Values) models.SubmissionInput {
 
 func (h *Handlers) renderWhere(c echo.Context, status int, values url.Values, err error) error {
 	p := h.page(c, "where.title")
-	f := formOf(p, values, err, whereFields...)
+	p.Failed = err != nil
+	noStore(c)
+	f := formOf(p, values, err, "on_behalf", whereFields...)
 	// The summary links to the field the person must fix, whichever select
 	// held the region.
 	if msg, ok := f.Errors["region"]; ok {
@@ -128,9 +132,11 @@ func (h *Handlers) renderWhere(c echo.Context, status int, values url.Values, er
 
 func (h *Handlers) renderDetails(c echo.Context, status int, values url.Values, in models.SubmissionInput, err error) error {
 	p := h.page(c, "details.title")
+	p.Failed = err != nil
+	noStore(c)
 	j := rules.Resolve(in.Country, in.Region)
 	var rights []components.Option
-	for _, r := range h.Store.Rules.Rights(j) {
+	for _, r := range h.Core.Rules.Rights(j) {
 		if r == rules.RightAppeal {
 			continue
 		}
@@ -147,7 +153,7 @@ func (h *Handlers) renderDetails(c echo.Context, status int, values url.Values, 
 	case "CA":
 		where = p.T.T("form.where_region", p.T.T("province."+in.Region), where)
 	}
-	v := public.DetailsView{Form: formOf(p, values, err, detailFields...), WhereLabel: where,
+	v := public.DetailsView{Form: formOf(p, values, err, "rights", detailFields...), WhereLabel: where,
 		LawLabel: p.T.T("law." + string(j)), Rights: rights, Relationships: rels, Nonce: values.Get("nonce")}
 	return render(c, status, public.Details(p, v))
 }

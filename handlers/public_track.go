@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -29,7 +28,7 @@ type trackForms struct {
 
 func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 	token := c.Param("token")
-	sub, err := h.Store.ByTrackingToken(c.Request().Context(), token)
+	sub, err := h.Submissions.ByTrackingToken(c.Request().Context(), token)
 	if err != nil {
 		return err
 	}
@@ -43,9 +42,10 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 		}
 	}
 	p := h.page(c, "track.title")
+	p.Failed = status >= 400
 	v := public.TrackView{
 		Token: token, Reference: sub.Reference, Name: sub.Name, Email: maskEmail(sub.Email),
-		NeedsCode: sub.EmailVerifiedAt == nil && needsCode(sub), CodeForm: f.code, JustCreated: justCreated,
+		NeedsCode: sub.NeedsCode(), CodeForm: f.code, JustCreated: justCreated,
 		LawLabel: p.T.T("law." + sub.Jurisdiction),
 	}
 	for i := range sub.Requests {
@@ -55,17 +55,8 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 		}
 		v.Requests = append(v.Requests, tr)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	noStore(c)
 	return render(c, status, public.Track(p, v))
-}
-
-func needsCode(sub *models.Submission) bool {
-	for _, r := range sub.Requests {
-		if r.Status == models.StatusAwaitingVerification {
-			return true
-		}
-	}
-	return false
 }
 
 func (h *Handlers) trackRequest(p layout.Page, sub *models.Submission, r *models.Request) public.TrackRequest {
@@ -81,13 +72,13 @@ func (h *Handlers) trackRequest(p layout.Page, sub *models.Submission, r *models
 		tr.DenialDetail = r.DenialDetail
 		tr.Recourse = h.recourseText(p, j, r.Kind == models.KindAppeal)
 		if r.Kind == models.KindRequest {
-			if until, ok := h.Store.AppealOpen(sub, r); ok {
+			if until, ok := h.Appeals.Window(sub, r); ok {
 				tr.CanAppeal, tr.AppealUntil = true, until
 			}
 		}
 	}
 	for _, e := range r.Events {
-		tr.Events = append(tr.Events, public.TrackEvent{At: e.CreatedAt, Text: eventText(p, e), Body: publicBody(e)})
+		tr.Events = append(tr.Events, public.TrackEvent{At: e.CreatedAt, Text: eventText(p, r, e), Body: publicBody(e)})
 	}
 	return tr
 }
@@ -109,46 +100,29 @@ func eventBody(e models.Event) string {
 	return e.Body
 }
 
-func eventText(p layout.Page, e models.Event) string {
+func eventText(p layout.Page, r *models.Request, e models.Event) string {
 	switch e.Kind {
 	case models.EventStatus:
 		return p.T.T("event.status", p.T.T("status."+e.StatusTo))
 	case models.EventReceived:
+		if r.Kind == models.KindAppeal {
+			return p.T.T("event.appeal_received")
+		}
 		return p.T.T("event.received", p.T.T("channel."+e.Body))
 	}
 	return p.T.T("event." + e.Kind)
 }
 
-// VerifyPost checks the code typed on the tracking page.
+// VerifyPost checks the code typed on the tracking page (or carried by
+// the mailed link, through VerifyLink's button).
 func (h *Handlers) VerifyPost(c echo.Context) error {
-	return h.verify(c, c.FormValue("code"))
-}
-
-// VerifyLink checks the code carried by the link in the mail.
-func (h *Handlers) VerifyLink(c echo.Context) error {
-	return h.verify(c, c.Param("code"))
-}
-
-func (h *Handlers) verify(c echo.Context, code string) error {
-	token := c.Param("token")
-	code = strings.TrimSpace(code)
-	values := url.Values{"code": {code}}
-	fail := func(status int, key string, args ...any) error {
-		p := h.printer(c)
-		return h.renderTrack(c, status, trackForms{code: components.Form{Values: values, Errors: map[string]string{"code": p.T(key, args...)}}})
+	token, code := c.Param("token"), strings.TrimSpace(c.FormValue("code"))
+	err := h.Submissions.VerifyEmail(c.Request().Context(), token, code, models.RequesterActor(ip(c)))
+	if formError(err) {
+		p := h.page(c, "track.title")
+		return h.renderTrack(c, Status(err), trackForms{code: formOf(p, url.Values{"code": {code}}, err, "code", "code")})
 	}
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return fail(http.StatusUnprocessableEntity, "error.code.format")
-	}
-	remaining, err := h.Store.VerifyEmail(c.Request().Context(), token, code, models.RequesterActor(ip(c)))
-	switch {
-	case errors.Is(err, models.ErrCodeWrong):
-		return fail(http.StatusUnprocessableEntity, "error.code.wrong", remaining)
-	case errors.Is(err, models.ErrCodeLocked):
-		return fail(http.StatusTooManyRequests, "error.code.locked")
-	case errors.Is(err, models.ErrCodeExpired):
-		return fail(http.StatusGone, "error.code.expired")
-	case err != nil:
+	if err != nil {
 		return err
 	}
 	if err := h.flash(c, "flash.verified"); err != nil {
@@ -157,16 +131,35 @@ func (h *Handlers) verify(c echo.Context, code string) error {
 	return redirect(c, "/t/"+token)
 }
 
+// VerifyLink is where the mailed link leads. It confirms nothing by itself
+// (mail scanners follow links): it shows one button that posts the code.
+func (h *Handlers) VerifyLink(c echo.Context) error {
+	token, code := c.Param("token"), c.Param("code")
+	sub, err := h.Submissions.ByTrackingToken(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	if !sub.NeedsCode() {
+		return redirect(c, "/t/"+token)
+	}
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		code = ""
+	}
+	p := h.page(c, "verify_link.title")
+	noStore(c)
+	return render(c, http.StatusOK, public.VerifyLink(p, public.VerifyLinkView{Token: token, Code: code, Reference: sub.Reference}))
+}
+
 // Resend sends a new verification code.
 func (h *Handlers) Resend(c echo.Context) error {
 	token := c.Param("token")
-	err := h.Store.ResendCode(c.Request().Context(), token, models.RequesterActor(ip(c)))
+	err := h.Submissions.ResendCode(c.Request().Context(), token, models.RequesterActor(ip(c)))
 	switch {
-	case errors.Is(err, models.ErrThrottled):
-		p := h.printer(c)
-		return h.renderTrack(c, http.StatusTooManyRequests, trackForms{code: components.Form{Values: url.Values{}, Errors: map[string]string{"code": p.T("error.code.throttled")}}})
 	case errors.Is(err, models.ErrInvalidState):
 		return redirect(c, "/t/"+token)
+	case formError(err):
+		p := h.page(c, "track.title")
+		return h.renderTrack(c, Status(err), trackForms{code: formOf(p, url.Values{}, err, "code", "code")})
 	case err != nil:
 		return err
 	}
@@ -176,21 +169,34 @@ func (h *Handlers) Resend(c echo.Context) error {
 	return redirect(c, "/t/"+token)
 }
 
+// NewLink replaces the tracking link and mails the new one: for a person
+// who thinks someone else has seen theirs.
+func (h *Handlers) NewLink(c echo.Context) error {
+	fresh, err := h.Submissions.NewTrackingLink(c.Request().Context(), c.Param("token"), models.RequesterActor(ip(c)))
+	if err != nil {
+		return err
+	}
+	if err := h.flash(c, "flash.new_link"); err != nil {
+		return err
+	}
+	return redirect(c, "/t/"+fresh)
+}
+
 // WithdrawConfirm asks before withdrawing: it cannot be undone.
 func (h *Handlers) WithdrawConfirm(c echo.Context) error {
 	token := c.Param("token")
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := parseID(c)
 	if err != nil {
-		return models.ErrNotFound
+		return err
 	}
-	sub, err := h.Store.ByTrackingToken(c.Request().Context(), token)
+	sub, err := h.Submissions.ByTrackingToken(c.Request().Context(), token)
 	if err != nil {
 		return err
 	}
 	for _, r := range sub.Requests {
 		if r.ID == id && !r.Closed() {
 			p := h.page(c, "withdraw.title")
-			c.Response().Header().Set("Cache-Control", "no-store")
+			noStore(c)
 			return render(c, http.StatusOK, public.WithdrawConfirm(p, public.WithdrawView{Token: token, ID: id,
 				Reference: sub.Reference, Right: p.T.T("right." + r.Right)}))
 		}
@@ -201,11 +207,11 @@ func (h *Handlers) WithdrawConfirm(c echo.Context) error {
 // Withdraw withdraws one request of the submission.
 func (h *Handlers) Withdraw(c echo.Context) error {
 	token := c.Param("token")
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := parseID(c)
 	if err != nil {
-		return models.ErrNotFound
+		return err
 	}
-	if err := h.Store.Withdraw(c.Request().Context(), token, id, models.RequesterActor(ip(c))); err != nil {
+	if err := h.Submissions.Withdraw(c.Request().Context(), token, id, models.RequesterActor(ip(c))); err != nil {
 		return err
 	}
 	if err := h.flash(c, "flash.withdrawn"); err != nil {
@@ -220,27 +226,21 @@ func (h *Handlers) Lookup(c echo.Context) error {
 	return render(c, http.StatusOK, public.Lookup(p, public.LookupView{Form: components.Form{Values: url.Values{}}}))
 }
 
-// LookupPost emails a fresh link when reference and email match, and
-// answers the same either way.
+// LookupPost emails the link when reference and email match, and answers
+// the same either way.
 func (h *Handlers) LookupPost(c echo.Context) error {
 	values, err := c.FormParams()
 	if err != nil {
 		return err
 	}
-	ve := &models.ValidationError{}
-	ref := models.NormalizeReference(values.Get("reference"))
-	if ref == "" || len(ref) > 20 {
-		ve.Add("reference", "error.reference.required")
-	}
-	email := strings.TrimSpace(values.Get("email"))
-	if email == "" || len(email) > models.MaxEmail || !strings.Contains(email, "@") {
-		ve.Add("email", "error.email.invalid")
-	}
+	err = h.Submissions.SendTrackingLink(c.Request().Context(), values.Get("reference"), values.Get("email"), models.RequesterActor(ip(c)))
 	p := h.page(c, "lookup.title")
-	if ve.Err() != nil {
-		return render(c, http.StatusUnprocessableEntity, public.Lookup(p, public.LookupView{Form: formOf(p, values, ve, "reference", "email")}))
+	if formError(err) {
+		p.Failed = true
+		noStore(c)
+		return render(c, Status(err), public.Lookup(p, public.LookupView{Form: formOf(p, values, err, "reference", "reference", "email")}))
 	}
-	if err := h.Store.SendTrackingLink(c.Request().Context(), ref, email, models.RequesterActor(ip(c))); err != nil {
+	if err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, public.Lookup(p, public.LookupView{Form: components.Form{Values: url.Values{}}, Sent: true}))
@@ -257,23 +257,23 @@ func maskEmail(e string) string {
 
 // recourseText is what a denied person can do next under their law.
 func (h *Handlers) recourseText(p layout.Page, j rules.Jurisdiction, appealDecided bool) string {
-	key, args := h.Store.Rules.Recourse(j).Message(appealDecided)
+	key, args := h.Core.Rules.Recourse(j).Message(appealDecided)
 	return p.T.T(key, args...)
 }
 
 // Appeal opens an appeal of a denied request.
 func (h *Handlers) Appeal(c echo.Context) error {
 	token := c.Param("token")
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := parseID(c)
 	if err != nil {
-		return models.ErrNotFound
+		return err
 	}
 	reason := c.FormValue("reason")
-	err = h.Store.Appeal(c.Request().Context(), token, id, reason, models.RequesterActor(ip(c)))
-	if validation(err) {
+	err = h.Appeals.Appeal(c.Request().Context(), token, id, reason, models.RequesterActor(ip(c)))
+	if formError(err) {
 		p := h.page(c, "track.title")
-		return h.renderTrack(c, http.StatusUnprocessableEntity, trackForms{appealID: id,
-			appeal: formOf(p, url.Values{"reason": {reason}}, err, "reason")})
+		return h.renderTrack(c, Status(err), trackForms{appealID: id,
+			appeal: formOf(p, url.Values{"reason": {reason}}, err, "reason", "reason")})
 	}
 	if err != nil {
 		return err

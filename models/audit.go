@@ -1,10 +1,6 @@
 package models
 
-import (
-	"time"
-
-	"gorm.io/gorm"
-)
+import "time"
 
 // Actor is who did something: a staff member, the requester, or the system.
 type Actor struct {
@@ -39,12 +35,3 @@ type AuditEntry struct {
 }
 
 func (AuditEntry) TableName() string { return "audit_log" }
-
-func (s *Store) audit(tx *gorm.DB, a Actor, action, objectType string, objectID int64, detail string) error {
-	e := AuditEntry{At: s.now(), ActorKind: a.Kind, StaffID: a.StaffID, Action: action,
-		ObjectType: objectType, IP: a.IP, Detail: detail}
-	if objectID != 0 {
-		e.ObjectID = &objectID
-	}
-	return tx.Create(&e).Error
-}

@@ -6,12 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rightsdesk/rightsdesk/internal/rules"
 	"github.com/rightsdesk/rightsdesk/models"
 )
 
 // benchStore is a SQLite store holding n submissions spread over a year.
-func benchStore(b *testing.B, n int) *models.Store {
+func benchStore(b *testing.B, n int) *domain {
 	b.Helper()
 	db, err := models.Open("", b.TempDir())
 	if err != nil {
@@ -20,13 +19,12 @@ func benchStore(b *testing.B, n int) *models.Store {
 	if _, err := models.Migrate(context.Background(), db); err != nil {
 		b.Fatal(err)
 	}
-	engine, _ := rules.New(rules.Options{})
-	s := models.NewStore(db, engine, []byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210"), "http://rd.test")
+	s := newDomain(b, db)
 	start := time.Now().AddDate(-1, 0, 0)
 	for i := range n {
 		at := start.Add(time.Duration(i) * time.Hour)
-		s.Now = func() time.Time { return at }
-		if _, err := s.Submit(context.Background(), input(fmt.Sprintf("p%d@example.org", i), "access"), models.SystemActor); err != nil {
+		s.at(at)
+		if _, err := s.subs.Submit(context.Background(), input(fmt.Sprintf("p%d@example.org", i), "access"), models.SystemActor); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -38,17 +36,17 @@ func benchStore(b *testing.B, n int) *models.Store {
 func BenchmarkQueueDeepPage(b *testing.B) {
 	s := benchStore(b, 5000)
 	ctx := context.Background()
-	page, err := s.Queue(ctx, models.QueueFilter{Limit: 50})
+	page, err := s.reqs.Queue(ctx, models.QueueFilter{Limit: 50})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for range 50 {
-		page, _ = s.Queue(ctx, models.QueueFilter{Limit: 50, After: page.Next})
+		page, _ = s.reqs.Queue(ctx, models.QueueFilter{Limit: 50, After: page.Next})
 	}
 	after := page.Next
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.Queue(ctx, models.QueueFilter{Limit: 50, After: after}); err != nil {
+		if _, err := s.reqs.Queue(ctx, models.QueueFilter{Limit: 50, After: after}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -60,7 +58,7 @@ func BenchmarkSubmit(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		if _, err := s.Submit(ctx, input(fmt.Sprintf("b%d@example.org", i), "access", "delete"), models.SystemActor); err != nil {
+		if _, err := s.subs.Submit(ctx, input(fmt.Sprintf("b%d@example.org", i), "access", "delete"), models.SystemActor); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -16,14 +15,21 @@ const DigestHorizon = 7 * 24 * time.Hour
 // digestHour is the local hour from which the day's digest goes out.
 const digestHour = 7
 
-// QueueDigest mails every staff member the open requests due within seven
+// Digest is the daily staff mail of what is due soon.
+type Digest struct{ c *Core }
+
+// NewDigest returns the digest job.
+func NewDigest(c *Core) *Digest { return &Digest{c: c} }
+
+// Queue mails every staff member the open requests due within seven
 // days or overdue. Unless force is set it runs once a day across all
 // instances: the first to record the day in job_runs sends it.
-func (s *Store) QueueDigest(ctx context.Context, force bool) (int, error) {
-	now := s.now()
-	day := now.In(s.Rules.Location()).Format(time.DateOnly)
+func (d *Digest) Queue(ctx context.Context, force bool) (int, error) {
+	c := d.c
+	now := c.Now()
+	day := now.In(c.Rules.Location()).Format(time.DateOnly)
 	sent := 0
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := c.write(ctx, func(tx *tx) error {
 		if !force {
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&jobRun{Name: "digest", RunOn: day})
 			if res.Error != nil {
@@ -37,7 +43,7 @@ func (s *Store) QueueDigest(ctx context.Context, force bool) (int, error) {
 		err := tx.Table("requests").
 			Select("requests.id, submissions.reference, requests.right_code, requests.due_at").
 			Joins("JOIN submissions ON submissions.id = requests.submission_id").
-			Where("requests.status IN ? AND requests.due_at <= ?", OpenStatuses, now.Add(DigestHorizon)).
+			Where("requests.status IN "+openStatusSQL+" AND requests.due_at <= ?", now.Add(DigestHorizon)).
 			Order("requests.due_at, requests.id").Limit(500).Scan(&items).Error
 		if err != nil || len(items) == 0 {
 			return err
@@ -45,7 +51,7 @@ func (s *Store) QueueDigest(ctx context.Context, force bool) (int, error) {
 		data := MailData{}
 		for _, it := range items {
 			data.Items = append(data.Items, DigestItem{Reference: it.Reference, Right: it.Right, DueAt: it.DueAt,
-				URL: s.BaseURL + "/admin/requests/" + strconv.FormatInt(it.ID, 10)})
+				URL: c.BaseURL + "/admin/requests/" + strconv.FormatInt(it.ID, 10)})
 		}
 		var staff []Staff
 		if err := tx.Where("disabled_at IS NULL").Order("id").Find(&staff).Error; err != nil {
@@ -54,26 +60,23 @@ func (s *Store) QueueDigest(ctx context.Context, force bool) (int, error) {
 		for _, st := range staff {
 			d := data
 			d.Name = st.Name
-			if err := s.enqueue(tx, st.Email, MailStaffDigest, "en", d); err != nil {
+			if err := tx.enqueue(st.Email, MailStaffDigest, "en", d); err != nil {
 				return err
 			}
 			sent++
 		}
 		return nil
 	})
-	if err == nil && sent > 0 {
-		s.notifyMail()
-	}
 	return sent, err
 }
 
 // RunDigest queues the digest each morning until ctx ends.
-func (s *Store) RunDigest(ctx context.Context, log *slog.Logger) {
+func (d *Digest) Run(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
 	for {
-		if s.now().In(s.Rules.Location()).Hour() >= digestHour {
-			if n, err := s.QueueDigest(ctx, false); err != nil {
+		if d.c.Now().In(d.c.Rules.Location()).Hour() >= digestHour {
+			if n, err := d.Queue(ctx, false); err != nil {
 				log.Error("digest failed", "err", err)
 			} else if n > 0 {
 				log.Info("digest queued", "staff", n)

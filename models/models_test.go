@@ -10,12 +10,42 @@ import (
 	"github.com/rightsdesk/rightsdesk/internal/rules"
 	"github.com/rightsdesk/rightsdesk/internal/testenv"
 	"github.com/rightsdesk/rightsdesk/models"
+	"gorm.io/gorm"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // eachDB runs fn on a fresh SQLite and a fresh PostgreSQL database.
-func eachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
+// domain is every aggregate over one core, for tests.
+type domain struct {
+	core    *models.Core
+	subs    *models.Submissions
+	reqs    *models.Requests
+	appeals *models.Appeals
+	staff   *models.StaffAccounts
+	outbox  *models.Outbox
+	limits  *models.Limits
+	db      *gorm.DB
+}
+
+func newDomain(t testing.TB, db *gorm.DB) *domain {
+	engine, err := rules.New(rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := models.NewCore(db, engine, models.Keys{Token: []byte("0123456789abcdef0123456789abcdef"),
+		Seal: []byte("fedcba9876543210fedcba9876543210")}, "http://rd.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &domain{core: core, subs: models.NewSubmissions(core), reqs: models.NewRequests(core),
+		appeals: models.NewAppeals(core), staff: models.NewStaffAccounts(core), outbox: models.NewOutbox(core),
+		limits: models.NewLimits(core), db: db}
+}
+
+func (d *domain) at(t time.Time) { d.core.SetClock(func() time.Time { return t }) }
+
+func eachDB(t *testing.T, fn func(t *testing.T, s *domain)) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
@@ -36,11 +66,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 			if applied, err := models.Migrate(context.Background(), db); err != nil || len(applied) != 0 {
 				t.Fatalf("second migrate: %v %v", applied, err)
 			}
-			engine, err := rules.New(rules.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fn(t, models.NewStore(db, engine, []byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210"), "http://rd.test"))
+			fn(t, newDomain(t, db))
 		})
 	}
 }
@@ -53,13 +79,13 @@ func input(email string, rights ...string) models.SubmissionInput {
 // Keyset pagination walks every open request exactly once, in order, for
 // each sort.
 func TestQueuePagination(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *models.Store) {
+	eachDB(t, func(t *testing.T, s *domain) {
 		ctx := context.Background()
 		base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		for i := range 23 {
 			at := base.Add(time.Duration(i%7) * 24 * time.Hour) // ties on purpose
-			s.Now = func() time.Time { return at }
-			if _, err := s.Submit(ctx, input(fmt.Sprintf("p%d@example.org", i), "access"), models.SystemActor); err != nil {
+			s.at(at)
+			if _, err := s.subs.Submit(ctx, input(fmt.Sprintf("p%d@example.org", i), "access"), models.SystemActor); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -69,7 +95,7 @@ func TestQueuePagination(t *testing.T) {
 			after := ""
 			pages := 0
 			for {
-				page, err := s.Queue(ctx, models.QueueFilter{Sort: sort, After: after, Limit: 5})
+				page, err := s.reqs.Queue(ctx, models.QueueFilter{Sort: sort, After: after, Limit: 5})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -104,7 +130,7 @@ func TestQueuePagination(t *testing.T) {
 			}
 			prev = nil
 		}
-		if _, err := s.Queue(ctx, models.QueueFilter{After: "garbage!"}); err == nil {
+		if _, err := s.reqs.Queue(ctx, models.QueueFilter{After: "garbage!"}); err == nil {
 			t.Fatal("bad cursor accepted")
 		}
 	})
@@ -112,19 +138,19 @@ func TestQueuePagination(t *testing.T) {
 
 // A failure inside Submit leaves nothing behind.
 func TestSubmitIsAtomic(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *models.Store) {
+	eachDB(t, func(t *testing.T, s *domain) {
 		ctx := context.Background()
 		in := input("atomic@example.org", "access")
 		in.IdempotencyKey = "same"
-		if _, err := s.Submit(ctx, in, models.SystemActor); err != nil {
+		if _, err := s.subs.Submit(ctx, in, models.SystemActor); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Submit(ctx, in, models.SystemActor); !errors.Is(err, models.ErrDuplicate) {
+		if _, err := s.subs.Submit(ctx, in, models.SystemActor); !errors.Is(err, models.ErrDuplicate) {
 			t.Fatalf("want ErrDuplicate, got %v", err)
 		}
 		for table, want := range map[string]int64{"submissions": 1, "requests": 1, "outbox": 1, "email_verifications": 1} {
 			var n int64
-			s.DB.Table(table).Count(&n)
+			s.db.Table(table).Count(&n)
 			if n != want {
 				t.Fatalf("%s: %d rows, want %d", table, n, want)
 			}
@@ -135,12 +161,12 @@ func TestSubmitIsAtomic(t *testing.T) {
 // The outbox hands a message to one worker at a time and takes it back
 // when the lease runs out.
 func TestOutboxLease(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *models.Store) {
+	eachDB(t, func(t *testing.T, s *domain) {
 		ctx := context.Background()
-		if _, err := s.Submit(ctx, input("lease@example.org", "access"), models.SystemActor); err != nil {
+		if _, err := s.subs.Submit(ctx, input("lease@example.org", "access"), models.SystemActor); err != nil {
 			t.Fatal(err)
 		}
-		ob := s.Outbox()
+		ob := s.outbox
 		now := time.Now().UTC()
 		first, err := ob.Claim(ctx, now, 10, time.Minute)
 		if err != nil || len(first) != 1 {
@@ -156,7 +182,7 @@ func TestOutboxLease(t *testing.T) {
 			t.Fatal(err)
 		}
 		var m models.OutboxMessage
-		s.DB.First(&m, first[0].ID)
+		s.db.First(&m, first[0].ID)
 		if m.Status != "sent" || m.Data != "{}" {
 			t.Fatalf("sent message keeps %q / %q", m.Status, m.Data)
 		}
@@ -183,29 +209,29 @@ func TestNormalizeReference(t *testing.T) {
 
 // Staff set-up works once, with a live token.
 func TestSetup(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *models.Store) {
+	eachDB(t, func(t *testing.T, s *domain) {
 		ctx := context.Background()
-		tok, err := s.NewSetupToken(ctx)
+		tok, err := s.staff.NewSetupToken(ctx)
 		if err != nil || tok == "" {
 			t.Fatal(err)
 		}
 		in := models.StaffInput{Email: "a@example.org", Name: "A", Password: "long enough password"}
-		if _, err := s.CompleteSetup(ctx, "wrong", in, ""); !errors.Is(err, models.ErrNotFound) {
+		if _, _, err := s.staff.CompleteSetup(ctx, "wrong", in, models.Client{}); !errors.Is(err, models.ErrSetupInvalid) {
 			t.Fatalf("wrong token: %v", err)
 		}
-		if _, err := s.CompleteSetup(ctx, tok, in, ""); err != nil {
+		if _, _, err := s.staff.CompleteSetup(ctx, tok, in, models.Client{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CompleteSetup(ctx, tok, in, ""); !errors.Is(err, models.ErrSetupDone) {
+		if _, _, err := s.staff.CompleteSetup(ctx, tok, in, models.Client{}); !errors.Is(err, models.ErrSetupDone) {
 			t.Fatalf("reuse: %v", err)
 		}
-		if tok, _ := s.NewSetupToken(ctx); tok != "" {
+		if tok, _ := s.staff.NewSetupToken(ctx); tok != "" {
 			t.Fatal("setup token issued while staff exists")
 		}
-		if _, err := s.Authenticate(ctx, "A@example.org", "long enough password", ""); err != nil {
+		if _, _, err := s.staff.Authenticate(ctx, "A@example.org", "long enough password", models.Client{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, "a@example.org", "nope", ""); !errors.Is(err, models.ErrBadLogin) {
+		if _, _, err := s.staff.Authenticate(ctx, "a@example.org", "nope", models.Client{}); !errors.Is(err, models.ErrBadLogin) {
 			t.Fatal(err)
 		}
 	})

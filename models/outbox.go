@@ -46,28 +46,19 @@ type MailData = mail.Data
 // DigestItem is one line of the staff digest.
 type DigestItem = mail.DigestItem
 
-func (s *Store) enqueue(tx *gorm.DB, to, template, lang string, data MailData) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	// The outbox runs on the wall clock, as its worker does, whatever clock
-	// the domain is given.
-	now := now()
-	return tx.Create(&OutboxMessage{ToAddr: to, Template: template, Data: string(b), Lang: lang,
-		Status: "pending", NextAttemptAt: now, CreatedAt: now}).Error
-}
+// Outbox is the durable mail queue, as the mail worker sees it.
+type Outbox struct{ c *Core }
 
-// Outbox adapts the Store to the mail worker.
-func (s *Store) Outbox() mail.Outbox { return outbox{s} }
+// NewOutbox returns the outbox.
+func NewOutbox(c *Core) *Outbox { return &Outbox{c: c} }
 
-type outbox struct{ s *Store }
+var _ mail.Outbox = (*Outbox)(nil)
 
 // Claim leases due messages. On PostgreSQL, FOR UPDATE SKIP LOCKED lets
 // several instances work the same table without taking the same row.
-func (o outbox) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]mail.Message, error) {
+func (o *Outbox) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]mail.Message, error) {
 	var out []mail.Message
-	err := o.s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := o.c.read(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx.Where("status IN ? AND next_attempt_at <= ?", []string{"pending", "sending"}, now.UTC()).
 			Order("next_attempt_at, id").Limit(limit)
 		if IsPostgres(tx) {
@@ -94,12 +85,12 @@ func (o outbox) Claim(ctx context.Context, now time.Time, limit int, lease time.
 
 // MarkSent also clears the message data: links and codes are not kept once
 // the mail has gone.
-func (o outbox) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	return o.s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
+func (o *Outbox) MarkSent(ctx context.Context, id int64, now time.Time) error {
+	return o.c.read(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
 		Updates(map[string]any{"status": "sent", "sent_at": now.UTC(), "data": "{}", "attempts": gorm.Expr("attempts + 1")}).Error
 }
 
-func (o outbox) MarkFailed(ctx context.Context, id int64, now, next time.Time, errMsg string, dead bool) error {
+func (o *Outbox) MarkFailed(ctx context.Context, id int64, now, next time.Time, errMsg string, dead bool) error {
 	status := "pending"
 	if dead {
 		status = "dead"
@@ -107,13 +98,13 @@ func (o outbox) MarkFailed(ctx context.Context, id int64, now, next time.Time, e
 	if len(errMsg) > 500 {
 		errMsg = errMsg[:500]
 	}
-	return o.s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
+	return o.c.read(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
 		Updates(map[string]any{"status": status, "next_attempt_at": next.UTC(), "last_error": errMsg,
 			"attempts": gorm.Expr("attempts + 1")}).Error
 }
 
 // DropPendingMail discards unsent mail to addresses ending in suffix (the
 // demo's fictional people).
-func (s *Store) DropPendingMail(ctx context.Context, suffix string) error {
-	return s.DB.WithContext(ctx).Where("status = ? AND to_addr LIKE ?", "pending", "%"+suffix).Delete(&OutboxMessage{}).Error
+func (o *Outbox) DropPending(ctx context.Context, suffix string) error {
+	return o.c.read(ctx).Where("status = ? AND to_addr LIKE ?", "pending", "%"+suffix).Delete(&OutboxMessage{}).Error
 }

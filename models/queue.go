@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/rules"
 )
 
 // Queue sort orders.
@@ -16,15 +18,45 @@ const (
 	SortOldest = "oldest"
 )
 
+// Sorts lists the queue's sort orders, the default first.
+var Sorts = []string{SortUrgent, SortNewest, SortOldest}
+
+// Queue status filters besides the statuses themselves.
+const (
+	FilterOpen = "open"
+	FilterAll  = "all"
+)
+
 // QueueFilter selects and orders the staff queue.
 type QueueFilter struct {
 	Kind      string // request (default) or appeal
-	Status    string // "" or "open" = open ones, "all", or one status
+	Status    string // "open" (default), "all", or one status
 	Right     string
 	Reference string // one submission's requests, whatever their status
 	Sort      string
 	After     string // opaque cursor from the previous page
 	Limit     int
+}
+
+// Normalize replaces anything unknown with the defaults: the open
+// requests, most urgent first, 50 a page.
+func (f *QueueFilter) Normalize() {
+	if f.Kind != KindAppeal {
+		f.Kind = KindRequest
+	}
+	if f.Status != FilterAll && !contains(Statuses, f.Status) {
+		f.Status = FilterOpen
+	}
+	if !contains(Sorts, f.Sort) {
+		f.Sort = SortUrgent
+	}
+	if f.Right != "" && !contains(rules.AllRights, rules.Right(f.Right)) {
+		f.Right = ""
+	}
+	f.Reference = strings.TrimSpace(f.Reference)
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
 }
 
 // QueueItem is one row of the queue.
@@ -37,6 +69,7 @@ type QueueItem struct {
 	ReceivedAt   time.Time
 	DueAt        time.Time
 	ExtendedAt   *time.Time
+	Urgency      Urgency `gorm:"-"`
 }
 
 // QueuePage is one page of the queue; Next is "" on the last page.
@@ -45,25 +78,28 @@ type QueuePage struct {
 	Next  string
 }
 
+// ErrBadCursor: a page link that was tampered with or is from another sort.
+var ErrBadCursor = &Error{Kind: KindInvalid, Key: "error.cursor.invalid"}
+
 // Queue lists requests with keyset pagination: each page continues after
-// the last row of the previous one, so deep pages cost the same as the first.
-func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	if f.Kind == "" {
-		f.Kind = KindRequest
-	}
-	q := s.DB.WithContext(ctx).Table("requests").
+// the last row of the previous one, (sort column, id) compared as a row
+// value, so deep pages seek in the index and cost what the first costs.
+func (rs *Requests) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
+	f.Normalize()
+	q := rs.c.read(ctx).Table("requests").
 		Select("requests.id, submissions.reference, requests.right_code, requests.jurisdiction, requests.status, requests.received_at, requests.due_at, requests.extended_at").
 		Joins("JOIN submissions ON submissions.id = requests.submission_id").
 		Where("requests.kind = ?", f.Kind)
 	switch {
 	case f.Reference != "":
-		q = q.Where("submissions.reference = ?", NormalizeReference(f.Reference))
-	case f.Status == "" || f.Status == "open":
-		q = q.Where("requests.status IN ?", OpenStatuses)
-	case f.Status == "all":
+		ref := NormalizeReference(f.Reference)
+		if ref == "" {
+			return QueuePage{}, nil
+		}
+		q = q.Where("submissions.reference = ?", ref)
+	case f.Status == FilterOpen:
+		q = q.Where("requests.status IN " + openStatusSQL)
+	case f.Status == FilterAll:
 	default:
 		q = q.Where("requests.status = ?", f.Status)
 	}
@@ -77,20 +113,16 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 	case SortOldest:
 		col = "requests.received_at"
 	}
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
+	}
 	if f.After != "" {
 		t, id, err := decodeCursor(f.After)
 		if err != nil {
-			return QueuePage{}, &ValidationError{Fields: map[string]string{"after": "error.cursor.invalid"}}
+			return QueuePage{}, ErrBadCursor
 		}
-		op := ">"
-		if desc {
-			op = "<"
-		}
-		q = q.Where(fmt.Sprintf("(%s %s ?) OR (%s = ? AND requests.id %s ?)", col, op, col, op), t, t, id)
-	}
-	dir := "ASC"
-	if desc {
-		dir = "DESC"
+		q = q.Where(fmt.Sprintf("(%s, requests.id) %s (?, ?)", col, op), t, id)
 	}
 	q = q.Order(col + " " + dir).Order("requests.id " + dir).Limit(f.Limit + 1)
 	var items []QueueItem
@@ -106,6 +138,12 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 			t = last.ReceivedAt
 		}
 		page.Next = encodeCursor(t, last.ID)
+	}
+	now := rs.c.Now()
+	for i := range page.Items {
+		it := &page.Items[i]
+		it.ReceivedAt, it.DueAt = it.ReceivedAt.UTC(), it.DueAt.UTC()
+		it.Urgency = rs.c.UrgencyOf(it.Jurisdiction, it.DueAt, contains(OpenStatuses, it.Status), now)
 	}
 	return page, nil
 }
@@ -128,26 +166,60 @@ func decodeCursor(c string) (time.Time, int64, error) {
 		return time.Time{}, 0, err
 	}
 	id, err := strconv.ParseInt(ids, 10, 64)
-	return t.UTC(), id, err
+	if err != nil || id <= 0 {
+		return time.Time{}, 0, fmt.Errorf("bad cursor")
+	}
+	return t.UTC(), id, nil
 }
 
-// Counts returns the number of requests per status (for the queue's tabs).
-func (s *Store) Counts(ctx context.Context, kind string) (map[string]int, error) {
-	var rows []struct {
+// CountCap is where the queue stops counting closed requests: their tabs
+// say "1,000+" rather than scan every request ever closed.
+const CountCap = 1000
+
+// TabCount is the number of requests under one tab of the queue.
+type TabCount struct {
+	N       int
+	AtLeast bool // N is CountCap and there are more
+}
+
+// Counts returns the number of requests under each tab of the queue
+// (each status, "open" and "all"). Open requests are counted exactly;
+// closed ones only up to CountCap, so a view costs the same at a million
+// requests as at a thousand.
+func (rs *Requests) Counts(ctx context.Context, kind string) (map[string]TabCount, error) {
+	db := rs.c.read(ctx)
+	out := map[string]TabCount{}
+	var open []struct {
 		Status string
 		N      int
 	}
-	if err := s.DB.WithContext(ctx).Table("requests").Select("status, COUNT(*) AS n").
-		Where("kind = ?", kind).Group("status").Scan(&rows).Error; err != nil {
+	if err := db.Table("requests").Select("status, COUNT(*) AS n").
+		Where("kind = ? AND status IN "+openStatusSQL, kind).Group("status").Scan(&open).Error; err != nil {
 		return nil, err
 	}
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-		out["all"] += r.N
-		if contains(OpenStatuses, r.Status) {
-			out["open"] += r.N
-		}
+	total := TabCount{}
+	for _, r := range open {
+		out[r.Status] = TabCount{N: r.N}
+		total.N += r.N
 	}
+	out[FilterOpen] = total
+	for _, st := range Statuses {
+		if contains(OpenStatuses, st) {
+			continue
+		}
+		var n int
+		if err := db.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM requests WHERE kind = ? AND status = ? LIMIT ?) capped",
+			kind, st, CountCap+1).Scan(&n).Error; err != nil {
+			return nil, err
+		}
+		tc := TabCount{N: n}
+		if n > CountCap {
+			tc = TabCount{N: CountCap, AtLeast: true}
+		}
+		out[st] = tc
+		total.N += tc.N
+		total.AtLeast = total.AtLeast || tc.AtLeast
+	}
+	out[FilterAll] = total
 	return out, nil
 }

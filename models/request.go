@@ -3,9 +3,7 @@ package models
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rightsdesk/rightsdesk/internal/rules"
 	"gorm.io/gorm"
@@ -28,7 +26,12 @@ var Statuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProg
 // OpenStatuses are those still waiting for the organization.
 var OpenStatuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress}
 
-// transitions lists where staff may move a request from each status.
+// openStatusSQL is OpenStatuses as an SQL literal list. Queries on open
+// requests spell it out rather than bind it, so that the partial indexes
+// WHERE status IN (…) apply (a bound parameter cannot prove the predicate).
+const openStatusSQL = "('awaiting_verification', 'verified', 'in_progress')"
+
+// transitions lists where a request may move from each status.
 var transitions = map[string][]string{
 	StatusAwaitingVerification: {StatusVerified, StatusDenied, StatusWithdrawn},
 	StatusVerified:             {StatusInProgress, StatusCompleted, StatusDenied, StatusWithdrawn},
@@ -50,6 +53,7 @@ const (
 	EventMessage      = "message" // to the requester
 	EventExtended     = "extended"
 	EventAppealed     = "appealed"
+	EventAppealReason = "appeal_reason" // the person's reasons for appealing
 )
 
 // MaxNote bounds notes, messages and reasons.
@@ -78,14 +82,13 @@ type Request struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 
-	Events     []Event     `gorm:"foreignKey:RequestID"`
-	Submission *Submission `gorm:"foreignKey:SubmissionID"`
+	Events []Event `gorm:"-"`
 }
 
 // Closed reports whether the request reached an end.
 func (r *Request) Closed() bool { return !contains(OpenStatuses, r.Status) }
 
-// CanMoveTo reports whether staff may move r to status to.
+// CanMoveTo reports whether r may move to status to.
 func (r *Request) CanMoveTo(to string) bool { return contains(transitions[r.Status], to) }
 
 // NextStatuses lists where staff may move r.
@@ -105,25 +108,27 @@ type Event struct {
 	CreatedAt  time.Time
 }
 
-func (s *Store) addEvent(tx *gorm.DB, requestID int64, kind string, a Actor, from, to, body string, internal bool) error {
-	return tx.Create(&Event{RequestID: requestID, Kind: kind, ActorKind: a.Kind, StaffID: a.StaffID,
-		StatusFrom: from, StatusTo: to, Body: body, Internal: internal, CreatedAt: s.now()}).Error
-}
+// Requests is the aggregate of requests: staff decisions, notes,
+// messages, extensions and the queue.
+type Requests struct{ c *Core }
+
+// NewRequests returns the requests aggregate.
+func NewRequests(c *Core) *Requests { return &Requests{c: c} }
 
 // newRequest builds (without saving) a request whose clock starts at received.
-func (s *Store) newRequest(sub *Submission, right rules.Right, kind string, appealOf *Request, received time.Time) (*Request, error) {
+func (c *Core) newRequest(sub *Submission, right rules.Right, kind string, appealOf *Request, received time.Time) (*Request, error) {
 	j := rules.Jurisdiction(sub.Jurisdiction)
 	req := &Request{SubmissionID: sub.ID, Kind: kind, Right: string(right), Jurisdiction: sub.Jurisdiction,
 		Status: StatusAwaitingVerification, ReceivedAt: received, CreatedAt: received, UpdatedAt: received}
 	if kind == KindAppeal {
-		due, err := s.Rules.AppealDeadline(j, received)
+		due, err := c.Rules.AppealDeadline(j, received)
 		if err != nil {
 			return nil, err
 		}
 		req.AppealOfID, req.DueAt, req.Status = &appealOf.ID, due.UTC(), StatusVerified
 		req.VerifiedAt = &received
 	} else {
-		d, err := s.Rules.Deadlines(j, right, received)
+		d, err := c.Rules.Deadlines(j, right, received)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +137,7 @@ func (s *Store) newRequest(sub *Submission, right rules.Right, kind string, appe
 			a := d.AckDue.UTC()
 			req.AckDueAt = &a
 		}
-		if s.Rules.VerificationTier(j, right) == rules.TierNone || sub.EmailVerifiedAt != nil {
+		if c.Rules.VerificationTier(j, right) == rules.TierNone || sub.EmailVerifiedAt != nil {
 			// Opt-outs need no verification (11 CCR §7026(d)).
 			req.Status, req.VerifiedAt = StatusVerified, &received
 		}
@@ -141,9 +146,15 @@ func (s *Store) newRequest(sub *Submission, right rules.Right, kind string, appe
 	return req, nil
 }
 
-// setStatus moves r to status to and records it on the timeline.
-func (s *Store) setStatus(tx *gorm.DB, r *Request, to string, a Actor, body string) error {
-	now := s.now()
+// setStatus moves r to status to and records it on the timeline. The
+// UPDATE is guarded by the status r was read in and by the transition
+// table, so a concurrent change makes it lose cleanly (ErrInvalidState)
+// instead of overwriting.
+func (t *tx) setStatus(r *Request, to string, a Actor, body string) error {
+	if !r.CanMoveTo(to) {
+		return ErrInvalidState
+	}
+	now := t.c.Now()
 	from := r.Status
 	updates := map[string]any{"status": to, "updated_at": now}
 	if to == StatusVerified && r.VerifiedAt == nil {
@@ -152,8 +163,7 @@ func (s *Store) setStatus(tx *gorm.DB, r *Request, to string, a Actor, body stri
 	if !contains(OpenStatuses, to) {
 		updates["closed_at"] = now
 	}
-	// The status in the WHERE makes a concurrent change lose cleanly.
-	res := tx.Model(&Request{}).Where("id = ? AND status = ?", r.ID, from).Updates(updates)
+	res := t.Model(&Request{}).Where("id = ? AND status = ?", r.ID, from).Updates(updates)
 	if res.Error != nil {
 		return res.Error
 	}
@@ -164,7 +174,18 @@ func (s *Store) setStatus(tx *gorm.DB, r *Request, to string, a Actor, body stri
 	if !contains(OpenStatuses, to) {
 		r.ClosedAt = &now
 	}
-	return s.addEvent(tx, r.ID, EventStatus, a, from, to, body, false)
+	return t.event(r.ID, EventStatus, a, from, to, body, false)
+}
+
+// lockRequest re-reads a request inside a transaction, locking it on
+// PostgreSQL, so that what decides a change is the row as it is now.
+func (t *tx) lockRequest(id int64) (*Request, error) {
+	var r Request
+	err := t.forUpdate().Where("id = ?", id).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &r, err
 }
 
 // RequestDetail is everything the staff request page shows.
@@ -176,43 +197,57 @@ type RequestDetail struct {
 	// Earlier counts requests of the same right by the same email within
 	// the law's frequency window (shown to staff, never enforced).
 	Earlier int
+	// Extension is nil when the request may be extended now, else why not.
+	Extension *Error
+	Urgency   Urgency
 }
 
-// GetRequest loads one request with its submission and full timeline.
-func (s *Store) GetRequest(ctx context.Context, id int64) (*RequestDetail, error) {
-	db := s.DB.WithContext(ctx)
+// Get loads one request with its submission and full timeline.
+func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
+	if id <= 0 {
+		return nil, ErrNotFound
+	}
+	c := rs.c
+	db := c.read(ctx)
 	var d RequestDetail
-	err := db.Preload("Events", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).First(&d.Request, id).Error
+	err := db.Where("id = ?", id).Take(&d.Request).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := db.First(&d.Sub, d.Request.SubmissionID).Error; err != nil {
+	if err := db.Where("request_id = ?", id).Order("id").Find(&d.Request.Events).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Where("id = ?", d.Request.SubmissionID).Take(&d.Sub).Error; err != nil {
 		return nil, err
 	}
 	if err := db.Where("submission_id = ? AND id <> ?", d.Sub.ID, id).Order("id").Find(&d.Siblings).Error; err != nil {
 		return nil, err
 	}
 	var appeals []Request
-	if err := db.Where("appeal_of_id = ?", id).Limit(1).Find(&appeals).Error; err != nil {
+	if err := db.Where("appeal_of_id = ?", id).Order("id DESC").Limit(1).Find(&appeals).Error; err != nil {
 		return nil, err
 	}
 	if len(appeals) > 0 {
 		d.Appeal = &appeals[0]
 	}
-	if f, ok := s.Rules.Frequency(rules.Jurisdiction(d.Request.Jurisdiction), rules.Right(d.Request.Right)); ok {
-		since := d.Request.ReceivedAt.AddDate(0, -f.Months, 0)
+	r := &d.Request
+	if f, ok := c.Rules.Frequency(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)); ok {
+		since := r.ReceivedAt.AddDate(0, -f.Months, 0)
 		var n int64
 		err := db.Model(&Request{}).Joins("JOIN submissions ON submissions.id = requests.submission_id").
 			Where("submissions.email = ? AND requests.right_code = ? AND requests.kind = ? AND requests.received_at >= ? AND requests.received_at < ? AND requests.id <> ?",
-				d.Sub.Email, d.Request.Right, KindRequest, since, d.Request.ReceivedAt, id).Count(&n).Error
+				d.Sub.Email, r.Right, KindRequest, since, r.ReceivedAt, id).Count(&n).Error
 		if err != nil {
 			return nil, err
 		}
 		d.Earlier = int(n)
 	}
+	now := c.Now()
+	d.Extension = c.extensionRefusal(r, now)
+	d.Urgency = c.UrgencyOf(r.Jurisdiction, r.DueAt, !r.Closed(), now)
 	return &d, nil
 }
 
@@ -223,35 +258,37 @@ type Transition struct {
 	Detail       string // free text; shown to the requester for denials
 }
 
-// Move applies a staff decision, records it and tells the requester.
-func (s *Store) Move(ctx context.Context, id int64, t Transition, actor Actor) error {
-	d, err := s.GetRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	r := &d.Request
-	t.Detail = strings.TrimSpace(t.Detail)
-	if !r.CanMoveTo(t.To) {
-		return ErrInvalidState
-	}
+// Move applies a staff decision, records it and tells the requester. The
+// request is re-read and locked inside the transaction: the decision is
+// checked against the state it is in now, not the one a page showed.
+func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Actor) error {
+	c := rs.c
 	v := &ValidationError{}
-	if t.To == StatusDenied {
-		if !contains(s.Rules.DenialReasons(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)), t.DenialReason) {
-			v.Add("denial_reason", "error.denial_reason.required")
-		}
-		// "Other" says nothing by itself; a fraud denial must say why (11 CCR §7026(e)).
-		if (t.DenialReason == "other" || t.DenialReason == "fraud") && t.Detail == "" {
-			v.Add("detail", "error.detail.required")
-		}
-	}
-	if utf8.RuneCountInString(t.Detail) > MaxNote {
-		v.Add("detail", "error.detail.too_long")
-	}
+	t.Detail = text(v, "detail", t.Detail, MultiLine, false, MaxNote)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.setStatus(tx, r, t.To, actor, t.Detail); err != nil {
+	return c.write(ctx, func(tx *tx) error {
+		r, err := tx.lockRequest(id)
+		if err != nil {
+			return err
+		}
+		if !r.CanMoveTo(t.To) {
+			return ErrInvalidState
+		}
+		if t.To == StatusDenied {
+			if !contains(c.Rules.DenialReasons(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)), t.DenialReason) {
+				v.Add("denial_reason", "error.denial_reason.required")
+			}
+			// "Other" says nothing by itself; a fraud denial must say why (11 CCR §7026(e)).
+			if (t.DenialReason == "other" || t.DenialReason == "fraud") && t.Detail == "" {
+				v.Add("detail", "error.detail.required")
+			}
+			if err := v.Err(); err != nil {
+				return err
+			}
+		}
+		if err := tx.setStatus(r, t.To, actor, t.Detail); err != nil {
 			return err
 		}
 		if t.To == StatusDenied {
@@ -260,146 +297,202 @@ func (s *Store) Move(ctx context.Context, id int64, t Transition, actor Actor) e
 				return err
 			}
 		}
-		if t.To == StatusVerified && d.Sub.EmailVerifiedAt == nil {
+		var sub Submission
+		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
+			return err
+		}
+		if t.To == StatusVerified && sub.EmailVerifiedAt == nil {
 			// Staff verified the person by other means (phone, documents).
-			if err := tx.Model(&d.Sub).Update("email_verified_at", s.now()).Error; err != nil {
+			if err := tx.Model(&Submission{}).Where("id = ?", sub.ID).Update("email_verified_at", c.Now()).Error; err != nil {
 				return err
 			}
 		}
-		data := MailData{Name: d.Sub.Name, Reference: d.Sub.Reference, TrackURL: s.trackURLOf(&d.Sub), Right: r.Right, Status: t.To,
+		data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, Status: t.To,
 			Jurisdiction: r.Jurisdiction, Reason: t.DenialReason, ReasonText: t.Detail}
 		if r.Kind == KindAppeal {
 			data.Extra = map[string]string{"appeal": "1"}
 		}
-		if err := s.enqueue(tx, d.Sub.Email, MailStatusChanged, d.Sub.Lang, data); err != nil {
+		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, data); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "request.status", "request", r.ID, t.To+" "+t.DenialReason)
+		return tx.audit(actor, "request.status", "request", r.ID, t.To+" "+t.DenialReason)
 	})
-	if err == nil {
-		s.notifyMail()
-	}
-	return err
 }
 
 // AddNote adds an internal note, never shown to the requester.
-func (s *Store) AddNote(ctx context.Context, id int64, body string, actor Actor) error {
-	body, err := checkText(body, "note")
+func (rs *Requests) AddNote(ctx context.Context, id int64, body string, actor Actor) error {
+	body, err := requiredText("note", body)
 	if err != nil {
 		return err
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := exists(tx, id); err != nil {
+	return rs.c.write(ctx, func(tx *tx) error {
+		if _, err := tx.lockRequest(id); err != nil {
 			return err
 		}
-		if err := s.addEvent(tx, id, EventNote, actor, "", "", body, true); err != nil {
+		if err := tx.event(id, EventNote, actor, "", "", body, true); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "request.note", "request", id, "")
+		return tx.audit(actor, "request.note", "request", id, "")
 	})
 }
 
 // SendMessage puts a message on the requester's tracking page and emails
 // them that one is waiting; the mail itself carries no content.
-func (s *Store) SendMessage(ctx context.Context, id int64, body string, actor Actor) error {
-	body, err := checkText(body, "message")
+func (rs *Requests) SendMessage(ctx context.Context, id int64, body string, actor Actor) error {
+	body, err := requiredText("message", body)
 	if err != nil {
 		return err
 	}
-	d, err := s.GetRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.addEvent(tx, id, EventMessage, actor, "", "", body, false); err != nil {
+	c := rs.c
+	return c.write(ctx, func(tx *tx) error {
+		r, err := tx.lockRequest(id)
+		if err != nil {
 			return err
 		}
-		if err := s.enqueue(tx, d.Sub.Email, MailMessage, d.Sub.Lang,
-			MailData{Name: d.Sub.Name, Reference: d.Sub.Reference, TrackURL: s.trackURLOf(&d.Sub), Right: d.Request.Right}); err != nil {
+		var sub Submission
+		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "request.message", "request", id, "")
+		if err := tx.event(id, EventMessage, actor, "", "", body, false); err != nil {
+			return err
+		}
+		if err := tx.enqueue(sub.Email, MailMessage, sub.Lang,
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right}); err != nil {
+			return err
+		}
+		return tx.audit(actor, "request.message", "request", id, "")
 	})
-	if err == nil {
-		s.notifyMail()
-	}
-	return err
 }
 
-// Extend grants the one extension the law allows, before the deadline,
-// and tells the person the new date and why.
-func (s *Store) Extend(ctx context.Context, id int64, reason string, actor Actor) error {
-	reason, err := checkText(reason, "reason")
-	if err != nil {
-		return err
-	}
-	d, err := s.GetRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	r := &d.Request
+// Extension refusals, each with the message staff see.
+var (
+	ErrExtensionNotAllowed = &Error{Kind: KindConflict, Key: "error.extension.not_allowed", Field: "reason", Err: rules.ErrExtensionNotAllowed}
+	ErrExtensionTooLate    = &Error{Kind: KindConflict, Key: "error.extension.too_late", Field: "reason", Err: rules.ErrExtensionTooLate}
+	ErrAlreadyExtended     = &Error{Kind: KindConflict, Key: "error.extension.already", Field: "reason", Err: rules.ErrAlreadyExtended}
+	ErrExtensionClosed     = &Error{Kind: KindConflict, Key: "error.extension.closed", Field: "reason"}
+)
+
+// extensionRefusal decides whether r may be extended at now: nil when it
+// may, else the reason it may not.
+func (c *Core) extensionRefusal(r *Request, now time.Time) *Error {
 	if r.Closed() {
-		return ErrInvalidState
-	}
-	now := s.now()
-	newDue, err := s.Rules.Extend(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right), r.ReceivedAt, r.DueAt, r.ExtendedAt != nil, now)
-	if err != nil {
-		return &RuleError{Err: err}
+		return ErrExtensionClosed
 	}
 	if r.Kind == KindAppeal {
-		return &RuleError{Err: rules.ErrExtensionNotAllowed}
+		return ErrExtensionNotAllowed
 	}
-	newDue = newDue.UTC()
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&Request{}).Where("id = ? AND extended_at IS NULL", r.ID).Updates(map[string]any{
-			"due_at": newDue, "extended_at": now, "extension_reason": reason, "updated_at": now})
+	_, err := c.Rules.Extend(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right), r.ReceivedAt, r.DueAt, r.ExtendedAt != nil, now)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, rules.ErrExtensionTooLate):
+		return ErrExtensionTooLate
+	case errors.Is(err, rules.ErrAlreadyExtended):
+		return ErrAlreadyExtended
+	}
+	return ErrExtensionNotAllowed
+}
+
+// Extend grants the one extension the law allows, while the request is
+// open and before its deadline, and tells the person the new date and why.
+// The row is re-read and locked, and the UPDATE guarded by the same
+// conditions, so an extension racing a denial or a second extension loses.
+func (rs *Requests) Extend(ctx context.Context, id int64, reason string, actor Actor) error {
+	reason, err := requiredText("reason", reason)
+	if err != nil {
+		return err
+	}
+	c := rs.c
+	return c.write(ctx, func(tx *tx) error {
+		r, err := tx.lockRequest(id)
+		if err != nil {
+			return err
+		}
+		now := c.Now()
+		if refusal := c.extensionRefusal(r, now); refusal != nil {
+			return refusal
+		}
+		newDue, err := c.Rules.Extend(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right), r.ReceivedAt, r.DueAt, false, now)
+		if err != nil {
+			return err
+		}
+		newDue = newDue.UTC()
+		res := tx.Model(&Request{}).
+			Where("id = ? AND extended_at IS NULL AND due_at >= ? AND status IN "+openStatusSQL, r.ID, now).
+			Updates(map[string]any{"due_at": newDue, "extended_at": now, "extension_reason": reason, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return &RuleError{Err: rules.ErrAlreadyExtended}
+			return ErrAlreadyExtended
 		}
-		if err := s.addEvent(tx, r.ID, EventExtended, actor, "", "", reason, false); err != nil {
+		if err := tx.event(r.ID, EventExtended, actor, "", "", reason, false); err != nil {
 			return err
 		}
-		if err := s.enqueue(tx, d.Sub.Email, MailExtended, d.Sub.Lang, MailData{Name: d.Sub.Name,
-			Reference: d.Sub.Reference, TrackURL: s.trackURLOf(&d.Sub), Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction}); err != nil {
+		var sub Submission
+		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "request.extend", "request", r.ID, newDue.Format(time.DateOnly))
+		if err := tx.enqueue(sub.Email, MailExtended, sub.Lang, MailData{Name: sub.Name,
+			Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction}); err != nil {
+			return err
+		}
+		return tx.audit(actor, "request.extend", "request", r.ID, newDue.Format(time.DateOnly))
 	})
-	if err == nil {
-		s.notifyMail()
-	}
-	return err
 }
 
-// RuleError is a refusal by the rules engine (e.g. an extension the law
-// does not allow); the web layer shows it as a clear message.
-type RuleError struct{ Err error }
-
-func (e *RuleError) Error() string { return e.Err.Error() }
-func (e *RuleError) Unwrap() error { return e.Err }
-
-func checkText(body, field string) (string, error) {
-	body = strings.TrimSpace(body)
+// requiredText cleans a required multi-line field (note, message, reason).
+func requiredText(field, body string) (string, error) {
 	v := &ValidationError{}
-	switch {
-	case body == "":
-		v.Add(field, "error."+field+".required")
-	case utf8.RuneCountInString(body) > MaxNote:
-		v.Add(field, "error."+field+".too_long")
-	}
+	body = text(v, field, body, MultiLine, true, MaxNote)
 	return body, v.Err()
 }
 
-func exists(tx *gorm.DB, id int64) error {
-	var n int64
-	if err := tx.Model(&Request{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
+// How close to the deadline an open request turns "at risk"; where silence
+// is a deemed refusal (Quebec, PIPEDA), earlier.
+const (
+	AtRiskDays              = 7
+	AtRiskDaysDeemedRefusal = 10
+)
+
+// Urgency levels.
+const (
+	UrgencyNone    = ""
+	UrgencyRisk    = "risk"
+	UrgencyOverdue = "overdue"
+)
+
+// Urgency is how pressing an open request is.
+type Urgency struct {
+	Open          bool
+	DaysLeft      int    // whole days to the deadline; negative when overdue
+	Level         string // UrgencyNone, UrgencyRisk or UrgencyOverdue
+	DeemedRefusal bool   // silence past the deadline counts as a refusal here
+}
+
+// UrgencyOf decides how pressing a request in jurisdiction j, due at due,
+// is at now.
+func (c *Core) UrgencyOf(j string, due time.Time, open bool, now time.Time) Urgency {
+	u := Urgency{Open: open, DeemedRefusal: c.Rules.DeemedRefusal(rules.Jurisdiction(j))}
+	if !open {
+		return u
 	}
-	if n == 0 {
-		return ErrNotFound
+	u.DaysLeft = daysLeft(due, now)
+	switch {
+	case u.DaysLeft < 0:
+		u.Level = UrgencyOverdue
+	case u.DaysLeft <= AtRiskDays, u.DeemedRefusal && u.DaysLeft <= AtRiskDaysDeemedRefusal:
+		u.Level = UrgencyRisk
 	}
-	return nil
+	return u
+}
+
+// daysLeft counts whole days from now to the deadline (due in 30 hours = 1
+// day); any lateness, even part of a day, counts as a day overdue.
+func daysLeft(due, now time.Time) int {
+	d := due.Sub(now)
+	if d < 0 {
+		return -int((-d + 24*time.Hour - 1) / (24 * time.Hour))
+	}
+	return int(d / (24 * time.Hour))
 }

@@ -43,6 +43,25 @@ type Staff struct {
 
 func (Staff) TableName() string { return "staff" }
 
+// StaffAccounts is the aggregate of staff members, their sign-in and
+// their sessions.
+type StaffAccounts struct {
+	c      *Core
+	hashes chan struct{} // bounds concurrent password hashing
+}
+
+// ConcurrentHashes bounds how many argon2id computations (64 MiB each) run
+// at once; the others wait, up to HashWait.
+const (
+	ConcurrentHashes = 4
+	HashWait         = 10 * time.Second
+)
+
+// NewStaffAccounts returns the staff aggregate.
+func NewStaffAccounts(c *Core) *StaffAccounts {
+	return &StaffAccounts{c: c, hashes: make(chan struct{}, ConcurrentHashes)}
+}
+
 // StaffInput creates a staff account.
 type StaffInput struct {
 	Email, Name, Role, Password string
@@ -50,105 +69,131 @@ type StaffInput struct {
 
 func (in *StaffInput) validate() error {
 	v := &ValidationError{}
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Email == "" || !validEmail(in.Email) || len(in.Email) > MaxEmail {
+	in.Email = strings.ToLower(text(v, "email", in.Email, OneLine, true, MaxEmail))
+	if _, bad := v.Fields["email"]; !bad && !ValidEmail(in.Email) {
 		v.Add("email", "error.email.invalid")
 	}
-	if in.Name == "" {
-		v.Add("name", "error.name.required")
-	} else if utf8.RuneCountInString(in.Name) > MaxName {
-		v.Add("name", "error.name.too_long")
-	}
+	in.Name = text(v, "name", in.Name, OneLine, true, MaxName)
 	if !contains(Roles, in.Role) {
 		v.Add("role", "error.role.invalid")
 	}
-	if utf8.RuneCountInString(in.Password) < MinPassword {
-		v.Add("password", "error.password.too_short")
-	} else if len(in.Password) > 1024 {
-		v.Add("password", "error.password.too_long")
-	}
+	validPassword(v, in.Password)
 	return v.Err()
 }
 
-// CreateStaff adds a staff member.
-func (s *Store) CreateStaff(ctx context.Context, in StaffInput, actor Actor) (*Staff, error) {
+func validPassword(v *ValidationError, pw string) {
+	switch {
+	case !utf8.ValidString(pw) || strings.ContainsRune(pw, 0):
+		v.Add("password", "error.text.invalid")
+	case utf8.RuneCountInString(pw) < MinPassword:
+		v.Add("password", "error.password.too_short")
+	case len(pw) > 1024:
+		v.Add("password", "error.password.too_long")
+	}
+}
+
+// Create adds a staff member.
+func (sa *StaffAccounts) Create(ctx context.Context, in StaffInput, actor Actor) (*Staff, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	hash, err := sa.hashPassword(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
 	var st *Staff
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		st, err = s.createStaff(tx, in, actor)
+	err = sa.c.write(ctx, func(tx *tx) error {
+		st, err = createStaff(tx, in, hash, actor)
 		return err
 	})
 	return st, err
 }
 
-func (s *Store) createStaff(tx *gorm.DB, in StaffInput, actor Actor) (*Staff, error) {
-	if err := in.validate(); err != nil {
-		return nil, err
-	}
-	var n int64
-	if err := tx.Model(&Staff{}).Where("email = ?", in.Email).Count(&n).Error; err != nil {
-		return nil, err
-	}
-	if n > 0 {
-		return nil, &ValidationError{Fields: map[string]string{"email": "error.email.taken"}}
-	}
-	now := s.now()
-	st := &Staff{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: HashPassword(in.Password),
-		CreatedAt: now, UpdatedAt: now}
+func createStaff(tx *tx, in StaffInput, hash string, actor Actor) (*Staff, error) {
+	now := tx.c.Now()
+	st := &Staff{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	if err := tx.Create(st).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, invalid("email", "error.email.taken")
+		}
 		return nil, err
 	}
-	return st, s.audit(tx, actor, "staff.create", "staff", st.ID, "role="+in.Role)
+	return st, tx.audit(actor, "staff.create", "staff", st.ID, "role="+in.Role)
 }
 
-// StaffCount counts staff accounts.
-func (s *Store) StaffCount(ctx context.Context) (int64, error) {
+// Count counts staff accounts.
+func (sa *StaffAccounts) Count(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.DB.WithContext(ctx).Model(&Staff{}).Count(&n).Error
+	err := sa.c.read(ctx).Model(&Staff{}).Count(&n).Error
 	return n, err
-}
-
-// StaffByID loads an enabled staff member.
-func (s *Store) StaffByID(ctx context.Context, id int64) (*Staff, error) {
-	var st Staff
-	err := s.DB.WithContext(ctx).Where("id = ? AND disabled_at IS NULL", id).First(&st).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &st, err
 }
 
 // dummyHash is checked when the email is unknown, so a login takes as long
 // whether or not the account exists.
 var dummyHash = sync.OnceValue(func() string { return HashPassword("rightsdesk-dummy-password") })
 
-// Authenticate checks a staff login.
-func (s *Store) Authenticate(ctx context.Context, email, password string, ip string) (*Staff, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+// Sign-in errors.
+var (
+	ErrBadLogin  = &Error{Kind: KindInvalid, Key: "error.login", Field: "email"}
+	ErrLoginRate = &Error{Kind: KindThrottled, Key: "error.login_throttled", Field: "email"}
+	ErrBusy      = &Error{Kind: KindUnavailable, Key: "error.busy"}
+)
+
+// loginsPerAccount bounds password guesses per account, from anywhere:
+// attempts past it are refused before any hashing. Unknown addresses are
+// counted the same, so the answer tells nothing about which exist.
+var loginsPerAccount = Limit{Name: "login-account", Max: 10, Window: 15 * time.Minute}
+
+// Authenticate checks a staff login and, when it succeeds, opens a session
+// and returns its token (for the cookie).
+func (sa *StaffAccounts) Authenticate(ctx context.Context, email, password string, client Client) (*Staff, string, error) {
+	v := &ValidationError{}
+	email = strings.ToLower(text(v, "email", email, OneLine, true, MaxEmail))
+	if v.Err() != nil || len(password) > 1024 || !utf8.ValidString(password) {
+		return nil, "", ErrBadLogin
+	}
+	c := sa.c
+	if ok, _, err := c.allow(c.read(ctx), loginsPerAccount, email); err != nil {
+		return nil, "", err
+	} else if !ok {
+		return nil, "", ErrLoginRate
+	}
 	var st Staff
-	err := s.DB.WithContext(ctx).Where("email = ? AND disabled_at IS NULL", email).First(&st).Error
+	err := c.read(ctx).Where("email = ? AND disabled_at IS NULL", email).Take(&st).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		CheckPassword(dummyHash(), password)
-		return nil, ErrBadLogin
+		if _, err := sa.checkPassword(ctx, dummyHash(), password); err != nil {
+			return nil, "", err
+		}
+		return nil, "", ErrBadLogin
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if !CheckPassword(st.PasswordHash, password) {
-		if err := s.audit(s.DB.WithContext(ctx), StaffActor(st.ID, ip), "staff.login_failed", "staff", st.ID, ""); err != nil {
-			return nil, err
+	ok, err := sa.checkPassword(ctx, st.PasswordHash, password)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
+		err := c.write(ctx, func(tx *tx) error {
+			return tx.audit(client.actor(st.ID), "staff.login_failed", "staff", st.ID, "")
+		})
+		if err != nil {
+			return nil, "", err
 		}
-		return nil, ErrBadLogin
+		return nil, "", ErrBadLogin
 	}
-	now := s.now()
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&st).Update("last_login_at", now).Error; err != nil {
+	var token string
+	err = c.write(ctx, func(tx *tx) error {
+		now := c.Now()
+		if err := tx.Model(&Staff{}).Where("id = ?", st.ID).Update("last_login_at", now).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, StaffActor(st.ID, ip), "staff.login", "staff", st.ID, "")
+		if token, err = openSession(tx, st.ID, client); err != nil {
+			return err
+		}
+		return tx.audit(client.actor(st.ID), "staff.login", "staff", st.ID, "")
 	})
-	return &st, err
+	return &st, token, err
 }
 
 // argon2id parameters: RFC 9106's second recommended option (64 MiB, 3 passes).
@@ -158,6 +203,39 @@ const (
 	argonThreads = 2
 	argonKeyLen  = 32
 )
+
+// hashPassword hashes within the bound on concurrent hashes.
+func (sa *StaffAccounts) hashPassword(ctx context.Context, pw string) (string, error) {
+	if err := sa.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-sa.hashes }()
+	return HashPassword(pw), nil
+}
+
+// checkPassword compares within the bound on concurrent hashes.
+func (sa *StaffAccounts) checkPassword(ctx context.Context, hash, pw string) (bool, error) {
+	if err := sa.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-sa.hashes }()
+	return CheckPassword(hash, pw), nil
+}
+
+// acquire waits for a hashing slot; past HashWait the server is too busy
+// and says so (503) rather than queue without end.
+func (sa *StaffAccounts) acquire(ctx context.Context) error {
+	t := time.NewTimer(HashWait)
+	defer t.Stop()
+	select {
+	case sa.hashes <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(pw string) string {
@@ -171,20 +249,24 @@ func HashPassword(pw string) string {
 }
 
 // CheckPassword compares pw with a PHC argon2id hash in constant time.
+// Only the parameters this package writes are accepted, so a tampered hash
+// cannot ask for gigabytes.
 func CheckPassword(hash, pw string) bool {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false
 	}
-	var m uint32
-	var t uint32
+	var m, t uint32
 	var p uint8
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
 		return false
 	}
+	if m != argonMemory || t != argonTime || p != argonThreads {
+		return false
+	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || len(want) != argonKeyLen {
 		return false
 	}
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
@@ -203,41 +285,62 @@ type SetupToken struct {
 // SetupTTL is how long a set-up link works.
 const SetupTTL = 24 * time.Hour
 
+// Set-up errors.
+var (
+	ErrSetupDone    = &Error{Kind: KindGone, Key: "setup.done"}
+	ErrSetupInvalid = &Error{Kind: KindNotFound, Key: "setup.invalid"}
+)
+
 // NewSetupToken returns a one-time set-up token while no staff exists, and
 // "" once someone has set up.
-func (s *Store) NewSetupToken(ctx context.Context) (string, error) {
-	n, err := s.StaffCount(ctx)
+func (sa *StaffAccounts) NewSetupToken(ctx context.Context) (string, error) {
+	n, err := sa.Count(ctx)
 	if err != nil || n > 0 {
 		return "", err
 	}
 	token := newToken()
-	now := s.now()
-	err = s.DB.WithContext(ctx).Create(&SetupToken{TokenHash: s.hash("setup", token), ExpiresAt: now.Add(SetupTTL), CreatedAt: now}).Error
+	now := sa.c.Now()
+	err = sa.c.read(ctx).Create(&SetupToken{TokenHash: sa.c.hash("setup", token), ExpiresAt: now.Add(SetupTTL), CreatedAt: now}).Error
 	return token, err
 }
 
 // CheckSetupToken reports whether token is a live set-up token.
-func (s *Store) CheckSetupToken(ctx context.Context, token string) error {
-	n, err := s.StaffCount(ctx)
+func (sa *StaffAccounts) CheckSetupToken(ctx context.Context, token string) error {
+	n, err := sa.Count(ctx)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
 		return ErrSetupDone
 	}
+	if !validToken(token) {
+		return ErrSetupInvalid
+	}
 	var t SetupToken
-	err = s.DB.WithContext(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", s.hash("setup", token), s.now()).First(&t).Error
+	err = sa.c.read(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", sa.c.hash("setup", token), sa.c.Now()).Take(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrNotFound
+		return ErrSetupInvalid
 	}
 	return err
 }
 
-// CompleteSetup creates the first administrator with a set-up token.
-func (s *Store) CompleteSetup(ctx context.Context, token string, in StaffInput, ip string) (*Staff, error) {
+// CompleteSetup creates the first administrator with a set-up token and
+// signs them in (the returned session token is for the cookie).
+func (sa *StaffAccounts) CompleteSetup(ctx context.Context, token string, in StaffInput, client Client) (*Staff, string, error) {
 	in.Role = RoleAdmin
+	if err := in.validate(); err != nil {
+		return nil, "", err
+	}
+	if err := sa.CheckSetupToken(ctx, token); err != nil {
+		return nil, "", err
+	}
+	hash, err := sa.hashPassword(ctx, in.Password)
+	if err != nil {
+		return nil, "", err
+	}
 	var st *Staff
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var session string
+	err = sa.c.write(ctx, func(tx *tx) error {
 		var n int64
 		if err := tx.Model(&Staff{}).Count(&n).Error; err != nil {
 			return err
@@ -245,18 +348,21 @@ func (s *Store) CompleteSetup(ctx context.Context, token string, in StaffInput, 
 		if n > 0 {
 			return ErrSetupDone
 		}
-		now := s.now()
-		res := tx.Model(&SetupToken{}).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", s.hash("setup", token), now).
+		now := tx.c.Now()
+		res := tx.Model(&SetupToken{}).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", tx.c.hash("setup", token), now).
 			Update("used_at", now)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return ErrNotFound
+			return ErrSetupInvalid
 		}
 		var err error
-		st, err = s.createStaff(tx, in, Actor{Kind: "system", IP: ip})
+		if st, err = createStaff(tx, in, hash, Actor{Kind: "system", IP: client.IP}); err != nil {
+			return err
+		}
+		session, err = openSession(tx, st.ID, client)
 		return err
 	})
-	return st, err
+	return st, session, err
 }

@@ -7,10 +7,10 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rightsdesk/rightsdesk/internal/rules"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Submission is one person's form: one reference code grouping one request
@@ -37,7 +37,7 @@ type Submission struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 
-	Requests []Request `gorm:"foreignKey:SubmissionID"`
+	Requests []Request `gorm:"-"`
 }
 
 // EmailVerification is a one-time code sent to prove control of the email.
@@ -59,6 +59,13 @@ const (
 	ResendMaxPerHour = 5
 )
 
+// Mail that strangers can cause to be sent: anyone may type anyone's
+// address, so mail per recipient and per submission is bounded.
+var (
+	mailPerRecipient  = Limit{Name: "mail-recipient", Max: 10, Window: time.Hour}
+	linksPerSubmision = Limit{Name: "link-submission", Max: 3, Window: time.Hour}
+)
+
 // Field limits, shared with the form's maxlength attributes.
 const (
 	MaxName    = 200
@@ -69,6 +76,13 @@ const (
 
 // Relationships a person may have with the organization.
 var Relationships = []string{"customer", "employee", "applicant", "visitor", "other"}
+
+// Submissions is the aggregate of what people submit: the form, e-mail
+// verification, the private tracking link and withdrawal.
+type Submissions struct{ c *Core }
+
+// NewSubmissions returns the submissions aggregate.
+func NewSubmissions(c *Core) *Submissions { return &Submissions{c: c} }
 
 // SubmissionInput is what the public form (or staff intake) provides.
 type SubmissionInput struct {
@@ -87,13 +101,13 @@ type SubmissionInput struct {
 }
 
 // ValidateWhere checks who is asking and where they live: step 1 of the form.
-func (s *Store) ValidateWhere(in *SubmissionInput) error {
+func (s *Submissions) ValidateWhere(in *SubmissionInput) error {
 	v := &ValidationError{}
-	s.validateWhere(v, in)
+	validateWhere(v, in)
 	return v.Err()
 }
 
-func (s *Store) validateWhere(v *ValidationError, in *SubmissionInput) {
+func validateWhere(v *ValidationError, in *SubmissionInput) {
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
 	in.Region = strings.ToUpper(strings.TrimSpace(in.Region))
 	switch in.OnBehalf {
@@ -122,14 +136,21 @@ func (s *Store) validateWhere(v *ValidationError, in *SubmissionInput) {
 	}
 }
 
-// Validate checks the whole input against the rules of where the person lives.
-func (s *Store) Validate(in *SubmissionInput) error {
+// Validate checks the whole input against the rules of where the person
+// lives, and cleans it.
+func (s *Submissions) Validate(in *SubmissionInput) error {
 	v := &ValidationError{}
-	in.Name = strings.TrimSpace(in.Name)
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Phone = strings.TrimSpace(in.Phone)
-	in.Details = strings.TrimSpace(in.Details)
-	s.validateWhere(v, in)
+	in.Name = text(v, "name", in.Name, OneLine, true, MaxName)
+	in.Email = strings.ToLower(text(v, "email", in.Email, OneLine, true, MaxEmail))
+	if _, bad := v.Fields["email"]; !bad && !ValidEmail(in.Email) {
+		v.Add("email", "error.email.invalid")
+	}
+	in.Phone = text(v, "phone", in.Phone, OneLine, false, MaxPhone)
+	if _, bad := v.Fields["phone"]; !bad && in.Phone != "" && !validPhone(in.Phone) {
+		v.Add("phone", "error.phone.invalid")
+	}
+	in.Details = text(v, "details", in.Details, MultiLine, false, MaxDetails)
+	validateWhere(v, in)
 	j := rules.Resolve(in.Country, in.Region)
 	if len(in.Rights) == 0 {
 		v.Add("rights", "error.rights.required")
@@ -141,37 +162,14 @@ func (s *Store) Validate(in *SubmissionInput) error {
 			continue
 		}
 		seen[r] = true
-		if !s.Rules.Offers(j, rules.Right(r)) || rules.Right(r) == rules.RightAppeal {
+		if !s.c.Rules.Offers(j, rules.Right(r)) || rules.Right(r) == rules.RightAppeal {
 			v.Add("rights", "error.rights.not_available")
 		}
 		rights = append(rights, r)
 	}
 	in.Rights = rights
-	switch {
-	case in.Name == "":
-		v.Add("name", "error.name.required")
-	case utf8.RuneCountInString(in.Name) > MaxName:
-		v.Add("name", "error.name.too_long")
-	}
-	switch {
-	case in.Email == "":
-		v.Add("email", "error.email.required")
-	case len(in.Email) > MaxEmail || !validEmail(in.Email):
-		v.Add("email", "error.email.invalid")
-	}
-	if utf8.RuneCountInString(in.Phone) > MaxPhone {
-		v.Add("phone", "error.phone.too_long")
-	} else if in.Phone != "" && !validPhone(in.Phone) {
-		v.Add("phone", "error.phone.invalid")
-	}
 	if !contains(Relationships, in.Relationship) {
 		v.Add("relationship", "error.relationship.required")
-	}
-	if utf8.RuneCountInString(in.Details) > MaxDetails {
-		v.Add("details", "error.details.too_long")
-	}
-	if !utf8.ValidString(in.Name + in.Details + in.Phone) {
-		v.Add("details", "error.details.invalid")
 	}
 	return v.Err()
 }
@@ -180,13 +178,18 @@ func validCountry(c string) bool {
 	return c == "OTHER" || contains(rules.Countries(), c)
 }
 
-func validEmail(e string) bool {
+// ValidEmail reports whether e is one plain address (no display name,
+// comments or quoting) with a dotted domain.
+func ValidEmail(e string) bool {
+	if len(e) > MaxEmail || strings.ContainsAny(e, " <>\"()[]\\,;:") {
+		return false
+	}
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || a.Name != "" {
 		return false
 	}
 	at := strings.LastIndexByte(e, '@')
-	return at > 0 && strings.Contains(e[at+1:], ".") && !strings.ContainsAny(e, " <>\"")
+	return at > 0 && strings.Contains(e[at+1:], ".")
 }
 
 func validPhone(p string) bool {
@@ -200,16 +203,7 @@ func validPhone(p string) bool {
 			return false
 		}
 	}
-	return digits >= 5
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return digits >= 5 && digits <= 20
 }
 
 // Submitted is the result of a submission: the raw tracking token exists
@@ -220,8 +214,10 @@ type Submitted struct {
 }
 
 // Submit records a submission and its requests, the verification code and
-// the mail, in one transaction. Each request's clock starts now.
-func (s *Store) Submit(ctx context.Context, in SubmissionInput, actor Actor) (*Submitted, error) {
+// the mail, in one transaction. Each request's clock starts now. A second
+// post of the same form (same idempotency key) is ErrDuplicate, however
+// close together the two arrive.
+func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Actor) (*Submitted, error) {
 	if err := s.Validate(&in); err != nil {
 		return nil, err
 	}
@@ -231,41 +227,38 @@ func (s *Store) Submit(ctx context.Context, in SubmissionInput, actor Actor) (*S
 	if in.Channel == "" {
 		in.Channel = "web"
 	}
-	received := s.now()
+	c := s.c
+	received := c.Now()
 	j := rules.Resolve(in.Country, in.Region)
 	token := newToken()
 	sub := &Submission{
-		TrackingHash: s.hash("track", token), TrackingSealed: s.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
+		TrackingHash: c.hash("track", token), TrackingSealed: c.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
 		Phone: in.Phone, Country: in.Country, Region: in.Region, Jurisdiction: string(j),
 		Relationship: in.Relationship, Details: in.Details, Lang: in.Lang, Channel: in.Channel,
 		ReceivedAt: received, CreatedAt: received, UpdatedAt: received,
 	}
 	if in.IdempotencyKey != "" {
-		h := s.hash("idem", in.IdempotencyKey)
+		h := c.hash("idem", in.IdempotencyKey)
 		sub.IdempotencyHash = &h
 	}
 	var needsVerification bool
 	for _, r := range in.Rights {
-		if s.Rules.VerificationTier(j, rules.Right(r)) != rules.TierNone {
+		if c.Rules.VerificationTier(j, rules.Right(r)) != rules.TierNone {
 			needsVerification = true
 		}
 	}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if sub.IdempotencyHash != nil {
-			var n int64
-			if err := tx.Model(&Submission{}).Where("idempotency_hash = ?", *sub.IdempotencyHash).Count(&n).Error; err != nil {
-				return err
-			}
-			if n > 0 {
-				return ErrDuplicate
-			}
-		}
-		if err := s.createWithReference(tx, sub); err != nil {
+	err := c.write(ctx, func(tx *tx) error {
+		if err := insertSubmission(tx, sub); err != nil {
 			return err
+		}
+		if ok, _, err := c.allow(tx.DB, mailPerRecipient, sub.Email); err != nil {
+			return err
+		} else if !ok {
+			return ErrThrottled
 		}
 		var ackRights []string
 		for _, r := range in.Rights {
-			req, err := s.newRequest(sub, rules.Right(r), KindRequest, nil, received)
+			req, err := c.newRequest(sub, rules.Right(r), KindRequest, nil, received)
 			if err != nil {
 				return err
 			}
@@ -276,36 +269,36 @@ func (s *Store) Submit(ctx context.Context, in SubmissionInput, actor Actor) (*S
 			if err := tx.Create(req).Error; err != nil {
 				return err
 			}
-			if err := s.addEvent(tx, req.ID, EventReceived, actor, "", req.Status, in.Channel, false); err != nil {
+			if err := tx.event(req.ID, EventReceived, actor, "", req.Status, in.Channel, false); err != nil {
 				return err
 			}
 			if req.AcknowledgedAt != nil {
-				if err := s.addEvent(tx, req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
+				if err := tx.event(req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
 					return err
 				}
 			}
 			sub.Requests = append(sub.Requests, *req)
 		}
-		if err := s.audit(tx, actor, "submission.create", "submission", sub.ID, "rights="+strings.Join(in.Rights, ",")+" jurisdiction="+string(j)); err != nil {
+		if err := tx.audit(actor, "submission.create", "submission", sub.ID, "rights="+strings.Join(in.Rights, ",")+" jurisdiction="+string(j)); err != nil {
 			return err
 		}
-		data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: s.TrackURL(token), Rights: in.Rights}
+		data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(token), Rights: in.Rights}
 		if needsVerification {
-			code, err := s.newVerification(tx, sub.ID)
+			code, err := newVerification(tx, sub.ID)
 			if err != nil {
 				return err
 			}
-			data.Code, data.VerifyURL = code, s.TrackURL(token)+"/verify/"+code
-			if err := s.enqueue(tx, sub.Email, MailVerifyEmail, sub.Lang, data); err != nil {
+			data.Code, data.VerifyURL = code, c.TrackURL(token)+"/verify/"+code
+			if err := tx.enqueue(sub.Email, MailVerifyEmail, sub.Lang, data); err != nil {
 				return err
 			}
-		} else if err := s.enqueue(tx, sub.Email, MailReceived, sub.Lang, data); err != nil {
+		} else if err := tx.enqueue(sub.Email, MailReceived, sub.Lang, data); err != nil {
 			return err
 		}
 		if len(ackRights) > 0 {
-			ack := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: s.TrackURL(token), Rights: ackRights,
+			ack := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(token), Rights: ackRights,
 				Jurisdiction: sub.Jurisdiction, DueAt: &sub.Requests[0].DueAt}
-			if err := s.enqueue(tx, sub.Email, MailAcknowledgment, sub.Lang, ack); err != nil {
+			if err := tx.enqueue(sub.Email, MailAcknowledgment, sub.Lang, ack); err != nil {
 				return err
 			}
 		}
@@ -314,92 +307,177 @@ func (s *Store) Submit(ctx context.Context, in SubmissionInput, actor Actor) (*S
 	if err != nil {
 		return nil, err
 	}
-	s.notifyMail()
 	return &Submitted{Submission: sub, TrackingToken: token}, nil
 }
 
-// createWithReference inserts sub under a fresh random reference, drawing
-// again in the (astronomically rare) case of a collision.
-func (s *Store) createWithReference(tx *gorm.DB, sub *Submission) error {
+// insertSubmission inserts sub under a fresh random reference. The unique
+// indexes decide: a conflict on the idempotency key is a duplicate post of
+// the same form (even one still in flight in another transaction, which
+// ON CONFLICT waits for); a conflict on the reference (astronomically rare)
+// draws again.
+func insertSubmission(tx *tx, sub *Submission) error {
 	for range 5 {
 		sub.Reference = newReference()
-		var n int64
-		if err := tx.Model(&Submission{}).Where("reference = ?", sub.Reference).Count(&n).Error; err != nil {
-			return err
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(sub)
+		if res.Error != nil {
+			return res.Error
 		}
-		if n == 0 {
-			return tx.Omit("Requests").Create(sub).Error
+		if res.RowsAffected == 1 {
+			return nil
+		}
+		if sub.IdempotencyHash != nil {
+			var n int64
+			if err := tx.Model(&Submission{}).Where("idempotency_hash = ?", *sub.IdempotencyHash).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return ErrDuplicate
+			}
 		}
 	}
 	return errors.New("could not draw a unique reference")
 }
 
-// TrackURL is the private tracking link for token.
-func (s *Store) TrackURL(token string) string { return s.BaseURL + "/t/" + token }
-
-func (s *Store) newVerification(tx *gorm.DB, submissionID int64) (string, error) {
+func newVerification(tx *tx, submissionID int64) (string, error) {
 	code := newCode()
-	now := s.now()
-	err := tx.Create(&EmailVerification{SubmissionID: submissionID, CodeHash: s.hash("code", code),
+	now := tx.c.Now()
+	err := tx.Create(&EmailVerification{SubmissionID: submissionID, CodeHash: tx.c.hash("code", code),
 		ExpiresAt: now.Add(CodeTTL), CreatedAt: now}).Error
 	return code, err
 }
 
 // ByTrackingToken loads the submission a tracking link points to, with its
-// requests and their public timelines.
-func (s *Store) ByTrackingToken(ctx context.Context, token string) (*Submission, error) {
-	if len(token) < 20 || len(token) > 100 {
+// requests and their public timelines, in two queries.
+func (s *Submissions) ByTrackingToken(ctx context.Context, token string) (*Submission, error) {
+	return s.c.byTrackingToken(ctx, token)
+}
+
+func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, error) {
+	if !validToken(token) {
 		return nil, ErrNotFound
 	}
+	db := c.read(ctx)
 	var sub Submission
-	err := s.DB.WithContext(ctx).Where("tracking_hash = ?", s.hash("track", token)).
-		Preload("Requests", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
-		Preload("Requests.Events", "internal = ?", false, func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
-		First(&sub).Error
+	err := db.Where("tracking_hash = ?", c.hash("track", token)).Take(&sub).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
+	if err != nil {
+		return nil, err
+	}
+	sub.Requests, err = c.requestsWithEvents(db, sub.ID, false)
 	return &sub, err
 }
 
-// VerifyEmail checks a code typed on the tracking page or carried by the
-// link in the mail. A wrong code counts against the limit even though the
-// request itself fails, so the attempt count is committed on its own.
-func (s *Store) VerifyEmail(ctx context.Context, token, code string, actor Actor) (remaining int, err error) {
+// requestsWithEvents loads the requests of a submission with their
+// timelines (public events only unless internal), in one query.
+func (c *Core) requestsWithEvents(db *gorm.DB, submissionID int64, internal bool) ([]Request, error) {
+	q := `SELECT requests.*, events.id AS e_id, events.kind AS e_kind, events.actor_kind AS e_actor_kind,
+			events.staff_id AS e_staff_id, events.status_from AS e_status_from, events.status_to AS e_status_to,
+			events.body AS e_body, events.internal AS e_internal, events.created_at AS e_created_at
+		FROM requests LEFT JOIN events ON events.request_id = requests.id`
+	if !internal {
+		q += ` AND events.internal = ?`
+	}
+	q += ` WHERE requests.submission_id = ? ORDER BY requests.id, events.id`
+	args := []any{submissionID}
+	if !internal {
+		args = []any{false, submissionID}
+	}
+	var rows []struct {
+		Request     `gorm:"embedded"`
+		EID         *int64
+		EKind       *string
+		EActorKind  *string
+		EStaffID    *int64
+		EStatusFrom *string
+		EStatusTo   *string
+		EBody       *string
+		EInternal   *bool
+		ECreatedAt  *time.Time
+	}
+	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	var out []Request
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].ID != r.Request.ID {
+			out = append(out, r.Request)
+		}
+		if r.EID != nil {
+			last := &out[len(out)-1]
+			last.Events = append(last.Events, Event{ID: *r.EID, RequestID: r.Request.ID, Kind: *r.EKind,
+				ActorKind: *r.EActorKind, StaffID: r.EStaffID, StatusFrom: *r.EStatusFrom, StatusTo: *r.EStatusTo,
+				Body: *r.EBody, Internal: *r.EInternal, CreatedAt: r.ECreatedAt.UTC()})
+		}
+	}
+	return out, nil
+}
+
+// Code errors: each carries the message for the code field.
+var (
+	ErrCodeFormat  = &Error{Kind: KindInvalid, Key: "error.code.format", Field: "code"}
+	ErrCodeWrong   = &Error{Kind: KindInvalid, Key: "error.code.wrong", Field: "code"}
+	ErrCodeExpired = &Error{Kind: KindGone, Key: "error.code.expired", Field: "code"}
+	ErrCodeLocked  = &Error{Kind: KindThrottled, Key: "error.code.locked", Field: "code"}
+	ErrResendLimit = &Error{Kind: KindThrottled, Key: "error.code.throttled", Field: "code"}
+)
+
+// VerifyEmail checks a code typed on the tracking page. The attempt is
+// counted first, in its own guarded statement, and the code compared only
+// if the count was still under the limit: however many guesses arrive at
+// once, at most CodeMaxAttempts are ever compared.
+func (s *Submissions) VerifyEmail(ctx context.Context, token, code string, actor Actor) error {
+	code = strings.TrimSpace(code)
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return ErrCodeFormat
+	}
 	sub, err := s.ByTrackingToken(ctx, token)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if sub.EmailVerifiedAt != nil {
-		return 0, nil
+		return nil
 	}
-	code = strings.TrimSpace(code)
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var v EmailVerification
-		if err := tx.Where("submission_id = ?", sub.ID).Order("id DESC").First(&v).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrCodeExpired
-			}
-			return err
-		}
-		now := s.now()
-		switch {
-		case v.Attempts >= CodeMaxAttempts:
-			return ErrCodeLocked
-		case v.UsedAt != nil || now.After(v.ExpiresAt):
+	c := s.c
+	db := c.read(ctx)
+	now := c.Now()
+	latest := db.Model(&EmailVerification{}).Select("MAX(id)").Where("submission_id = ?", sub.ID)
+	res := db.Model(&EmailVerification{}).
+		Where("id = (?) AND attempts < ? AND used_at IS NULL AND expires_at > ?", latest, CodeMaxAttempts, now).
+		Update("attempts", gorm.Expr("attempts + 1"))
+	if res.Error != nil {
+		return res.Error
+	}
+	var v EmailVerification
+	if err := db.Where("submission_id = ?", sub.ID).Order("id DESC").Take(&v).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrCodeExpired
 		}
-		if !s.hashEqual("code", code, v.CodeHash) {
-			remaining = CodeMaxAttempts - v.Attempts - 1
-			if remaining <= 0 {
-				return ErrCodeLocked
-			}
-			return ErrCodeWrong
+		return err
+	}
+	if res.RowsAffected == 0 {
+		if v.Attempts >= CodeMaxAttempts {
+			return ErrCodeLocked
 		}
-		if err := tx.Model(&v).Update("used_at", now).Error; err != nil {
-			return err
+		return ErrCodeExpired
+	}
+	if !c.hashEqual("code", code, v.CodeHash) {
+		if remaining := CodeMaxAttempts - v.Attempts; remaining > 0 {
+			return ErrCodeWrong.with(remaining)
 		}
-		if err := tx.Model(sub).Updates(map[string]any{"email_verified_at": now, "updated_at": now}).Error; err != nil {
+		return ErrCodeLocked
+	}
+	return c.write(ctx, func(tx *tx) error {
+		used := tx.Model(&EmailVerification{}).Where("id = ? AND used_at IS NULL", v.ID).Update("used_at", now)
+		if used.Error != nil {
+			return used.Error
+		}
+		if used.RowsAffected != 1 {
+			return nil // a concurrent post of the same code got there first
+		}
+		if err := tx.Model(&Submission{}).Where("id = ?", sub.ID).
+			Updates(map[string]any{"email_verified_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
 		for i := range sub.Requests {
@@ -407,37 +485,19 @@ func (s *Store) VerifyEmail(ctx context.Context, token, code string, actor Actor
 			if r.Status != StatusAwaitingVerification {
 				continue
 			}
-			if err := s.setStatus(tx, r, StatusVerified, actor, ""); err != nil {
+			if err := tx.setStatus(r, StatusVerified, actor, ""); err != nil && !errors.Is(err, ErrInvalidState) {
 				return err
 			}
 		}
-		return s.audit(tx, actor, "submission.email_verified", "submission", sub.ID, "")
+		return tx.audit(actor, "submission.email_verified", "submission", sub.ID, "")
 	})
-	if errors.Is(err, ErrCodeWrong) || errors.Is(err, ErrCodeLocked) {
-		// Recorded outside the rolled-back transaction so that every wrong
-		// guess counts.
-		if uerr := s.countWrongCode(ctx, sub.ID); uerr != nil {
-			return 0, uerr
-		}
-	}
-	return remaining, err
-}
-
-func (s *Store) countWrongCode(ctx context.Context, submissionID int64) error {
-	var v EmailVerification
-	db := s.DB.WithContext(ctx)
-	if err := db.Where("submission_id = ?", submissionID).Order("id DESC").First(&v).Error; err != nil {
-		return err
-	}
-	if v.Attempts >= CodeMaxAttempts {
-		return nil
-	}
-	return db.Model(&v).Update("attempts", gorm.Expr("attempts + 1")).Error
 }
 
 // ResendCode sends a fresh code, at most once a minute and five times an
-// hour; the previous code stops working.
-func (s *Store) ResendCode(ctx context.Context, token string, actor Actor) error {
+// hour; the previous code stops working. The submission row is locked
+// while the recent codes are counted, so simultaneous resends count each
+// other.
+func (s *Submissions) ResendCode(ctx context.Context, token string, actor Actor) error {
 	sub, err := s.ByTrackingToken(ctx, token)
 	if err != nil {
 		return err
@@ -445,102 +505,181 @@ func (s *Store) ResendCode(ctx context.Context, token string, actor Actor) error
 	if sub.EmailVerifiedAt != nil {
 		return ErrInvalidState
 	}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		now := s.now()
+	c := s.c
+	return c.write(ctx, func(tx *tx) error {
+		var locked Submission
+		if err := tx.forUpdate().Select("id").Where("id = ?", sub.ID).Take(&locked).Error; err != nil {
+			return err
+		}
+		now := c.Now()
 		var recent []EmailVerification
 		if err := tx.Where("submission_id = ? AND created_at > ?", sub.ID, now.Add(-time.Hour)).
 			Order("id DESC").Find(&recent).Error; err != nil {
 			return err
 		}
 		if len(recent) >= ResendMaxPerHour || (len(recent) > 0 && now.Sub(recent[0].CreatedAt) < ResendInterval) {
-			return ErrThrottled
+			return ErrResendLimit
 		}
-		code, err := s.newVerification(tx, sub.ID)
+		if ok, _, err := c.allow(tx.DB, mailPerRecipient, sub.Email); err != nil {
+			return err
+		} else if !ok {
+			return ErrResendLimit
+		}
+		code, err := newVerification(tx, sub.ID)
 		if err != nil {
 			return err
 		}
 		data := MailData{Name: sub.Name, Reference: sub.Reference, Code: code,
-			TrackURL: s.TrackURL(token), VerifyURL: s.TrackURL(token) + "/verify/" + code}
-		if err := s.enqueue(tx, sub.Email, MailVerifyEmail, sub.Lang, data); err != nil {
+			TrackURL: c.TrackURL(token), VerifyURL: c.TrackURL(token) + "/verify/" + code}
+		if err := tx.enqueue(sub.Email, MailVerifyEmail, sub.Lang, data); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "submission.code_resent", "submission", sub.ID, "")
+		return tx.audit(actor, "submission.code_resent", "submission", sub.ID, "")
 	})
-	if err == nil {
-		s.notifyMail()
-	}
-	return err
 }
 
-// SendTrackingLink emails a fresh tracking link when reference and email
-// match; the caller answers the same either way, so nobody can probe.
-// The old link stops working.
-func (s *Store) SendTrackingLink(ctx context.Context, reference, email string, actor Actor) error {
-	reference = NormalizeReference(reference)
-	email = strings.ToLower(strings.TrimSpace(email))
+// ValidateLookup checks the lost-link form and returns the reference and
+// e-mail address cleaned.
+func (s *Submissions) ValidateLookup(reference, email string) (string, string, error) {
+	v := &ValidationError{}
+	ref := NormalizeReference(reference)
+	if ref == "" {
+		v.Add("reference", "error.reference.required")
+	}
+	email = strings.ToLower(text(v, "email", email, OneLine, true, MaxEmail))
+	if _, bad := v.Fields["email"]; !bad && !ValidEmail(email) {
+		v.Add("email", "error.email.invalid")
+	}
+	return ref, email, v.Err()
+}
+
+// SendTrackingLink emails the tracking link again when reference and email
+// match; the caller answers the same either way, so nobody can probe. The
+// link sent is the current one: a stranger who knows someone's reference
+// and address cannot break the person's link, and mail per submission and
+// per recipient is bounded (past the bound, nothing is sent).
+func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email string, actor Actor) error {
+	ref, email, err := s.ValidateLookup(reference, email)
+	if err != nil {
+		return err
+	}
+	c := s.c
 	var sub Submission
-	err := s.DB.WithContext(ctx).Where("reference = ?", reference).First(&sub).Error
+	err = c.read(ctx).Where("reference = ?", ref).Take(&sub).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if !hmacEqualStrings(sub.Email, email) {
+	if subtle.ConstantTimeCompare([]byte(sub.Email), []byte(email)) != 1 {
 		return nil
 	}
-	token := newToken()
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&sub).Updates(map[string]any{"tracking_hash": s.hash("track", token), "tracking_sealed": s.sealToken(token), "updated_at": s.now()}).Error; err != nil {
+	link := c.trackURLOf(&sub)
+	return c.write(ctx, func(tx *tx) error {
+		for _, l := range []struct {
+			limit   Limit
+			subject string
+		}{{linksPerSubmision, sub.Reference}, {mailPerRecipient, sub.Email}} {
+			if ok, _, err := c.allow(tx.DB, l.limit, l.subject); err != nil || !ok {
+				return err
+			}
+		}
+		if link == "" {
+			// The sealed token cannot be opened (the secret changed): a new
+			// link is the only way back in.
+			token := newToken()
+			if err := tx.Model(&Submission{}).Where("id = ?", sub.ID).Updates(map[string]any{
+				"tracking_hash": c.hash("track", token), "tracking_sealed": c.sealToken(token), "updated_at": c.Now()}).Error; err != nil {
+				return err
+			}
+			link = c.TrackURL(token)
+		}
+		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link}); err != nil {
 			return err
 		}
-		if err := s.enqueue(tx, sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: s.TrackURL(token)}); err != nil {
-			return err
-		}
-		return s.audit(tx, actor, "submission.link_sent", "submission", sub.ID, "")
+		return tx.audit(actor, "submission.link_sent", "submission", sub.ID, "")
 	})
-	if err == nil {
-		s.notifyMail()
-	}
-	return err
 }
 
-func hmacEqualStrings(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+// NewTrackingLink replaces the tracking link of the submission token opens
+// (for a person who fears the link was seen by someone else) and mails the
+// new one; the old link stops working at once. It returns the new token.
+func (s *Submissions) NewTrackingLink(ctx context.Context, token string, actor Actor) (string, error) {
+	sub, err := s.ByTrackingToken(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	c := s.c
+	fresh := newToken()
+	err = c.write(ctx, func(tx *tx) error {
+		if ok, _, err := c.allow(tx.DB, linksPerSubmision, sub.Reference); err != nil {
+			return err
+		} else if !ok {
+			return ErrThrottled
+		}
+		res := tx.Model(&Submission{}).Where("id = ? AND tracking_hash = ?", sub.ID, c.hash("track", token)).
+			Updates(map[string]any{"tracking_hash": c.hash("track", fresh), "tracking_sealed": c.sealToken(fresh), "updated_at": c.Now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrNotFound // replaced meanwhile
+		}
+		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh)}); err != nil {
+			return err
+		}
+		return tx.audit(actor, "submission.link_replaced", "submission", sub.ID, "")
+	})
+	return fresh, err
 }
 
 // Withdraw lets the requester withdraw one of their requests that is not
 // yet closed.
-func (s *Store) Withdraw(ctx context.Context, token string, requestID int64, actor Actor) error {
+func (s *Submissions) Withdraw(ctx context.Context, token string, requestID int64, actor Actor) error {
 	sub, err := s.ByTrackingToken(ctx, token)
 	if err != nil {
 		return err
 	}
-	var req *Request
-	for i := range sub.Requests {
-		if sub.Requests[i].ID == requestID {
-			req = &sub.Requests[i]
-		}
-	}
+	req := sub.request(requestID)
 	if req == nil {
 		return ErrNotFound
 	}
-	if req.Closed() {
-		return ErrInvalidState
-	}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.setStatus(tx, req, StatusWithdrawn, actor, ""); err != nil {
+	c := s.c
+	return c.write(ctx, func(tx *tx) error {
+		if err := tx.setStatus(req, StatusWithdrawn, actor, ""); err != nil {
 			return err
 		}
-		if err := s.enqueue(tx, sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name,
-			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: s.TrackURL(token)}); err != nil {
+		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name,
+			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token)}); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "request.withdraw", "request", req.ID, "")
+		return tx.audit(actor, "request.withdraw", "request", req.ID, "")
 	})
-	if err == nil {
-		s.notifyMail()
+}
+
+// request finds one of the submission's requests by id; nil when it is not
+// one of them.
+func (sub *Submission) request(id int64) *Request {
+	for i := range sub.Requests {
+		if sub.Requests[i].ID == id {
+			return &sub.Requests[i]
+		}
 	}
-	return err
+	return nil
+}
+
+// NeedsCode reports whether the person still has to confirm their e-mail.
+func (sub *Submission) NeedsCode() bool {
+	if sub.EmailVerifiedAt != nil {
+		return false
+	}
+	for _, r := range sub.Requests {
+		if r.Status == StatusAwaitingVerification {
+			return true
+		}
+	}
+	return false
 }

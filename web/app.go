@@ -21,13 +21,24 @@ import (
 // domain, the mail worker and the HTTP handler. The command and the tests
 // build it the same way.
 type App struct {
-	Config config.Config
-	Store  *models.Store
-	Echo   *echo.Echo
-	Worker *mail.Worker
-	Log    *slog.Logger
-	close  func() error
+	Config      config.Config
+	Core        *models.Core
+	Submissions *models.Submissions
+	Requests    *models.Requests
+	Appeals     *models.Appeals
+	Staff       *models.StaffAccounts
+	Outbox      *models.Outbox
+	Digest      *models.Digest
+	Limits      *models.Limits
+	Echo        *echo.Echo
+	Worker      *mail.Worker
+	Log         *slog.Logger
+	handlers    *handlers.Handlers
+	close       func() error
 }
+
+// Routes describes the route table.
+func (a *App) Routes() []RouteInfo { return Routes(a.handlers) }
 
 // Open connects to the database and applies migrations: enough for the
 // command-line tools.
@@ -59,8 +70,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		sqlDB.Close()
 		return nil, err
 	}
-	store := models.NewStore(db, engine, cfg.Key("token"), cfg.Key("tracking-seal"), cfg.BaseURL)
-	return &App{Config: cfg, Store: store, Log: log, close: sqlDB.Close}, nil
+	core, err := models.NewCore(db, engine, models.Keys{Token: cfg.Key("token"), Seal: cfg.Key("tracking-seal")}, cfg.BaseURL)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	core.LimitScale = cfg.RateScale
+	return &App{Config: cfg, Core: core, Submissions: models.NewSubmissions(core), Requests: models.NewRequests(core),
+		Appeals: models.NewAppeals(core), Staff: models.NewStaffAccounts(core), Outbox: models.NewOutbox(core),
+		Digest: models.NewDigest(core), Limits: models.NewLimits(core), Log: log, close: sqlDB.Close}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -89,12 +107,14 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		a.Close()
 		return nil, err
 	}
-	renderer := &email.Renderer{Catalog: catalog, Rules: a.Store.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
-	a.Worker = mail.NewWorker(a.Store.Outbox(), renderer, sender, log, mail.WorkerOptions{})
-	a.Store.MailQueued = a.Worker.Notify
-	h := &handlers.Handlers{Store: a.Store, Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
-	a.Echo = New(h, Options{Secure: cfg.Secure(), CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
-		TrustProxy: cfg.TrustProxy, RateScale: cfg.RateScale, Logger: log})
+	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
+	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{})
+	a.Core.OnMailQueued(a.Worker.Notify)
+	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals, Staff: a.Staff,
+		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
+	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
+		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log})
+	a.handlers = h
 	return a, nil
 }
 

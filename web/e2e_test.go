@@ -181,7 +181,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// 4. An administrator signs in, finds the request in the queue and
 	// moves it to in progress, then to completed.
 	const staffEmail, password = "officer-e2e@example.org", "correct horse battery staple"
-	if _, err := h.app.Store.CreateStaff(context.Background(), models.StaffInput{Email: staffEmail, Name: "Pat Officer",
+	if _, err := h.app.Staff.Create(context.Background(), models.StaffInput{Email: staffEmail, Name: "Pat Officer",
 		Role: models.RoleAdmin, Password: password}, models.SystemActor); err != nil {
 		t.Fatal(err)
 	}

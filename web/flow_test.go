@@ -136,7 +136,7 @@ func TestSubmitVerifyTrackFulfil(t *testing.T) {
 		}
 		// Audit trail: who did what, from where.
 		var n int64
-		h.app.Store.DB.Model(&models.AuditEntry{}).Where("action = ? AND actor_kind = ?", "request.status", "staff").Count(&n)
+		h.app.Core.DB().Model(&models.AuditEntry{}).Where("action = ? AND actor_kind = ?", "request.status", "staff").Count(&n)
 		if n != 2 {
 			t.Fatalf("audit entries for status changes: %d", n)
 		}

@@ -270,7 +270,7 @@ func (h *harness) staff() *browser {
 	h.t.Helper()
 	ctx := context.Background()
 	email := "officer" + strings.ToLower(models.NewNonce()[:6]) + "@example.org"
-	if _, err := h.app.Store.CreateStaff(ctx, models.StaffInput{Email: email, Name: "Pat Officer", Role: models.RoleAdmin,
+	if _, err := h.app.Staff.Create(ctx, models.StaffInput{Email: email, Name: "Pat Officer", Role: models.RoleAdmin,
 		Password: "correct horse battery staple"}, models.SystemActor); err != nil {
 		h.t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func (h *harness) staff() *browser {
 func (h *harness) count(table string) int64 {
 	h.t.Helper()
 	var n int64
-	if err := h.app.Store.DB.Table(table).Count(&n).Error; err != nil {
+	if err := h.app.Core.DB().Table(table).Count(&n).Error; err != nil {
 		h.t.Fatal(err)
 	}
 	return n

@@ -16,7 +16,7 @@ import (
 var received = time.Date(2026, 1, 31, 18, 0, 0, 0, time.UTC)
 
 func (h *harness) freeze(at time.Time) {
-	h.app.Store.Now = func() time.Time { return at }
+	h.app.Core.SetClock(func() time.Time { return at })
 }
 
 // The tracking page shows the deadline of the law where the person lives.
@@ -82,7 +82,7 @@ func TestAcknowledgement(t *testing.T) {
 			t.Fatalf("acknowledgement lacks verification or date:\n%s", m.Text())
 		}
 		var reqs []models.Request
-		h.app.Store.DB.Find(&reqs)
+		h.app.Core.DB().Find(&reqs)
 		for _, r := range reqs {
 			if r.AcknowledgedAt == nil || r.AckDueAt == nil {
 				t.Fatalf("request %d: acknowledgement not recorded", r.ID)
@@ -329,7 +329,7 @@ func TestQueueUrgency(t *testing.T) {
 		t.Fatalf("overdue not marked: %q", first.Text())
 	}
 	// The daily digest lists both (one overdue, one due within 7 days? no: 24 days left).
-	n, err := h.app.Store.QueueDigest(t.Context(), true)
+	n, err := h.app.Digest.Queue(t.Context(), true)
 	if err != nil || n == 0 {
 		t.Fatalf("digest %d %v", n, err)
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -16,21 +18,26 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/rightsdesk/rightsdesk/handlers"
 	"github.com/rightsdesk/rightsdesk/models"
-	"golang.org/x/time/rate"
 )
+
+const minute = time.Minute
 
 // Options configure the application.
 type Options struct {
-	Secure     bool    // served over https: Secure cookies and HSTS
-	CookieHash []byte  // 32 bytes, signs the session cookie
-	CookieKey  []byte  // 32 bytes, encrypts it
-	TrustProxy bool    // take the client address from X-Forwarded-For
-	RateScale  float64 // multiplies every rate limit (1 = defaults)
+	BaseURL    string         // the public origin; https:// makes cookies Secure and turns on HSTS
+	CookieHash []byte         // 32 bytes, signs the session cookie
+	CookieKey  []byte         // 32 bytes, encrypts it
+	TrustProxy bool           // take the client address from X-Forwarded-For
+	Limits     *models.Limits // the per-client limits, scaled by the core's LimitScale
 	Logger     *slog.Logger
 }
 
 // MaxBody bounds every request body.
 const MaxBody = "1M"
+
+// ErrCSRF is a form posted without this site's token or from another
+// origin.
+var ErrCSRF = &models.Error{Kind: models.KindForbidden, Key: "error.csrf"}
 
 // New returns the application.
 func New(h *handlers.Handlers, o Options) *echo.Echo {
@@ -40,53 +47,145 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 	if o.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
-	e.HTTPErrorHandler = errorHandler(h, o.Logger)
+	secure := strings.HasPrefix(o.BaseURL, "https://")
+	table := routes(h)
+	known := map[string]bool{} // "METHOD path" of every route, HEAD included
+	for _, r := range table {
+		known[r.method+" "+r.path] = true
+		if r.method == http.MethodGet {
+			known[http.MethodHead+" "+r.path] = true
+		}
+	}
+	routed := func(c echo.Context) bool { return known[c.Request().Method+" "+c.Path()] }
+	out := &outage{log: o.Logger}
+	e.HTTPErrorHandler = errorHandler(h, o.Logger, out)
 
 	store := sessions.NewCookieStore(o.CookieHash, o.CookieKey)
-	store.Options = &sessions.Options{Path: "/", MaxAge: 12 * 3600, HttpOnly: true, Secure: o.Secure, SameSite: http.SameSiteLaxMode}
+	store.Options = &sessions.Options{Path: "/", MaxAge: int(models.SessionTTL.Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
 
 	e.Use(
 		middleware.Recover(),
 		middleware.RequestID(),
-		accessLog(o.Logger),
-		securityHeaders(o.Secure),
+		accessLog(o.Logger, out),
+		securityHeaders(secure),
 		session.Middleware(store), // before anything that can fail: error pages read the session
 		middleware.BodyLimit(MaxBody),
+		parseForm(routed),
+		sameOrigin(o.BaseURL, routed),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
+			// No token cookie for files, health checks, or methods no route
+			// has (those answer 404/405, not 403).
+			Skipper: func(c echo.Context) bool {
+				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz"
+			},
 			TokenLookup: "form:_csrf", CookieName: "rd_csrf", CookiePath: "/",
-			CookieHTTPOnly: true, CookieSecure: o.Secure, CookieSameSite: http.SameSiteLaxMode,
+			CookieHTTPOnly: true, CookieSecure: secure, CookieSameSite: http.SameSiteLaxMode,
+			ErrorHandler: func(error, echo.Context) error { return ErrCSRF },
 		}),
 		h.LoadStaff,
 	)
-	l := newLimits(o.RateScale)
-	for _, r := range routes(h, l, h.RequireStaff) {
-		e.Add(r.method, r.path, r.handler, r.mw...)
+	for _, r := range table {
+		var mw []echo.MiddlewareFunc
+		switch r.access {
+		case Staff:
+			mw = append(mw, h.RequireStaff())
+		case Admin:
+			mw = append(mw, h.RequireStaff(models.RoleAdmin))
+		}
+		if r.limit != nil {
+			mw = append(mw, rateLimit(o.Limits, *r.limit))
+		}
+		e.Add(r.method, r.path, r.handler, mw...)
+		if r.method == http.MethodGet {
+			e.Add(http.MethodHead, r.path, r.handler, mw...)
+		}
 	}
 	return e
 }
 
-// limits are per-client rate limits for anything guessable.
-type limits struct {
-	submit, guess, track echo.MiddlewareFunc
+// Routes describes the route table, for tests that walk it.
+func Routes(h *handlers.Handlers) []RouteInfo {
+	var out []RouteInfo
+	for _, r := range routes(h) {
+		out = append(out, RouteInfo{Method: r.method, Path: r.path, Access: r.access, Limited: r.limit != nil})
+	}
+	return out
 }
 
-func newLimits(scale float64) limits {
-	if scale <= 0 {
-		scale = 1
-	}
-	mk := func(perMinute float64, burst int) echo.MiddlewareFunc {
-		perMinute, burst = perMinute*scale, int(float64(burst)*scale)
-		return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-				Rate: rate.Limit(perMinute / 60), Burst: burst, ExpiresIn: 10 * time.Minute}),
-			IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-			DenyHandler: func(c echo.Context, _ string, _ error) error {
+// rateLimit counts each request against l for the client's address, in
+// the database (shared by every instance).
+func rateLimit(limits *models.Limits, l models.Limit) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ok, until, err := limits.Allow(c.Request().Context(), l, c.RealIP())
+			if err != nil {
+				return err
+			}
+			if !ok {
+				wait := max(1, int(time.Until(until).Seconds()+0.5))
+				c.Response().Header().Set("Retry-After", strconv.Itoa(wait))
 				return echo.NewHTTPError(http.StatusTooManyRequests)
-			},
-		})
+			}
+			return next(c)
+		}
 	}
-	return limits{submit: mk(10, 10), guess: mk(20, 20), track: mk(120, 60)}
 }
+
+// parseForm reads an urlencoded body once, up front, so that a body over
+// the limit answers 413 and a malformed or oversized query (too many
+// parameters) 400, rather than failing later inside the CSRF check.
+func parseForm(routed func(echo.Context) bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Method != http.MethodPost || !routed(c) {
+				return next(c)
+			}
+			if err := r.ParseForm(); err != nil {
+				var he *echo.HTTPError
+				if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+					return echo.ErrStatusRequestEntityTooLarge
+				}
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return echo.ErrStatusRequestEntityTooLarge
+				}
+				return echo.ErrBadRequest
+			}
+			return next(c)
+		}
+	}
+}
+
+// sameOrigin refuses a state-changing request that a browser says comes
+// from another site: a second line of defence beside the CSRF token.
+// Sec-Fetch-Site is sent by current browsers on every request; Origin by
+// most on a POST ("null" under our no-referrer policy, which says nothing).
+func sameOrigin(baseURL string, routed func(echo.Context) bool) echo.MiddlewareFunc {
+	base, _ := url.Parse(baseURL)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) {
+				return next(c)
+			}
+			switch r.Header.Get("Sec-Fetch-Site") {
+			case "", "same-origin", "none":
+			default:
+				return ErrCSRF
+			}
+			if origin := r.Header.Get("Origin"); origin != "" && origin != "null" {
+				u, err := url.Parse(origin)
+				if err != nil || !(sameHost(u, base) || u.Host == r.Host && u.Scheme == c.Scheme()) {
+					return ErrCSRF
+				}
+			}
+			return next(c)
+		}
+	}
+}
+
+func sameHost(a, b *url.URL) bool { return b != nil && a.Scheme == b.Scheme && a.Host == b.Host }
 
 // securityHeaders sets a strict policy on every response.
 func securityHeaders(secure bool) echo.MiddlewareFunc {
@@ -109,9 +208,28 @@ func securityHeaders(secure bool) echo.MiddlewareFunc {
 	}
 }
 
+// outage remembers whether the database is down, so that an outage is
+// logged once when it starts and once when it ends, not once a request.
+type outage struct {
+	down atomic.Bool
+	log  *slog.Logger
+}
+
+func (o *outage) failed(err error) {
+	if o.down.CompareAndSwap(false, true) {
+		o.log.Error("database unavailable: answering 503 until it recovers", "err", err)
+	}
+}
+
+func (o *outage) served() {
+	if o.down.Load() && o.down.CompareAndSwap(true, false) {
+		o.log.Info("database available again")
+	}
+}
+
 // accessLog logs each request by its route pattern, never its URL: paths
 // hold tracking tokens and codes.
-func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+func accessLog(log *slog.Logger, out *outage) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -119,53 +237,36 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(err)
 			}
-			log.Info("http", "method", c.Request().Method, "route", c.Path(), "status", c.Response().Status,
+			status := c.Response().Status
+			if status < 500 && c.Path() != "/static/*" {
+				out.served()
+			}
+			log.Info("http", "method", c.Request().Method, "route", c.Path(), "status", status,
 				"ms", time.Since(start).Milliseconds(), "id", c.Response().Header().Get(echo.HeaderXRequestID))
 			return nil
 		}
 	}
 }
 
-// errorHandler turns every error into a page with the right status; domain
-// errors map to statuses here and nowhere else.
-func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler {
+// errorHandler turns every error into a page with the right status; the
+// status comes from handlers.Status, the one mapping of error kinds.
+func errorHandler(h *handlers.Handlers, log *slog.Logger, out *outage) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
-		status, key := http.StatusInternalServerError, "error.server"
-		var he *echo.HTTPError
-		var ve *models.ValidationError
-		var re *models.RuleError
-		switch {
-		case errors.As(err, &ve):
-			status, key = http.StatusUnprocessableEntity, "error.bad_request"
-		case errors.As(err, &re):
-			status, key = http.StatusConflict, "error.conflict"
-		case errors.Is(err, models.ErrNotFound):
-			status, key = http.StatusNotFound, "error.not_found"
-		case errors.Is(err, models.ErrInvalidState), errors.Is(err, models.ErrDuplicate):
-			status, key = http.StatusConflict, "error.conflict"
-		case errors.Is(err, models.ErrThrottled):
-			status, key = http.StatusTooManyRequests, "error.too_many"
-		case errors.As(err, &he):
-			status = he.Code
-			switch {
-			case status == http.StatusNotFound:
-				key = "error.not_found"
-			case status == http.StatusMethodNotAllowed:
-				key = "error.method"
-			case status == http.StatusRequestEntityTooLarge:
-				key = "error.too_large"
-			case status == http.StatusTooManyRequests:
-				key = "error.too_many"
-			case status == http.StatusForbidden || (status == http.StatusBadRequest && isCSRF(he)):
-				status, key = http.StatusForbidden, "error.csrf"
-			case status < 500:
-				key = "error.bad_request"
-			}
+		status := handlers.Status(err)
+		key := messageKey(err, status)
+		heading := titleKey(status)
+		var ph interface{ Heading() string }
+		if errors.As(err, &ph) {
+			heading = ph.Heading()
 		}
-		if status >= 500 {
+		switch {
+		case status == http.StatusServiceUnavailable:
+			out.failed(err)
+			c.Response().Header().Set("Retry-After", handlers.RetryAfter)
+		case status >= 500:
 			log.Error("request failed", "route", c.Path(), "err", err,
 				"id", c.Response().Header().Get(echo.HeaderXRequestID))
 		}
@@ -173,23 +274,56 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler 
 			_ = c.NoContent(status)
 			return
 		}
-		if rerr := h.RenderError(c, status, titleKey(status), key); rerr != nil {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		if rerr := h.RenderError(c, status, heading, key, messageArgs(err)...); rerr != nil {
 			log.Error("error page failed", "err", rerr)
 			_ = c.String(status, http.StatusText(status))
 		}
 	}
 }
 
-func isCSRF(he *echo.HTTPError) bool {
-	msg, _ := he.Message.(string)
-	return strings.Contains(strings.ToLower(msg), "csrf")
+// messageKey is the catalog key of what an error page says: the domain's
+// own message where the error carries one, else one per status.
+func messageKey(err error, status int) string {
+	var de *models.Error
+	if errors.As(err, &de) && de.Key != "" && status != http.StatusInternalServerError {
+		return de.Key
+	}
+	switch status {
+	case http.StatusNotFound:
+		return "error.not_found"
+	case http.StatusMethodNotAllowed:
+		return "error.method"
+	case http.StatusRequestEntityTooLarge:
+		return "error.too_large"
+	case http.StatusTooManyRequests:
+		return "error.too_many"
+	case http.StatusForbidden:
+		return "error.csrf"
+	case http.StatusConflict:
+		return "error.conflict"
+	case http.StatusServiceUnavailable:
+		return "error.unavailable"
+	}
+	if status >= 500 {
+		return "error.server"
+	}
+	return "error.bad_request"
+}
+
+func messageArgs(err error) []any {
+	var de *models.Error
+	if errors.As(err, &de) {
+		return de.Args
+	}
+	return nil
 }
 
 // titleKey names the heading of an error page.
 func titleKey(status int) string {
 	switch status {
 	case http.StatusNotFound, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests,
-		http.StatusRequestEntityTooLarge, http.StatusGone:
+		http.StatusRequestEntityTooLarge, http.StatusGone, http.StatusServiceUnavailable:
 		return "error.title." + strconv.Itoa(status)
 	}
 	if status >= 500 {

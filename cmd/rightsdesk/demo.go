@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/models"
+	"github.com/rightsdesk/rightsdesk/web"
 )
 
 // DemoPassword signs in the demo administrator; it exists only in demo data.
@@ -28,22 +29,22 @@ type demoRequest struct {
 // seedDemo fills an empty database with a fictional organization's requests
 // in every status, received over the past weeks, so the queue shows due,
 // at-risk and overdue work at once.
-func seedDemo(ctx context.Context, store *models.Store, log *slog.Logger) error {
+func seedDemo(ctx context.Context, app *web.App, log *slog.Logger) error {
 	var n int64
-	if err := store.DB.WithContext(ctx).Model(&models.Submission{}).Count(&n).Error; err != nil {
+	if err := app.Core.DB().WithContext(ctx).Model(&models.Submission{}).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
 		log.Info("demo: the database already holds requests; nothing seeded")
 		return nil
 	}
-	staffCount, err := store.StaffCount(ctx)
+	staffCount, err := app.Staff.Count(ctx)
 	if err != nil {
 		return err
 	}
 	var officer *models.Staff
 	if staffCount == 0 {
-		officer, err = store.CreateStaff(ctx, models.StaffInput{Email: demoEmail, Name: "Dana Officer (demo)",
+		officer, err = app.Staff.Create(ctx, models.StaffInput{Email: demoEmail, Name: "Dana Officer (demo)",
 			Role: models.RoleAdmin, Password: demoPassword}, models.SystemActor)
 		if err != nil {
 			return err
@@ -69,13 +70,14 @@ func seedDemo(ctx context.Context, store *models.Store, log *slog.Logger) error 
 		{"Chloe Taylor", "chloe@demo.example", "US", "OR", "visitor", []string{"access"}, 44, true, []string{"in_progress"}, "", ""},
 		{"Aria Patel", "aria@demo.example", "IN", "", "other", []string{"delete"}, 10, false, nil, "", ""},
 	}
-	now := store.Now()
+	// Each request is made in the past: the domain's clock is moved back
+	// while seeding (before the server starts) and restored after.
+	now := app.Core.Now()
+	defer app.Core.SetClock(time.Now)
 	for i, d := range demo {
 		at := now.Add(-time.Duration(d.daysAgo)*24*time.Hour - time.Duration(i)*time.Hour)
-		past := *store
-		past.Now = func() time.Time { return at }
-		past.MailQueued = nil
-		res, err := past.Submit(ctx, models.SubmissionInput{OnBehalf: "self", Country: d.country, Region: d.region,
+		app.Core.SetClock(func() time.Time { return at })
+		res, err := app.Submissions.Submit(ctx, models.SubmissionInput{OnBehalf: "self", Country: d.country, Region: d.region,
 			Rights: d.rights, Name: d.name, Email: d.email, Relationship: d.relationship, Lang: "en",
 			Details: "Demo request: this person and organization are fictional."}, models.RequesterActor("demo"))
 		if err != nil {
@@ -83,7 +85,7 @@ func seedDemo(ctx context.Context, store *models.Store, log *slog.Logger) error 
 		}
 		for _, r := range res.Submission.Requests {
 			if d.verify && r.Status == models.StatusAwaitingVerification {
-				if err := past.Move(ctx, r.ID, models.Transition{To: models.StatusVerified}, actor); err != nil {
+				if err := app.Requests.Move(ctx, r.ID, models.Transition{To: models.StatusVerified}, actor); err != nil {
 					return err
 				}
 			}
@@ -92,19 +94,19 @@ func seedDemo(ctx context.Context, store *models.Store, log *slog.Logger) error 
 				if to == models.StatusDenied {
 					t.DenialReason, t.Detail = d.deny, "Demo: the records are kept under a legal retention obligation."
 				}
-				if err := past.Move(ctx, r.ID, t, actor); err != nil {
+				if err := app.Requests.Move(ctx, r.ID, t, actor); err != nil {
 					return fmt.Errorf("demo request %d → %s: %w", i, to, err)
 				}
 			}
 			if d.appeal != "" {
-				if err := past.Appeal(ctx, res.TrackingToken, r.ID, d.appeal, models.RequesterActor("demo")); err != nil {
+				if err := app.Appeals.Appeal(ctx, res.TrackingToken, r.ID, d.appeal, models.RequesterActor("demo")); err != nil {
 					return fmt.Errorf("demo appeal %d: %w", i, err)
 				}
 			}
 		}
 	}
 	// Demo people do not exist: drop the mail their requests queued.
-	if err := store.DropPendingMail(ctx, "@demo.example"); err != nil {
+	if err := app.Outbox.DropPending(ctx, "@demo.example"); err != nil {
 		return err
 	}
 	log.Info("demo: sample requests seeded", "submissions", len(demo))

@@ -73,14 +73,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, log *slog.Logger) 
 			return err
 		}
 		defer app.Close()
-		return seedDemo(ctx, app.Store, log)
+		return seedDemo(ctx, app, log)
 	case "digest":
 		app, err := web.Open(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
 		defer app.Close()
-		n, err := app.Store.QueueDigest(ctx, true)
+		n, err := app.Digest.Queue(ctx, true)
 		log.Info("digest queued", "staff", n)
 		return err
 	}
@@ -96,11 +96,11 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	}
 	defer a.Close()
 	if demo {
-		if err := seedDemo(ctx, a.Store, log); err != nil {
+		if err := seedDemo(ctx, a, log); err != nil {
 			return err
 		}
 	}
-	token, err := a.Store.NewSetupToken(ctx)
+	token, err := a.Staff.NewSetupToken(ctx)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	}
 	done := make(chan struct{})
 	go func() { a.Worker.Run(ctx); close(done) }()
-	go a.Store.RunDigest(ctx, log)
+	go a.Digest.Run(ctx, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("Rightsdesk is listening", "url", cfg.BaseURL, "addr", cfg.Addr,
@@ -167,7 +167,7 @@ func staffAdd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 		return err
 	}
 	defer a.Close()
-	st, err := a.Store.CreateStaff(ctx, models.StaffInput{Email: *emailAddr, Name: *name, Role: *role,
+	st, err := a.Staff.Create(ctx, models.StaffInput{Email: *emailAddr, Name: *name, Role: *role,
 		Password: strings.TrimRight(pw, "\r\n")}, models.Actor{Kind: "system", IP: "cli"})
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {

@@ -58,31 +58,31 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if _, err := a.Store.Authenticate(ctx, "officer@example.org", "a long enough password", ""); err != nil {
+	if _, _, err := a.Staff.Authenticate(ctx, "officer@example.org", "a long enough password", models.Client{}); err != nil {
 		t.Fatalf("the account added from the shell cannot sign in: %v", err)
 	}
 	// The demo covers every status, and its fictional people get no mail.
-	counts, err := a.Store.Counts(ctx, models.KindRequest)
+	counts, err := a.Requests.Counts(ctx, models.KindRequest)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range models.Statuses {
-		if counts[s] == 0 {
+		if counts[s].N == 0 {
 			t.Errorf("demo has no %s request", s)
 		}
 	}
-	if appeals, _ := a.Store.Counts(ctx, models.KindAppeal); appeals["all"] == 0 {
+	if appeals, _ := a.Requests.Counts(ctx, models.KindAppeal); appeals["all"].N == 0 {
 		t.Error("demo has no appeal")
 	}
 	var pending int64
-	a.Store.DB.Model(&models.OutboxMessage{}).Where("status = ?", "pending").Count(&pending)
+	a.Core.DB().Model(&models.OutboxMessage{}).Where("status = ?", "pending").Count(&pending)
 	if pending != 0 {
 		t.Errorf("demo queued %d mails", pending)
 	}
 	// Seeding twice adds nothing.
-	total := func(c map[string]int) (n int) {
+	total := func(c map[string]models.TabCount) (n int) {
 		for _, s := range models.Statuses {
-			n += c[s]
+			n += c[s].N
 		}
 		return n
 	}
@@ -90,7 +90,7 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"demo"}, nil, quiet); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := a.Store.Counts(ctx, models.KindRequest)
+	after, _ := a.Requests.Counts(ctx, models.KindRequest)
 	if total(after) != before {
 		t.Fatal("demo seeded twice")
 	}

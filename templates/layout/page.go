@@ -11,6 +11,7 @@ import (
 type Page struct {
 	T       i18n.Printer
 	Title   string // translated; the page's h1 and <title>
+	Failed  bool   // a form on the page failed: the <title> starts with "Error:"
 	OrgName string
 	CSS     string // fingerprinted URLs
 	JS      string
@@ -36,3 +37,12 @@ func (p Page) DateTime(t time.Time) string { return t.In(p.Loc).Format("2 Januar
 
 // ISO is t as an RFC 3339 string for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// HeadTitle is the document title: the page title, after "Error:" when a
+// form failed, so a screen reader hears it first.
+func (p Page) HeadTitle() string {
+	if p.Failed {
+		return p.T.T("error.title_prefix", p.Title)
+	}
+	return p.Title
+}

@@ -115,3 +115,31 @@ type Event struct {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// AccountView is a staff member's own account: sessions and password.
+type AccountView struct {
+	Name, Email, Role string
+	Sessions          []SessionRow
+	PasswordForm      components.Form
+}
+
+// SessionRow is one live session.
+type SessionRow struct {
+	Started, LastSeen time.Time
+	IP, Browser       string
+	Current           bool
+}
+
+// TeamView lists the staff accounts (administrators only).
+type TeamView struct {
+	Members []Member
+}
+
+// Member is one staff account.
+type Member struct {
+	ID                int64
+	Name, Email, Role string
+	LastLogin         *time.Time
+	Disabled          bool
+	Self              bool
+}

@@ -94,3 +94,10 @@ type WithdrawView struct {
 	Reference string
 	Right     string
 }
+
+// VerifyLinkView is where the mailed confirmation link leads: one button.
+type VerifyLinkView struct {
+	Token     string
+	Code      string // "" when the link's code is malformed
+	Reference string
+}
