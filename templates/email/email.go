@@ -34,7 +34,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	b.line(t.T("mail.greeting", nameOr(d.Name, t)))
 	subject := ""
 	switch m.Template {
-	case "verify_email":
+	case mail.TemplateVerifyEmail:
 		subject = t.T("mail.verify.subject")
 		b.line(t.T("mail.verify.intro", r.OrgName))
 		b.line(t.T("mail.verify.code", d.Code))
@@ -43,11 +43,11 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			b.line(t.T("mail.verify.link") + "\n" + d.VerifyURL)
 		}
 		r.rights(&b, t, d.Rights)
-	case "received":
+	case mail.TemplateReceived:
 		subject = t.T("mail.received.subject")
 		b.line(t.T("mail.received.intro", r.OrgName))
 		r.rights(&b, t, d.Rights)
-	case "acknowledgement":
+	case mail.TemplateAcknowledgement:
 		subject = t.T("mail.ack.subject")
 		b.line(t.T("mail.ack.intro", r.OrgName))
 		r.rights(&b, t, d.Rights)
@@ -55,11 +55,11 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		if d.DueAt != nil {
 			b.line(t.T("mail.ack.due", r.date(*d.DueAt)))
 		}
-	case "tracking_link":
+	case mail.TemplateTrackingLink:
 		subject = t.T("mail.link.subject")
 		b.line(t.T("mail.link.intro"))
 		b.line(t.T("mail.link.old"))
-	case "status_changed":
+	case mail.TemplateStatusChanged:
 		subject = t.T("mail.status.subject")
 		right := t.T("right." + d.Right)
 		if d.Extra["appeal"] == "1" {
@@ -77,14 +77,14 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			key, args := r.Rules.Recourse(rules.Jurisdiction(d.Jurisdiction)).Message(d.Extra["appeal"] == "1")
 			b.line(t.T(key, args...))
 		}
-	case "message":
+	case mail.TemplateMessage:
 		subject = t.T("mail.message.subject")
 		b.line(t.T("mail.message.intro", t.T("right."+d.Right)))
-	case "extended":
+	case mail.TemplateExtended:
 		subject = t.T("mail.extended.subject")
 		b.line(t.T("mail.extended.intro", t.T("right."+d.Right), r.date(*d.DueAt)))
 		b.line(t.T("mail.extended.reason") + "\n" + d.ReasonText)
-	case "staff_digest":
+	case mail.TemplateStaffDigest:
 		subject = t.T("mail.digest.subject")
 		b.line(t.T("mail.digest.intro", len(d.Items)))
 		var lines []string
@@ -100,7 +100,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	}
 	if d.TrackURL != "" {
 		b.line(t.T("mail.track") + "\n" + d.TrackURL)
-	} else if m.Template != "staff_digest" {
+	} else if m.Template != mail.TemplateStaffDigest {
 		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
 	}
 	b.line(t.T("mail.signoff", r.OrgName))
