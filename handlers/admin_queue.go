@@ -79,9 +79,9 @@ func (h *Handlers) Queue(c echo.Context) error {
 	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Right: f.Right, Sort: f.Sort, Reference: f.Reference,
 		IsFirst: f.After == "", FirstURL: link(f.Status, "")}
 	for _, st := range append([]string{"open"}, append(models.Statuses, "all")...) {
-		label := p.T.T("queue.tab."+st, counts[st])
+		label := p.T.N("queue.tab."+st, counts[st])
 		if st != "open" && st != "all" {
-			label = p.T.T("queue.tab.status", p.T.T("status."+st), counts[st])
+			label = p.T.N("queue.tab.status", counts[st], p.T.T("status."+st), counts[st])
 		}
 		v.Tabs = append(v.Tabs, admin.Tab{Label: label, URL: link(st, ""), Current: st == f.Status && f.Reference == ""})
 	}
@@ -118,15 +118,15 @@ func dueText(p layout.Page, due, now time.Time, open, deemedRefusal bool) (int, 
 	days := daysLeft(due, now)
 	switch {
 	case days < 0:
-		return days, p.T.T("due.overdue", -days), "overdue"
+		return days, p.T.N("due.overdue", -days), "overdue"
 	case days == 0:
 		return days, p.T.T("due.today"), "risk"
 	case days == 1:
 		return days, p.T.T("due.tomorrow"), "risk"
 	case days <= AtRiskDays, deemedRefusal && days <= AtRiskDaysDeemedRefusal:
-		return days, p.T.T("due.in_days", days), "risk"
+		return days, p.T.N("due.in_days", days), "risk"
 	}
-	return days, p.T.T("due.in_days", days), ""
+	return days, p.T.N("due.in_days", days), ""
 }
 
 // daysLeft counts whole days from now to the deadline (due in 30 hours = 1

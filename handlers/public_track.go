@@ -133,21 +133,21 @@ func (h *Handlers) verify(c echo.Context, code string) error {
 	token := c.Param("token")
 	code = strings.TrimSpace(code)
 	values := url.Values{"code": {code}}
-	fail := func(status int, key string, args ...any) error {
-		p := h.printer(c)
-		return h.renderTrack(c, status, trackForms{code: components.Form{Values: values, Errors: map[string]string{"code": p.T(key, args...)}}})
+	fail := func(status int, message string) error {
+		return h.renderTrack(c, status, trackForms{code: components.Form{Values: values, Errors: map[string]string{"code": message}}})
 	}
+	p := h.printer(c)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return fail(http.StatusUnprocessableEntity, "error.code.format")
+		return fail(http.StatusUnprocessableEntity, p.T("error.code.format"))
 	}
 	remaining, err := h.Store.VerifyEmail(c.Request().Context(), token, code, models.RequesterActor(ip(c)))
 	switch {
 	case errors.Is(err, models.ErrCodeWrong):
-		return fail(http.StatusUnprocessableEntity, "error.code.wrong", remaining)
+		return fail(http.StatusUnprocessableEntity, p.N("error.code.wrong", remaining))
 	case errors.Is(err, models.ErrCodeLocked):
-		return fail(http.StatusTooManyRequests, "error.code.locked")
+		return fail(http.StatusTooManyRequests, p.T("error.code.locked"))
 	case errors.Is(err, models.ErrCodeExpired):
-		return fail(http.StatusGone, "error.code.expired")
+		return fail(http.StatusGone, p.T("error.code.expired"))
 	case err != nil:
 		return err
 	}
