@@ -50,11 +50,22 @@ type entry struct {
 }
 
 func (e *entry) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return fmt.Errorf("a message is a string or an object of plural forms, not null")
+	}
 	if err := json.Unmarshal(b, &e.text); err == nil {
 		return nil
 	}
-	if err := json.Unmarshal(b, &e.forms); err != nil {
+	var forms map[string]*string // a null form shows as nil
+	if err := json.Unmarshal(b, &forms); err != nil {
 		return fmt.Errorf("a message is a string or an object of plural forms")
+	}
+	e.forms = make(map[string]string, len(forms))
+	for cat, form := range forms {
+		if form == nil {
+			return fmt.Errorf("plural form %q is null", cat)
+		}
+		e.forms[cat] = *form
 	}
 	for cat := range e.forms {
 		if !validCategory(cat) {

@@ -142,6 +142,8 @@ func TestLoadRejects(t *testing.T) {
 		"plural without other": `{"k": {"one": "x"}}`,
 		"unknown category":     `{"k": {"one": "x", "other": "y", "several": "z"}}`,
 		"number":               `{"k": 3}`,
+		"null":                 `{"k": null}`,
+		"null form":            `{"k": {"one": null, "other": "y"}}`,
 		"nested":               `{"k": {"one": {"a": "b"}, "other": "y"}}`,
 		"unknown placeholder":  `{"date.format": "{day} {monthname} {year}"}`,
 		"unclosed brace":       `{"datetime.format": "{date}, {hour"}`,
