@@ -100,13 +100,13 @@ func dueText(p layout.Page, u models.Urgency) (int, string, string) {
 	}
 	switch {
 	case u.DaysLeft < 0:
-		return u.DaysLeft, p.T.T("due.overdue", -u.DaysLeft), u.Level
+		return u.DaysLeft, p.T.N("due.overdue", -u.DaysLeft), u.Level
 	case u.DaysLeft == 0:
 		return 0, p.T.T("due.today"), u.Level
 	case u.DaysLeft == 1:
 		return 1, p.T.T("due.tomorrow"), u.Level
 	}
-	return u.DaysLeft, p.T.T("due.in_days", u.DaysLeft), u.Level
+	return u.DaysLeft, p.T.N("due.in_days", u.DaysLeft), u.Level
 }
 
 func contains(list []string, v string) bool {

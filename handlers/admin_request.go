@@ -83,9 +83,10 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		v.Appeal = &admin.Link{Label: p.T.T("status." + d.Appeal.Status), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
 	}
 	if fl, ok := h.Core.Rules.Frequency(j, rules.Right(r.Right)); ok && r.Kind == models.KindRequest {
-		v.Frequency = p.T.T("req.frequency_text", d.Earlier, fl.Max, fl.Months)
+		months := p.T.N("req.months", fl.Months)
+		v.Frequency = p.T.N("req.frequency_text", d.Earlier, d.Earlier, fl.Max, months)
 		if d.Earlier >= fl.Max {
-			v.Flags = append(v.Flags, p.T.T("req.frequency_exceeded", d.Earlier, fl.Months))
+			v.Flags = append(v.Flags, p.T.N("req.frequency_exceeded", d.Earlier, d.Earlier, months))
 		}
 	}
 	if d.Urgency.Open && d.Urgency.DeemedRefusal {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +14,9 @@ import (
 )
 
 // Every message key the code names, literally or by a prefix and a code,
-// exists in the English catalog.
+// exists in the English catalog; a key counted with N is a plural message
+// (with "one" and "other"), a key given to T is not, and every plural
+// message is counted with N somewhere.
 func TestCatalogHasEveryKey(t *testing.T) {
 	cat, err := i18n.Load()
 	if err != nil {
@@ -23,6 +26,13 @@ func TestCatalogHasEveryKey(t *testing.T) {
 	want := map[string]bool{}
 	literal := regexp.MustCompile(`(?:T|page|RenderError|Add)\([^"]*"([a-z_]+\.[a-zA-Z0-9_.-]*[a-zA-Z0-9_])"`)
 	quoted := regexp.MustCompile(`"((?:error|flash|mail|status|req|track|queue)\.[a-z_.]+[a-z_])"`)
+	// How a key is used: N counts, T does not.
+	counted := regexp.MustCompile(`\bN\("([a-z_]+\.[a-zA-Z0-9_.-]*[a-zA-Z0-9_])"`)
+	plain := regexp.MustCompile(`\bT\("([a-z_]+\.[a-zA-Z0-9_.-]*[a-zA-Z0-9_])"`)
+	// Domain errors' keys are formatted by message(), which counts by the
+	// first argument when the message is plural.
+	domain := regexp.MustCompile(`Key: "([a-z_]+\.[a-zA-Z0-9_.-]*[a-zA-Z0-9_])"`)
+	usedWithN, usedWithT := map[string]bool{}, map[string]bool{}
 	for _, dir := range []string{".", "../templates", "../web", "../models", "../cmd"} {
 		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || strings.HasSuffix(path, "_templ.go") || strings.HasSuffix(path, "_test.go") ||
@@ -33,10 +43,22 @@ func TestCatalogHasEveryKey(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			for _, re := range []*regexp.Regexp{literal, quoted} {
+			for _, re := range []*regexp.Regexp{literal, quoted, counted} {
 				for _, m := range re.FindAllStringSubmatch(string(b), -1) {
 					want[m[1]] = true
 				}
+			}
+			for _, m := range counted.FindAllStringSubmatch(string(b), -1) {
+				usedWithN[m[1]] = true
+			}
+			for _, m := range domain.FindAllStringSubmatch(string(b), -1) {
+				want[m[1]] = true
+				if p.IsPlural(m[1]) {
+					usedWithN[m[1]] = true
+				}
+			}
+			for _, m := range plain.FindAllStringSubmatch(string(b), -1) {
+				usedWithT[m[1]] = true
 			}
 			return nil
 		})
@@ -88,6 +110,14 @@ func TestCatalogHasEveryKey(t *testing.T) {
 	for _, k := range []string{"open", "all"} {
 		want["queue.tab."+k] = true
 	}
+	// Dates (internal/i18n's Printer.Date and DateTime).
+	want["date.format"], want["datetime.format"] = true, true
+	for m := 1; m <= 12; m++ {
+		want["date.month."+strconv.Itoa(m)] = true
+	}
+	for d := 1; d <= 7; d++ {
+		want["date.weekday."+strconv.Itoa(d)] = true
+	}
 	for _, k := range []string{models.SortUrgent, models.SortNewest, models.SortOldest} {
 		want["queue.sort."+k] = true
 	}
@@ -103,6 +133,28 @@ func TestCatalogHasEveryKey(t *testing.T) {
 		}
 		if !p.Has(key) {
 			t.Errorf("catalog lacks %q", key)
+		}
+	}
+	for key := range usedWithN {
+		if p.Has(key) && !p.IsPlural(key) {
+			t.Errorf("%q is counted with N but is not a plural message", key)
+		}
+	}
+	for key := range usedWithT {
+		if p.IsPlural(key) {
+			t.Errorf("%q is a plural message given to T: use N with the count", key)
+		}
+	}
+	for _, key := range cat.Keys() {
+		forms := cat.Forms("en", key)
+		if forms == nil {
+			continue
+		}
+		if forms["one"] == "" || forms["other"] == "" {
+			t.Errorf("plural message %q needs \"one\" and \"other\" in English: %v", key, forms)
+		}
+		if !usedWithN[key] {
+			t.Errorf("plural message %q is never counted with N", key)
 		}
 	}
 }

@@ -80,12 +80,29 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // pages keep the staff frame.
 func (h *Handlers) RenderError(c echo.Context, status int, headingKey, messageKey string, args ...any) error {
 	p := h.page(c, headingKey)
-	v := public.ErrorView{Status: status, Heading: p.Title, Message: p.T.T(messageKey, args...), Back: "/"}
+	v := public.ErrorView{Status: status, Heading: p.Title, Message: message(p.T, messageKey, args...), Back: "/"}
 	if strings.HasPrefix(c.Path(), "/admin") || status == http.StatusNotFound && strings.HasPrefix(c.Request().URL.Path, "/admin") {
 		v.Back = "/admin"
 		return render(c, status, admin.Error(p, v))
 	}
 	return render(c, status, public.Error(p, v))
+}
+
+// message formats a domain message: a plural one by its first argument,
+// the count.
+func message(t i18n.Printer, key string, args ...any) string {
+	if n, ok := firstInt(args); ok && t.IsPlural(key) {
+		return t.N(key, n, args...)
+	}
+	return t.T(key, args...)
+}
+
+func firstInt(args []any) (int, bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	n, ok := args[0].(int)
+	return n, ok
 }
 
 // Status is the HTTP status of an error: the one place where the domain's
@@ -170,7 +187,7 @@ func formOf(p layout.Page, values url.Values, err error, fallback string, order 
 		if field == "" {
 			field = fallback
 		}
-		f.Errors[field] = p.T.T(de.Key, de.Args...)
+		f.Errors[field] = message(p.T, de.Key, de.Args...)
 	}
 	return f
 }

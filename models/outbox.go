@@ -28,16 +28,16 @@ type OutboxMessage struct {
 
 func (OutboxMessage) TableName() string { return "outbox" }
 
-// Mail templates.
+// Mail templates, named once in internal/mail.
 const (
-	MailVerifyEmail    = "verify_email"
-	MailReceived       = "received" // no verification needed
-	MailAcknowledgment = "acknowledgement"
-	MailTrackingLink   = "tracking_link"
-	MailStatusChanged  = "status_changed"
-	MailMessage        = "message"
-	MailExtended       = "extended"
-	MailStaffDigest    = "staff_digest"
+	MailVerifyEmail    = mail.TemplateVerifyEmail
+	MailReceived       = mail.TemplateReceived // no verification needed
+	MailAcknowledgment = mail.TemplateAcknowledgement
+	MailTrackingLink   = mail.TemplateTrackingLink
+	MailStatusChanged  = mail.TemplateStatusChanged
+	MailMessage        = mail.TemplateMessage
+	MailExtended       = mail.TemplateExtended
+	MailStaffDigest    = mail.TemplateStaffDigest
 )
 
 // MailData is what a mail template may say.

@@ -297,7 +297,7 @@ func TestFrequencyShownToStaff(t *testing.T) {
 		ref = h.browser().submit(form).text(".panel .ref")
 	}
 	_, page := h.staffOpen(h.staff(), ref, "See your information", "request")
-	if !strings.Contains(page.body, "2 earlier request(s)") || !strings.Contains(page.body, "nothing has been refused automatically") {
+	if !strings.Contains(page.body, "2 earlier requests of this kind") || !strings.Contains(page.body, " in 12 months.") || !strings.Contains(page.body, "nothing has been refused automatically") {
 		t.Fatalf("frequency:\n%s", page.text("main"))
 	}
 }

@@ -34,32 +34,32 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	b.line(t.T("mail.greeting", nameOr(d.Name, t)))
 	subject := ""
 	switch m.Template {
-	case "verify_email":
+	case mail.TemplateVerifyEmail:
 		subject = t.T("mail.verify.subject")
 		b.line(t.T("mail.verify.intro", r.OrgName))
 		b.line(t.T("mail.verify.code", d.Code))
-		b.line(t.T("mail.verify.expires", 30))
+		b.line(t.N("mail.verify.expires", 30))
 		if d.VerifyURL != "" {
 			b.line(t.T("mail.verify.link") + "\n" + d.VerifyURL)
 		}
 		r.rights(&b, t, d.Rights)
-	case "received":
+	case mail.TemplateReceived:
 		subject = t.T("mail.received.subject")
 		b.line(t.T("mail.received.intro", r.OrgName))
 		r.rights(&b, t, d.Rights)
-	case "acknowledgement":
+	case mail.TemplateAcknowledgement:
 		subject = t.T("mail.ack.subject")
 		b.line(t.T("mail.ack.intro", r.OrgName))
 		r.rights(&b, t, d.Rights)
 		b.line(t.T("mail.ack.verification"))
 		if d.DueAt != nil {
-			b.line(t.T("mail.ack.due", r.date(*d.DueAt)))
+			b.line(t.T("mail.ack.due", t.Date(*d.DueAt, r.Loc)))
 		}
-	case "tracking_link":
+	case mail.TemplateTrackingLink:
 		subject = t.T("mail.link.subject")
 		b.line(t.T("mail.link.intro"))
 		b.line(t.T("mail.link.old"))
-	case "status_changed":
+	case mail.TemplateStatusChanged:
 		subject = t.T("mail.status.subject")
 		right := t.T("right." + d.Right)
 		if d.Extra["appeal"] == "1" {
@@ -67,7 +67,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		}
 		b.line(t.T("mail.status.intro", right, t.T("status."+d.Status)))
 		if d.Status == "appeal_received" && d.DueAt != nil {
-			b.line(t.T("mail.status.appeal_due", r.date(*d.DueAt)))
+			b.line(t.T("mail.status.appeal_due", t.Date(*d.DueAt, r.Loc)))
 		}
 		if d.Status == "denied" {
 			b.line(t.T("mail.status.denied_reason", t.T("denial."+d.Reason)))
@@ -77,19 +77,19 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			key, args := r.Rules.Recourse(rules.Jurisdiction(d.Jurisdiction)).Message(d.Extra["appeal"] == "1")
 			b.line(t.T(key, args...))
 		}
-	case "message":
+	case mail.TemplateMessage:
 		subject = t.T("mail.message.subject")
 		b.line(t.T("mail.message.intro", t.T("right."+d.Right)))
-	case "extended":
+	case mail.TemplateExtended:
 		subject = t.T("mail.extended.subject")
-		b.line(t.T("mail.extended.intro", t.T("right."+d.Right), r.date(*d.DueAt)))
+		b.line(t.T("mail.extended.intro", t.T("right."+d.Right), t.Date(*d.DueAt, r.Loc)))
 		b.line(t.T("mail.extended.reason") + "\n" + d.ReasonText)
-	case "staff_digest":
+	case mail.TemplateStaffDigest:
 		subject = t.T("mail.digest.subject")
-		b.line(t.T("mail.digest.intro", len(d.Items)))
+		b.line(t.N("mail.digest.intro", len(d.Items)))
 		var lines []string
 		for _, it := range d.Items {
-			lines = append(lines, fmt.Sprintf("- %s · %s · %s\n  %s", it.Reference, t.T("right."+it.Right), r.date(it.DueAt), it.URL))
+			lines = append(lines, fmt.Sprintf("- %s · %s · %s\n  %s", it.Reference, t.T("right."+it.Right), t.Date(it.DueAt, r.Loc), it.URL))
 		}
 		b.line(strings.Join(lines, "\n"))
 	default:
@@ -100,7 +100,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	}
 	if d.TrackURL != "" {
 		b.line(t.T("mail.track") + "\n" + d.TrackURL)
-	} else if m.Template != "staff_digest" {
+	} else if m.Template != mail.TemplateStaffDigest {
 		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
 	}
 	b.line(t.T("mail.signoff", r.OrgName))
@@ -117,8 +117,6 @@ func (r *Renderer) rights(b *body, t i18n.Printer, rights []string) {
 	}
 	b.line(t.T("mail.rights") + "\n" + strings.Join(lines, "\n"))
 }
-
-func (r *Renderer) date(t time.Time) string { return t.In(r.Loc).Format("2 January 2006") }
 
 func nameOr(name string, t i18n.Printer) string {
 	if name == "" {

@@ -29,11 +29,13 @@ type StaffBadge struct {
 	Role string
 }
 
-// Date formats t as a date in the organization's time zone.
-func (p Page) Date(t time.Time) string { return t.In(p.Loc).Format("2 January 2006") }
+// Date writes t as a date in the organization's time zone, in the page's
+// language ("2 January 2006" in English).
+func (p Page) Date(t time.Time) string { return p.T.Date(t, p.Loc) }
 
-// DateTime formats t with the time of day in the organization's time zone.
-func (p Page) DateTime(t time.Time) string { return t.In(p.Loc).Format("2 January 2006, 15:04 MST") }
+// DateTime writes t with the time of day in the organization's time zone
+// ("2 January 2006, 15:04 MST" in English).
+func (p Page) DateTime(t time.Time) string { return p.T.DateTime(t, p.Loc) }
 
 // ISO is t as an RFC 3339 string for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
