@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/internal/mail"
@@ -22,6 +24,7 @@ type OutboxMessage struct {
 	Attempts      int
 	NextAttemptAt time.Time
 	LastError     string
+	LeaseToken    string // the claim that holds a sending row
 	CreatedAt     time.Time
 	SentAt        *time.Time
 }
@@ -63,10 +66,12 @@ func (s *Store) Outbox() mail.Outbox { return outbox{s} }
 
 type outbox struct{ s *Store }
 
-// Claim leases due messages. On PostgreSQL, FOR UPDATE SKIP LOCKED lets
-// several instances work the same table without taking the same row.
+// Claim leases due messages under a fresh token. On PostgreSQL, FOR
+// UPDATE SKIP LOCKED lets several instances work the same table without
+// taking the same row.
 func (o outbox) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]mail.Message, error) {
 	var out []mail.Message
+	token := rand.Text()
 	err := o.s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx.Where("status IN ? AND next_attempt_at <= ?", []string{"pending", "sending"}, now.UTC()).
 			Order("next_attempt_at, id").Limit(limit)
@@ -74,42 +79,67 @@ func (o outbox) Claim(ctx context.Context, now time.Time, limit int, lease time.
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
 		var rows []OutboxMessage
-		if err := q.Find(&rows).Error; err != nil {
+		if err := q.Find(&rows).Error; err != nil || len(rows) == 0 {
 			return err
 		}
-		for _, r := range rows {
-			// "sending" with a lease: a worker that dies mid-send gives the
-			// row back when the lease runs out.
-			if err := tx.Model(&OutboxMessage{}).Where("id = ?", r.ID).
-				Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC()}).Error; err != nil {
-				return err
-			}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
 			out = append(out, mail.Message{ID: r.ID, To: r.ToAddr, Template: r.Template,
-				Data: json.RawMessage(r.Data), Lang: r.Lang, Attempts: r.Attempts})
+				Data: json.RawMessage(r.Data), Lang: r.Lang, Attempts: r.Attempts, Token: token})
 		}
-		return nil
+		// "sending" with a lease: a worker that dies mid-send gives the
+		// row back when the lease runs out.
+		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).
+			Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC(), "lease_token": token}).Error
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// held selects the row id while the claim token still holds it.
+func (o outbox) held(ctx context.Context, id int64, token string) *gorm.DB {
+	return o.s.DB.WithContext(ctx).Model(&OutboxMessage{}).
+		Where("id = ? AND status = ? AND lease_token = ?", id, "sending", token)
+}
+
+// update applies a guarded update, reporting mail.ErrLeaseLost when the
+// row is no longer held under token.
+func (o outbox) update(ctx context.Context, id int64, token string, set map[string]any) error {
+	res := o.held(ctx, id, token).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mail.ErrLeaseLost
+	}
+	return nil
+}
+
+// Extend renews a lease the worker still holds.
+func (o outbox) Extend(ctx context.Context, id int64, token string, until time.Time) error {
+	return o.update(ctx, id, token, map[string]any{"next_attempt_at": until.UTC()})
 }
 
 // MarkSent also clears the message data: links and codes are not kept once
 // the mail has gone.
-func (o outbox) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	return o.s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
-		Updates(map[string]any{"status": "sent", "sent_at": now.UTC(), "data": "{}", "attempts": gorm.Expr("attempts + 1")}).Error
+func (o outbox) MarkSent(ctx context.Context, id int64, token string, now time.Time) error {
+	return o.update(ctx, id, token, map[string]any{"status": "sent", "sent_at": now.UTC(), "data": "{}",
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
 }
 
-func (o outbox) MarkFailed(ctx context.Context, id int64, now, next time.Time, errMsg string, dead bool) error {
+func (o outbox) MarkFailed(ctx context.Context, id int64, token string, now, next time.Time, errMsg string, dead bool) error {
 	status := "pending"
 	if dead {
 		status = "dead"
 	}
 	if len(errMsg) > 500 {
-		errMsg = errMsg[:500]
+		errMsg = strings.ToValidUTF8(errMsg[:500], "") // PostgreSQL refuses a cut rune
 	}
-	return o.s.DB.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
-		Updates(map[string]any{"status": status, "next_attempt_at": next.UTC(), "last_error": errMsg,
-			"attempts": gorm.Expr("attempts + 1")}).Error
+	return o.update(ctx, id, token, map[string]any{"status": status, "next_attempt_at": next.UTC(), "last_error": errMsg,
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
 }
 
 // DropPendingMail discards unsent mail to addresses ending in suffix (the

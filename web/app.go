@@ -90,7 +90,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		return nil, err
 	}
 	renderer := &email.Renderer{Catalog: catalog, Rules: a.Store.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
-	a.Worker = mail.NewWorker(a.Store.Outbox(), renderer, sender, log, mail.WorkerOptions{})
+	a.Worker = mail.NewWorker(a.Store.Outbox(), renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll})
 	a.Store.MailQueued = a.Worker.Notify
 	h := &handlers.Handlers{Store: a.Store, Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
 	a.Echo = New(h, Options{Secure: cfg.Secure(), CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),

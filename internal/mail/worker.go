@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -15,7 +16,9 @@ import (
 type WorkerOptions struct {
 	Poll        time.Duration                   // default 2s
 	Batch       int                             // default 20
-	Lease       time.Duration                   // default 5m
+	Lease       time.Duration                   // default 30s: how long a crashed worker's messages wait
+	Heartbeat   time.Duration                   // default Lease/3: how often held leases are renewed
+	SendTimeout time.Duration                   // default 1m, per message
 	MaxAttempts int                             // default 12 (about 20 hours of retries with Backoff)
 	Backoff     func(attempt int) time.Duration // default Backoff; attempt counts from 1
 }
@@ -40,7 +43,13 @@ func NewWorker(o Outbox, r Renderer, s Sender, log *slog.Logger, opt WorkerOptio
 		opt.Batch = 20
 	}
 	if opt.Lease <= 0 {
-		opt.Lease = 5 * time.Minute
+		opt.Lease = 30 * time.Second
+	}
+	if opt.Heartbeat <= 0 || opt.Heartbeat >= opt.Lease {
+		opt.Heartbeat = opt.Lease / 3
+	}
+	if opt.SendTimeout <= 0 {
+		opt.SendTimeout = time.Minute
 	}
 	if opt.MaxAttempts <= 0 {
 		opt.MaxAttempts = 12
@@ -102,20 +111,22 @@ func (w *Worker) RunOnce(ctx context.Context) (sent int, err error) {
 func (w *Worker) batch(ctx context.Context) (claimed, sent int, err error) {
 	start := time.Now()
 	msgs, err := w.outbox.Claim(ctx, start.UTC(), w.opt.Batch, w.opt.Lease)
-	if err != nil {
+	if err != nil || len(msgs) == 0 {
 		return 0, 0, err
 	}
-	// A message must be done before its lease runs out, or another worker
-	// may claim and send it too. Messages left over keep their lease and
-	// are claimed again once it ends.
-	leaseEnd := start.Add(w.opt.Lease)
-	timeout := min(time.Minute, w.opt.Lease/2)
+	l := w.hold(ctx, msgs, start.Add(w.opt.Lease))
+	defer l.stop()
 	var errs []error
-	for i, m := range msgs {
-		if ctx.Err() != nil || (i > 0 && time.Until(leaseEnd) < timeout) {
+	for _, m := range msgs {
+		if ctx.Err() != nil {
 			break
 		}
-		ok, err := w.deliver(ctx, m, timeout)
+		mctx, ok := l.start(ctx, m.ID)
+		if !ok {
+			continue // lease lost or ended: whoever claims it next sends it
+		}
+		ok, err := w.deliver(ctx, mctx, m)
+		l.finish(m.ID)
 		if ok {
 			sent++
 		}
@@ -124,37 +135,170 @@ func (w *Worker) batch(ctx context.Context) (claimed, sent int, err error) {
 	return len(msgs), sent, errors.Join(errs...)
 }
 
-// deliver renders and sends one message and records the outcome.
+// leases keeps a batch's messages claimed while it is worked through: a
+// heartbeat renews every lease still held, and cancels the send under way
+// when its lease is lost, since another worker may be sending it now.
+type leases struct {
+	w      *Worker
+	mu     sync.Mutex
+	held   map[int64]lease // messages not yet done
+	cur    int64
+	cancel context.CancelCauseFunc
+	quit   chan struct{}
+	done   chan struct{}
+}
+
+type lease struct {
+	token string
+	until time.Time
+}
+
+func (w *Worker) hold(ctx context.Context, msgs []Message, until time.Time) *leases {
+	l := &leases{w: w, held: map[int64]lease{}, quit: make(chan struct{}), done: make(chan struct{})}
+	for _, m := range msgs {
+		l.held[m.ID] = lease{token: m.Token, until: until}
+	}
+	go l.heartbeat(ctx)
+	return l
+}
+
+func (l *leases) heartbeat(ctx context.Context) {
+	defer close(l.done)
+	t := time.NewTicker(l.w.opt.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.quit:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.renew(ctx)
+		}
+	}
+}
+
+func (l *leases) renew(ctx context.Context) {
+	l.mu.Lock()
+	held := make(map[int64]lease, len(l.held))
+	for id, h := range l.held {
+		held[id] = h
+	}
+	l.mu.Unlock()
+	for id, h := range held {
+		until := time.Now().Add(l.w.opt.Lease)
+		rctx, cancel := context.WithTimeout(ctx, l.w.opt.Heartbeat)
+		err := l.w.outbox.Extend(rctx, id, h.token, until.UTC())
+		cancel()
+		switch {
+		case err == nil:
+			l.mu.Lock()
+			if _, ok := l.held[id]; ok {
+				l.held[id] = lease{token: h.token, until: until}
+			}
+			l.mu.Unlock()
+		case errors.Is(err, ErrLeaseLost):
+			l.lose(id)
+		case ctx.Err() != nil:
+			return
+		default:
+			l.w.log.Warn("mail lease renewal failed", "id", id, "err", err)
+			if !time.Now().Before(h.until) {
+				l.lose(id) // ran out: another worker may claim it now
+			}
+		}
+	}
+}
+
+// start makes id the message being sent and returns its context, or false
+// when its lease is lost or over.
+func (l *leases) start(ctx context.Context, id int64) (context.Context, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h, ok := l.held[id]
+	if !ok || !time.Now().Before(h.until) {
+		delete(l.held, id)
+		return nil, false
+	}
+	mctx, cancel := context.WithCancelCause(ctx)
+	l.cur, l.cancel = id, cancel
+	return mctx, true
+}
+
+func (l *leases) finish(id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.held, id)
+	if l.cur == id {
+		l.cancel(nil)
+		l.cur, l.cancel = 0, nil
+	}
+}
+
+func (l *leases) lose(id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.held, id)
+	if l.cur == id {
+		l.cancel(ErrLeaseLost)
+	}
+}
+
+func (l *leases) stop() {
+	close(l.quit)
+	<-l.done
+}
+
+// deliver renders and sends one message and records the outcome. ctx is
+// the worker's, mctx the message's (cancelled too when its lease is lost).
 // Log lines carry the id, template, attempt and error class only: the
 // recipient, the content and SMTP error texts (which can quote the
 // recipient) stay out of the log.
-func (w *Worker) deliver(ctx context.Context, m Message, timeout time.Duration) (sent bool, err error) {
+func (w *Worker) deliver(ctx, mctx context.Context, m Message) (sent bool, err error) {
 	attempt := m.Attempts + 1
 	// Record outcomes even when shutdown has begun, so that a message
 	// already sent is not sent again.
 	record, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancelRecord()
+	lost := func(while string) {
+		w.log.Warn("mail lease lost: another worker has the message", "id", m.ID, "template", m.Template,
+			"attempt", attempt, "while", while)
+	}
 
 	e, err := w.renderer.Render(m)
 	if err != nil {
 		// A message that cannot be rendered never will be.
 		w.log.Error("mail render failed", "id", m.ID, "template", m.Template, "attempt", attempt, "err", err)
 		now := time.Now().UTC()
-		return false, w.outbox.MarkFailed(record, m.ID, now, now, "render: "+err.Error(), true)
+		err = w.outbox.MarkFailed(record, m.ID, m.Token, now, now, "render: "+err.Error(), true)
+		if errors.Is(err, ErrLeaseLost) {
+			lost("recording the failure")
+			return false, nil
+		}
+		return false, err
 	}
 
-	sendCtx, cancel := context.WithTimeout(ctx, timeout)
+	sendCtx, cancel := context.WithTimeout(mctx, w.opt.SendTimeout)
 	err = w.sender.Send(sendCtx, m, e)
 	cancel()
 	now := time.Now().UTC()
 	if err == nil {
 		w.log.Info("mail sent", "id", m.ID, "template", m.Template, "attempt", attempt)
-		return true, w.outbox.MarkSent(record, m.ID, now)
+		err = w.outbox.MarkSent(record, m.ID, m.Token, now)
+		if errors.Is(err, ErrLeaseLost) {
+			lost("recording the send") // sent all the same; the new holder sends it again
+			return true, nil
+		}
+		return err == nil, err
 	}
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		// Stopped by our own shutdown, not the server's fault: no attempt is
 		// counted, and the message is claimed again when its lease ends.
 		return false, ctx.Err()
+	case errors.Is(context.Cause(mctx), ErrLeaseLost):
+		lost("sending")
+		return false, nil
 	}
 	dead := attempt >= w.opt.MaxAttempts
 	next := now.Add(w.opt.Backoff(attempt))
@@ -168,7 +312,12 @@ func (w *Worker) deliver(ctx context.Context, m Message, timeout time.Duration) 
 	}
 	w.log.Warn("mail send failed", attrs...)
 	// The full error goes to the outbox row, for the operator.
-	return false, w.outbox.MarkFailed(record, m.ID, now, next, err.Error(), dead)
+	err = w.outbox.MarkFailed(record, m.ID, m.Token, now, next, err.Error(), dead)
+	if errors.Is(err, ErrLeaseLost) {
+		lost("recording the failure")
+		return false, nil
+	}
+	return false, err
 }
 
 // errClass names the kind of a send failure for the log.

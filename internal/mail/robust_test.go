@@ -1,0 +1,144 @@
+package mail_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/mail"
+)
+
+// slowSender takes d per message, longer than the test's lease.
+type slowSender struct {
+	d    time.Duration
+	sent atomic.Int32
+}
+
+func (s *slowSender) Send(ctx context.Context, _ mail.Message, _ mail.Email) error {
+	select {
+	case <-time.After(s.d):
+		s.sent.Add(1)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// The heartbeat keeps every message of a slow batch leased: no other
+// worker claims them, and each goes once.
+func TestHeartbeatKeepsTheBatchLeased(t *testing.T) {
+	ob := newOutbox(msg(1, "a"), msg(2, "b"), msg(3, "c"))
+	s := &slowSender{d: 60 * time.Millisecond}
+	w := mail.NewWorker(ob, renderer{}, s, quiet(), mail.WorkerOptions{Lease: 50 * time.Millisecond, Heartbeat: 10 * time.Millisecond})
+	type result struct {
+		n   int
+		err error
+	}
+	ran := make(chan result, 1)
+	go func() { n, err := w.RunOnce(context.Background()); ran <- result{n, err} }()
+	waitUntil(t, "the batch claimed", func() bool { return ob.get(1).sending })
+	// Another worker, polling all the while: past the first lease, it finds
+	// nothing due.
+	stolen := 0
+	for end := time.Now().Add(150 * time.Millisecond); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		got, _ := ob.Claim(context.Background(), time.Now(), 10, time.Hour)
+		stolen += len(got)
+	}
+	if r := <-ran; r.err != nil || r.n != 3 {
+		t.Fatalf("RunOnce = %d, %v", r.n, r.err)
+	}
+	if stolen != 0 || s.sent.Load() != 3 {
+		t.Fatalf("another worker claimed %d; %d sent", stolen, s.sent.Load())
+	}
+	if r := ob.get(3); !r.sent || r.extended == 0 {
+		t.Fatalf("last message: %+v", r)
+	}
+}
+
+// stealingSender lets another worker take the message while it is being
+// sent, as happens when a lease runs out.
+type stealingSender struct {
+	ob    *memOutbox
+	block bool // wait for the heartbeat to notice, instead of finishing
+}
+
+func (s stealingSender) Send(ctx context.Context, _ mail.Message, _ mail.Email) error {
+	s.ob.expireLeases()
+	if got, _ := s.ob.Claim(context.Background(), time.Now(), 10, time.Hour); len(got) != 1 {
+		return nil
+	}
+	if s.block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+// A worker whose lease was taken over records nothing: the row stays with
+// the worker that holds it now.
+func TestLostLeaseRecordsNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		block bool
+		while string
+	}{
+		{"sent after the lease was lost", false, "recording the send"},
+		{"heartbeat cancels the send", true, "sending"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ob := newOutbox(msg(1, "message"))
+			var buf syncBuffer
+			log := slog.New(slog.NewJSONHandler(&buf, nil))
+			w := mail.NewWorker(ob, renderer{}, stealingSender{ob: ob, block: tc.block}, log,
+				mail.WorkerOptions{Lease: 30 * time.Millisecond, Heartbeat: 5 * time.Millisecond})
+			done := make(chan error, 1)
+			go func() { _, err := w.RunOnce(context.Background()); done <- err }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the send was not cancelled when its lease was lost")
+			}
+			r := ob.get(1)
+			if r.sent || r.dead || !r.sending || r.token != "claim-2" || r.m.Attempts != 0 || r.lastError != "" {
+				t.Fatalf("the old holder touched the row: %+v", r)
+			}
+			if !strings.Contains(buf.String(), `"while":"`+tc.while+`"`) {
+				t.Fatalf("log: %s", buf.String())
+			}
+		})
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+	}
+}
