@@ -86,7 +86,7 @@ func (o outbox) Claim(ctx context.Context, now time.Time, limit int, lease time.
 		for i, r := range rows {
 			ids[i] = r.ID
 			out = append(out, mail.Message{ID: r.ID, To: r.ToAddr, Template: r.Template,
-				Data: json.RawMessage(r.Data), Lang: r.Lang, Attempts: r.Attempts, Token: token})
+				Data: json.RawMessage(r.Data), Lang: r.Lang, Attempts: r.Attempts, Created: r.CreatedAt, Token: token})
 		}
 		// "sending" with a lease: a worker that dies mid-send gives the
 		// row back when the lease runs out.

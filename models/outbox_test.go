@@ -29,7 +29,7 @@ func TestOutboxGuardsOnTheClaim(t *testing.T) {
 		}
 		now := time.Now().UTC()
 		first, err := ob.Claim(ctx, now, 10, 30*time.Second)
-		if err != nil || len(first) != 1 || first[0].Token == "" {
+		if err != nil || len(first) != 1 || first[0].Token == "" || first[0].Created.IsZero() {
 			t.Fatalf("claim: %+v %v", first, err)
 		}
 		a := first[0]

@@ -83,7 +83,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	if cfg.SMTPURL != "" {
 		sender, err = mail.NewSenderFromURL(cfg.SMTPURL, cfg.MailFrom)
 	} else {
-		sender, err = mail.NewFileSender(filepath.Join(cfg.DataDir, "mail"), cfg.MailFrom, log)
+		sender, err = mail.NewFileSender(filepath.Join(cfg.DataDir, "mail"), cfg.MailFrom, cfg.MailFileRetention, log)
 	}
 	if err != nil {
 		a.Close()

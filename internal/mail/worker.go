@@ -21,6 +21,7 @@ type WorkerOptions struct {
 	SendTimeout time.Duration                   // default 1m, per message
 	MaxAttempts int                             // default 12 (about 20 hours of retries with Backoff)
 	Backoff     func(attempt int) time.Duration // default Backoff; attempt counts from 1
+	ExpireEvery time.Duration                   // default 1h: how often an Expirer sender drops old copies
 }
 
 // Worker sends what the outbox holds.
@@ -57,6 +58,9 @@ func NewWorker(o Outbox, r Renderer, s Sender, log *slog.Logger, opt WorkerOptio
 	if opt.Backoff == nil {
 		opt.Backoff = Backoff
 	}
+	if opt.ExpireEvery <= 0 {
+		opt.ExpireEvery = time.Hour
+	}
 	return &Worker{outbox: o, renderer: r, sender: s, log: log, opt: opt, wake: make(chan struct{}, 1)}
 }
 
@@ -79,10 +83,19 @@ func (w *Worker) Notify() {
 }
 
 // Run sends until ctx ends: every poll interval, on Notify, and again at
-// once while batches come back full.
+// once while batches come back full. A sender that is an Expirer drops its
+// old copies at start and every ExpireEvery.
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.opt.Poll)
 	defer t.Stop()
+	var expire <-chan time.Time
+	e, isExpirer := w.sender.(Expirer)
+	if isExpirer {
+		w.expire(e)
+		et := time.NewTicker(w.opt.ExpireEvery)
+		defer et.Stop()
+		expire = et.C
+	}
 	for {
 		for ctx.Err() == nil {
 			claimed, _, err := w.batch(ctx)
@@ -98,7 +111,18 @@ func (w *Worker) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-w.wake:
+		case <-expire:
+			w.expire(e)
 		}
+	}
+}
+
+func (w *Worker) expire(e Expirer) {
+	n, err := e.Expire(time.Now())
+	if err != nil {
+		w.log.Error("mail expiry", "err", err)
+	} else if n > 0 {
+		w.log.Info("old mail files deleted", "count", n)
 	}
 }
 
