@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/internal/mail"
+	"github.com/rightsdesk/rightsdesk/internal/testsmtp"
 )
 
 // slowSender takes d per message, longer than the test's lease.
@@ -132,6 +133,62 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+type panickyRenderer struct{}
+
+func (panickyRenderer) Render(m mail.Message) (mail.Email, error) {
+	if m.Template == "render-panic" {
+		var data map[string]string
+		data["person@example.org"] = "Zoë" // nil map: a runtime panic
+	}
+	return renderer{}.Render(m)
+}
+
+type panickySender struct{ mail.Sender }
+
+func (s panickySender) Send(ctx context.Context, m mail.Message, e mail.Email) error {
+	if m.Template == "send-panic" {
+		panic("sender broke on person@example.org")
+	}
+	return s.Sender.Send(ctx, m, e)
+}
+
+// A panic in one message fails that message, with the panic in its row and
+// only the id and template in the log; the worker carries on.
+func TestWorkerRecoversFromAPanic(t *testing.T) {
+	srv := testsmtp.Start(t)
+	ob := newOutbox(msg(1, "render-panic"), msg(2, "send-panic"), msg(3, "message"))
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	w := mail.NewWorker(ob, panickyRenderer{}, panickySender{newSender(t, srv)}, log, mail.WorkerOptions{Poll: 10 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	srv.WaitFor(t, func(r testsmtp.Received) bool { return strings.Contains(r.Header.Get("Message-Id"), "outbox-3@") }, 5*time.Second)
+	ob.add(msg(4, "message")) // still running
+	w.Notify()
+	srv.WaitFor(t, func(r testsmtp.Received) bool { return strings.Contains(r.Header.Get("Message-Id"), "outbox-4@") }, 5*time.Second)
+
+	for id, want := range map[int64]string{1: "render: panic: assignment to entry in nil map", 2: "send: panic: sender broke on person@example.org"} {
+		r := ob.get(id)
+		if !r.dead || r.sent || r.m.Attempts != 1 || !strings.HasPrefix(r.lastError, want) || !strings.Contains(r.lastError, "robust_test.go:") {
+			t.Errorf("message %d: %+v", id, r)
+		}
+	}
+	logged := buf.String()
+	for _, secret := range []string{"person@example.org", "Zoë", "nil map", "broke"} {
+		if strings.Contains(logged, secret) {
+			t.Errorf("log contains %q:\n%s", secret, logged)
+		}
+	}
+	for _, want := range []string{`"msg":"mail render failed","id":1,"template":"render-panic"`, `"msg":"mail send panicked","id":2,"template":"send-panic"`} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("log lacks %s:\n%s", want, logged)
+		}
+	}
 }
 
 func waitUntil(t *testing.T, what string, ok func() bool) {

@@ -3,9 +3,12 @@ package mail
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,7 +101,7 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	for {
 		for ctx.Err() == nil {
-			claimed, _, err := w.batch(ctx)
+			claimed, err := w.safeBatch(ctx)
 			if err != nil && ctx.Err() == nil {
 				w.log.Error("mail outbox", "err", err)
 			}
@@ -115,6 +118,20 @@ func (w *Worker) Run(ctx context.Context) {
 			w.expire(e)
 		}
 	}
+}
+
+// safeBatch keeps Run alive through a panic outside any one message (those
+// are caught in deliver); what the batch held comes back when its leases end.
+func (w *Worker) safeBatch(ctx context.Context) (claimed int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			// The value may quote a recipient: log where, not what.
+			w.log.Error("mail worker recovered from a panic", "at", panicSite())
+			err = errors.New("mail worker: panic")
+		}
+	}()
+	claimed, _, err = w.batch(ctx)
+	return claimed, err
 }
 
 func (w *Worker) expire(e Expirer) {
@@ -203,6 +220,11 @@ func (l *leases) heartbeat(ctx context.Context) {
 }
 
 func (l *leases) renew(ctx context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.w.log.Error("mail lease renewal recovered from a panic", "at", panicSite())
+		}
+	}()
 	l.mu.Lock()
 	held := make(map[int64]lease, len(l.held))
 	for id, h := range l.held {
@@ -289,10 +311,15 @@ func (w *Worker) deliver(ctx, mctx context.Context, m Message) (sent bool, err e
 			"attempt", attempt, "while", while)
 	}
 
-	e, err := w.renderer.Render(m)
+	var e Email
+	err = recovered(func() (err error) { e, err = w.renderer.Render(m); return err })
 	if err != nil {
 		// A message that cannot be rendered never will be.
-		w.log.Error("mail render failed", "id", m.ID, "template", m.Template, "attempt", attempt, "err", err)
+		detail := []any{"err", err}
+		if isPanic(err) {
+			detail = []any{"panic", true} // its text may quote the message's data
+		}
+		w.log.Error("mail render failed", append([]any{"id", m.ID, "template", m.Template, "attempt", attempt}, detail...)...)
 		now := time.Now().UTC()
 		err = w.outbox.MarkFailed(record, m.ID, m.Token, now, now, "render: "+err.Error(), true)
 		if errors.Is(err, ErrLeaseLost) {
@@ -303,7 +330,7 @@ func (w *Worker) deliver(ctx, mctx context.Context, m Message) (sent bool, err e
 	}
 
 	sendCtx, cancel := context.WithTimeout(mctx, w.opt.SendTimeout)
-	err = w.sender.Send(sendCtx, m, e)
+	err = recovered(func() error { return w.sender.Send(sendCtx, m, e) })
 	cancel()
 	now := time.Now().UTC()
 	if err == nil {
@@ -315,7 +342,18 @@ func (w *Worker) deliver(ctx, mctx context.Context, m Message) (sent bool, err e
 		}
 		return err == nil, err
 	}
+	var pe *panicError
 	switch {
+	case errors.As(err, &pe):
+		// A bug, not an outage: retrying may panic again, or resend what
+		// went out before the panic.
+		w.log.Error("mail send panicked", "id", m.ID, "template", m.Template, "attempt", attempt)
+		err = w.outbox.MarkFailed(record, m.ID, m.Token, now, now, "send: "+err.Error(), true)
+		if errors.Is(err, ErrLeaseLost) {
+			lost("recording the failure")
+			return false, nil
+		}
+		return false, err
 	case ctx.Err() != nil:
 		// Stopped by our own shutdown, not the server's fault: no attempt is
 		// counted, and the message is claimed again when its lease ends.
@@ -342,6 +380,41 @@ func (w *Worker) deliver(ctx, mctx context.Context, m Message) (sent bool, err e
 		return false, nil
 	}
 	return false, err
+}
+
+// panicError is a panic turned into an error, for the outbox row.
+type panicError struct{ msg string }
+
+func (p *panicError) Error() string { return p.msg }
+
+// recovered runs f, turning a panic into an error that says what and where.
+func recovered(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{fmt.Sprintf("panic: %v (at %s)", r, panicSite())}
+		}
+	}()
+	return f()
+}
+
+func isPanic(err error) bool {
+	var pe *panicError
+	return errors.As(err, &pe)
+}
+
+// panicSite is the file:line that panicked, from inside a deferred recover.
+func panicSite() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+		if !more {
+			return "unknown"
+		}
+	}
 }
 
 // errClass names the kind of a send failure for the log.
