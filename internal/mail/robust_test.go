@@ -191,6 +191,58 @@ func TestWorkerRecoversFromAPanic(t *testing.T) {
 	}
 }
 
+// An SMTP server that is down delays mail and loses none: every message
+// is retried by the running worker and delivered, once, when it is back.
+func TestSMTPOutageDelaysAndLosesNothing(t *testing.T) {
+	srv := testsmtp.Start(t)
+	const n = 12
+	ob := newOutbox()
+	for id := range int64(n) {
+		ob.add(msg(id+1, "message"))
+	}
+	srv.SetDown(true)
+	w := mail.NewWorker(ob, renderer{}, newSender(t, srv), quiet(), mail.WorkerOptions{Poll: 10 * time.Millisecond,
+		Batch: 5, Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	waitUntil(t, "every message tried twice while the server is down", func() bool {
+		for id := range int64(n) {
+			if r := ob.get(id + 1); r.m.Attempts < 2 || r.sent {
+				return false
+			}
+		}
+		return true
+	})
+	if len(srv.Messages()) != 0 {
+		t.Fatal("received while down")
+	}
+	srv.SetDown(false)
+	waitUntil(t, "every message sent once the server is back", func() bool {
+		for id := range int64(n) {
+			if !ob.get(id + 1).sent {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(50 * time.Millisecond) // a few more polls: nothing goes twice
+	perID := map[string]int{}
+	for _, m := range srv.Messages() {
+		perID[m.Header.Get("Message-Id")]++
+	}
+	for id := range int64(n) {
+		if r := ob.get(id + 1); r.dead || perID[mail.MessageID(id+1, "privacy@acme.example")] != 1 {
+			t.Errorf("message %d: %+v, received %d times", id+1, r, perID[mail.MessageID(id+1, "privacy@acme.example")])
+		}
+	}
+	if len(srv.Messages()) != n {
+		t.Fatalf("%d messages received, want %d", len(srv.Messages()), n)
+	}
+}
+
 func waitUntil(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
