@@ -175,10 +175,11 @@ func TestOutboxLease(t *testing.T) {
 		if again, _ := ob.Claim(ctx, now, 10, time.Minute); len(again) != 0 {
 			t.Fatal("claimed twice within the lease")
 		}
-		if late, _ := ob.Claim(ctx, now.Add(2*time.Minute), 10, time.Minute); len(late) != 1 {
+		late, _ := ob.Claim(ctx, now.Add(2*time.Minute), 10, time.Minute)
+		if len(late) != 1 {
 			t.Fatal("not reclaimed after the lease")
 		}
-		if err := ob.MarkSent(ctx, first[0].ID, now); err != nil {
+		if err := ob.MarkSent(ctx, late[0].ID, late[0].Token, now); err != nil {
 			t.Fatal(err)
 		}
 		var m models.OutboxMessage

@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/internal/mail"
@@ -22,22 +24,23 @@ type OutboxMessage struct {
 	Attempts      int
 	NextAttemptAt time.Time
 	LastError     string
+	LeaseToken    string // the claim that holds a sending row
 	CreatedAt     time.Time
 	SentAt        *time.Time
 }
 
 func (OutboxMessage) TableName() string { return "outbox" }
 
-// Mail templates, named once in internal/mail.
+// Mail templates.
 const (
-	MailVerifyEmail    = mail.TemplateVerifyEmail
-	MailReceived       = mail.TemplateReceived // no verification needed
-	MailAcknowledgment = mail.TemplateAcknowledgement
-	MailTrackingLink   = mail.TemplateTrackingLink
-	MailStatusChanged  = mail.TemplateStatusChanged
-	MailMessage        = mail.TemplateMessage
-	MailExtended       = mail.TemplateExtended
-	MailStaffDigest    = mail.TemplateStaffDigest
+	MailVerifyEmail    = "verify_email"
+	MailReceived       = "received" // no verification needed
+	MailAcknowledgment = "acknowledgement"
+	MailTrackingLink   = "tracking_link"
+	MailStatusChanged  = "status_changed"
+	MailMessage        = "message"
+	MailExtended       = "extended"
+	MailStaffDigest    = "staff_digest"
 )
 
 // MailData is what a mail template may say.
@@ -54,10 +57,12 @@ func NewOutbox(c *Core) *Outbox { return &Outbox{c: c} }
 
 var _ mail.Outbox = (*Outbox)(nil)
 
-// Claim leases due messages. On PostgreSQL, FOR UPDATE SKIP LOCKED lets
-// several instances work the same table without taking the same row.
+// Claim leases due messages under a fresh token. On PostgreSQL, FOR
+// UPDATE SKIP LOCKED lets several instances work the same table without
+// taking the same row.
 func (o *Outbox) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]mail.Message, error) {
 	var out []mail.Message
+	token := rand.Text()
 	err := o.c.read(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx.Where("status IN ? AND next_attempt_at <= ?", []string{"pending", "sending"}, now.UTC()).
 			Order("next_attempt_at, id").Limit(limit)
@@ -65,45 +70,70 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, limit int, lease time
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
 		var rows []OutboxMessage
-		if err := q.Find(&rows).Error; err != nil {
+		if err := q.Find(&rows).Error; err != nil || len(rows) == 0 {
 			return err
 		}
-		for _, r := range rows {
-			// "sending" with a lease: a worker that dies mid-send gives the
-			// row back when the lease runs out.
-			if err := tx.Model(&OutboxMessage{}).Where("id = ?", r.ID).
-				Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC()}).Error; err != nil {
-				return err
-			}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
 			out = append(out, mail.Message{ID: r.ID, To: r.ToAddr, Template: r.Template,
-				Data: json.RawMessage(r.Data), Lang: r.Lang, Attempts: r.Attempts})
+				Data: json.RawMessage(r.Data), Lang: r.Lang, Attempts: r.Attempts, Created: r.CreatedAt, Token: token})
 		}
-		return nil
+		// "sending" with a lease: a worker that dies mid-send gives the
+		// row back when the lease runs out.
+		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).
+			Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC(), "lease_token": token}).Error
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// held selects the row id while the claim token still holds it.
+func (o *Outbox) held(ctx context.Context, id int64, token string) *gorm.DB {
+	return o.c.read(ctx).Model(&OutboxMessage{}).
+		Where("id = ? AND status = ? AND lease_token = ?", id, "sending", token)
+}
+
+// update applies a guarded update, reporting mail.ErrLeaseLost when the
+// row is no longer held under token.
+func (o *Outbox) update(ctx context.Context, id int64, token string, set map[string]any) error {
+	res := o.held(ctx, id, token).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mail.ErrLeaseLost
+	}
+	return nil
+}
+
+// Extend renews a lease the worker still holds.
+func (o *Outbox) Extend(ctx context.Context, id int64, token string, until time.Time) error {
+	return o.update(ctx, id, token, map[string]any{"next_attempt_at": until.UTC()})
 }
 
 // MarkSent also clears the message data: links and codes are not kept once
 // the mail has gone.
-func (o *Outbox) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	return o.c.read(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
-		Updates(map[string]any{"status": "sent", "sent_at": now.UTC(), "data": "{}", "attempts": gorm.Expr("attempts + 1")}).Error
+func (o *Outbox) MarkSent(ctx context.Context, id int64, token string, now time.Time) error {
+	return o.update(ctx, id, token, map[string]any{"status": "sent", "sent_at": now.UTC(), "data": "{}",
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
 }
 
-func (o *Outbox) MarkFailed(ctx context.Context, id int64, now, next time.Time, errMsg string, dead bool) error {
+func (o *Outbox) MarkFailed(ctx context.Context, id int64, token string, now, next time.Time, errMsg string, dead bool) error {
 	status := "pending"
 	if dead {
 		status = "dead"
 	}
 	if len(errMsg) > 500 {
-		errMsg = errMsg[:500]
+		errMsg = strings.ToValidUTF8(errMsg[:500], "") // PostgreSQL refuses a cut rune
 	}
-	return o.c.read(ctx).Model(&OutboxMessage{}).Where("id = ?", id).
-		Updates(map[string]any{"status": status, "next_attempt_at": next.UTC(), "last_error": errMsg,
-			"attempts": gorm.Expr("attempts + 1")}).Error
+	return o.update(ctx, id, token, map[string]any{"status": status, "next_attempt_at": next.UTC(), "last_error": errMsg,
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
 }
 
-// DropPendingMail discards unsent mail to addresses ending in suffix (the
+// DropPending discards unsent mail to addresses ending in suffix (the
 // demo's fictional people).
 func (o *Outbox) DropPending(ctx context.Context, suffix string) error {
 	return o.c.read(ctx).Where("status = ? AND to_addr LIKE ?", "pending", "%"+suffix).Delete(&OutboxMessage{}).Error

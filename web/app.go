@@ -101,14 +101,14 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	if cfg.SMTPURL != "" {
 		sender, err = mail.NewSenderFromURL(cfg.SMTPURL, cfg.MailFrom)
 	} else {
-		sender, err = mail.NewFileSender(filepath.Join(cfg.DataDir, "mail"), cfg.MailFrom, log)
+		sender, err = mail.NewFileSender(filepath.Join(cfg.DataDir, "mail"), cfg.MailFrom, cfg.MailFileRetention, log)
 	}
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
-	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{})
+	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll})
 	a.Core.OnMailQueued(a.Worker.Notify)
 	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals, Staff: a.Staff,
 		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}

@@ -34,6 +34,12 @@ type Config struct {
 	HolidayCalendar     string // RIGHTSDESK_HOLIDAY_CALENDAR: us-ca (default), us, none
 	PolicyResponseDays  int    // RIGHTSDESK_POLICY_RESPONSE_DAYS, default 45
 	PolicyExtensionDays int    // RIGHTSDESK_POLICY_EXTENSION_DAYS, default 45; 0 = none
+	// The mail worker: how long it holds a message between renewals (a
+	// crashed worker's mail waits about this long), how often it polls,
+	// and how long .eml files are kept when there is no SMTP server.
+	MailLease         time.Duration // RIGHTSDESK_MAIL_LEASE, default 30s
+	MailPoll          time.Duration // RIGHTSDESK_MAIL_POLL, default 2s
+	MailFileRetention time.Duration // RIGHTSDESK_MAIL_FILE_RETENTION, default 7 days
 	// SecretGenerated is true when the secret was created on this start.
 	SecretGenerated bool
 }
@@ -77,6 +83,15 @@ func Load(getenv func(string) string) (Config, error) {
 		host = u.Hostname()
 	}
 	c.MailFrom = get("RIGHTSDESK_MAIL_FROM", "privacy@"+host)
+	if c.MailLease, err = duration(get("RIGHTSDESK_MAIL_LEASE", "30s"), false); err != nil || c.MailLease < time.Second {
+		return c, errors.New("RIGHTSDESK_MAIL_LEASE must be a duration of at least 1s, like 30s")
+	}
+	if c.MailPoll, err = duration(get("RIGHTSDESK_MAIL_POLL", "2s"), false); err != nil || c.MailPoll < 10*time.Millisecond {
+		return c, errors.New("RIGHTSDESK_MAIL_POLL must be a duration of at least 10ms, like 2s")
+	}
+	if c.MailFileRetention, err = duration(get("RIGHTSDESK_MAIL_FILE_RETENTION", "7"), true); err != nil || c.MailFileRetention <= 0 {
+		return c, errors.New("RIGHTSDESK_MAIL_FILE_RETENTION must be a number of days (7, 7d) or a duration (36h)")
+	}
 	c.StorageURL = get("RIGHTSDESK_STORAGE_URL", "file://"+filepath.ToSlash(mustAbs(filepath.Join(c.DataDir, "blobs"))))
 	tz, err := time.LoadLocation(get("RIGHTSDESK_TIMEZONE", "America/Los_Angeles"))
 	if err != nil {
@@ -87,6 +102,20 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, errors.New("RIGHTSDESK_DATABASE_URL must be a postgres:// URL (leave it unset for embedded SQLite)")
 	}
 	return c, nil
+}
+
+// duration parses a Go duration ("90s", "36h") or, when days is true, a
+// number of days ("7", "7d").
+func duration(v string, days bool) (time.Duration, error) {
+	if days {
+		if n, err := strconv.Atoi(strings.TrimSuffix(v, "d")); err == nil {
+			if n < 0 || n > 100*365 {
+				return 0, errors.New("out of range")
+			}
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	return time.ParseDuration(v)
 }
 
 // Secure reports whether the portal is served over TLS.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -53,5 +54,38 @@ func TestSecretGeneratedOnceAndKeysDiffer(t *testing.T) {
 	}
 	if string(c.Key("cookie-hash")) == string(c.Key("token")) || len(c.Key("token")) != 32 {
 		t.Fatal("derived keys")
+	}
+}
+
+func TestMailDurations(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.MailLease != 30*time.Second || c.MailPoll != 2*time.Second || c.MailFileRetention != 7*24*time.Hour {
+		t.Fatalf("defaults: %v %v %v %v", c.MailLease, c.MailPoll, c.MailFileRetention, err)
+	}
+	for _, tc := range []struct {
+		key, value string
+		want       time.Duration // 0 = refused
+	}{
+		{"RIGHTSDESK_MAIL_FILE_RETENTION", "30", 30 * 24 * time.Hour},
+		{"RIGHTSDESK_MAIL_FILE_RETENTION", "2d", 48 * time.Hour},
+		{"RIGHTSDESK_MAIL_FILE_RETENTION", "36h", 36 * time.Hour},
+		{"RIGHTSDESK_MAIL_FILE_RETENTION", "0", 0},
+		{"RIGHTSDESK_MAIL_FILE_RETENTION", "-1d", 0},
+		{"RIGHTSDESK_MAIL_FILE_RETENTION", "a week", 0},
+		{"RIGHTSDESK_MAIL_LEASE", "2s", 2 * time.Second},
+		{"RIGHTSDESK_MAIL_LEASE", "500ms", 0},
+		{"RIGHTSDESK_MAIL_LEASE", "30", 0}, // a lease is not counted in days
+		{"RIGHTSDESK_MAIL_POLL", "100ms", 100 * time.Millisecond},
+		{"RIGHTSDESK_MAIL_POLL", "0s", 0},
+	} {
+		c, err := Load(env(map[string]string{tc.key: tc.value}))
+		got := map[string]time.Duration{"RIGHTSDESK_MAIL_FILE_RETENTION": c.MailFileRetention,
+			"RIGHTSDESK_MAIL_LEASE": c.MailLease, "RIGHTSDESK_MAIL_POLL": c.MailPoll}[tc.key]
+		switch {
+		case tc.want == 0 && err == nil:
+			t.Errorf("%s=%s accepted as %v", tc.key, tc.value, got)
+		case tc.want != 0 && (err != nil || got != tc.want):
+			t.Errorf("%s=%s: %v, %v; want %v", tc.key, tc.value, got, err, tc.want)
+		}
 	}
 }

@@ -2,15 +2,26 @@
 // them and hands them to a sender (SMTP, or .eml files when no SMTP server
 // is configured), retrying with backoff until they go or it gives up.
 //
-// Delivery is at least once: a crash between sending a message and
-// recording the send sends it again. Every outbox row keeps one Message-ID
+// Leases are short (30s by default) and renewed by a heartbeat while the
+// worker holds them, so the messages of a worker that crashed are claimed
+// again within about a lease, not minutes later. Each claim carries a
+// token, and the outcome of a message is recorded only while its row still
+// carries the token of the claim that sent it.
+//
+// Delivery is at least once, never at most once: a crash (or a lease lost
+// while the database was unreachable) between handing a message to the
+// server and recording it sends it again. A worker whose lease was lost and
+// taken over finishes or abandons its send but records nothing; the new
+// holder sends the message too. Every outbox row keeps one Message-ID
 // (<rightsdesk-outbox-{id}@{host of From}>) across attempts, so receivers
-// and mail clients can recognise the duplicate.
+// and mail clients can recognise the duplicate, and the file sender writes
+// one file per Message-ID, so there a resend changes nothing.
 package mail
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	netmail "net/mail"
 	"strings"
@@ -26,7 +37,9 @@ type Message struct {
 	Template string          // e.g. "verify_email", "status_changed"
 	Data     json.RawMessage // template parameters
 	Lang     string
-	Attempts int // attempts made before this one
+	Attempts int       // attempts made before this one
+	Created  time.Time // when it was queued
+	Token    string    // the claim's lease token
 }
 
 // Email is a rendered message.
@@ -34,13 +47,21 @@ type Email struct{ Subject, Text, HTML string } // HTML optional ("" = text only
 
 // Outbox is the durable queue (implemented by models).
 type Outbox interface {
-	// Claim leases up to limit due messages (pending, next_attempt_at <= now)
-	// until now+lease, so no other worker takes them.
+	// Claim leases up to limit due messages (pending, or sending with a
+	// lease that ran out; next_attempt_at <= now) until now+lease under a
+	// fresh token, so no other worker takes them.
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Message, error)
-	MarkSent(ctx context.Context, id int64, now time.Time) error
+	// Extend renews the lease of a message still sending under token.
+	// It, MarkSent and MarkFailed return ErrLeaseLost when the row no
+	// longer carries token: another worker claimed it, or it is done.
+	Extend(ctx context.Context, id int64, token string, until time.Time) error
+	MarkSent(ctx context.Context, id int64, token string, now time.Time) error
 	// MarkFailed records a failed attempt; dead=true gives up for good.
-	MarkFailed(ctx context.Context, id int64, now, next time.Time, errMsg string, dead bool) error
+	MarkFailed(ctx context.Context, id int64, token string, now, next time.Time, errMsg string, dead bool) error
 }
+
+// ErrLeaseLost: the message is no longer this worker's to record.
+var ErrLeaseLost = errors.New("mail: outbox lease lost")
 
 // Renderer turns a message into its subject and body.
 type Renderer interface {
@@ -91,4 +112,11 @@ func build(from string, m Message, e Email) (*gomail.Msg, error) {
 		msg.AddAlternativeString(gomail.TypeTextHTML, e.HTML)
 	}
 	return msg, nil
+}
+
+// Expirer is a sender that keeps copies of what it sent (the file sender)
+// and deletes those older than its retention; the worker calls Expire at
+// start and then periodically.
+type Expirer interface {
+	Expire(now time.Time) (deleted int, err error)
 }

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
-	netmail "net/mail"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,19 +16,24 @@ import (
 	"github.com/rightsdesk/rightsdesk/internal/testsmtp"
 )
 
-// memOutbox is an in-memory Outbox; the database one is tested in models.
+// memOutbox is an in-memory Outbox with the database's guards; the
+// database one is tested in models.
 type memOutbox struct {
 	mu           sync.Mutex
 	rows         map[int64]*row
+	claims       int
 	failMarkSent int // MarkSent fails this many times, like a crash after sending
 }
 
 type row struct {
 	m         mail.Message
 	next      time.Time
+	sending   bool
+	token     string
 	sent      bool
 	dead      bool
 	lastError string
+	extended  int // successful renewals
 }
 
 func newOutbox(msgs ...mail.Message) *memOutbox {
@@ -50,33 +53,66 @@ func (o *memOutbox) add(m mail.Message) {
 func (o *memOutbox) Claim(_ context.Context, now time.Time, limit int, lease time.Duration) ([]mail.Message, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.claims++
+	token := fmt.Sprintf("claim-%d", o.claims)
 	var out []mail.Message
 	for _, r := range o.rows {
 		if !r.sent && !r.dead && !r.next.After(now) && len(out) < limit {
-			r.next = now.Add(lease)
-			out = append(out, r.m)
+			r.next, r.sending, r.token = now.Add(lease), true, token
+			m := r.m
+			m.Token = token
+			out = append(out, m)
 		}
 	}
 	return out, nil
 }
 
-func (o *memOutbox) MarkSent(_ context.Context, id int64, _ time.Time) error {
+// held returns the row while token holds it; o.mu is held.
+func (o *memOutbox) held(id int64, token string) (*row, error) {
+	r := o.rows[id]
+	if r == nil || !r.sending || r.token != token {
+		return nil, mail.ErrLeaseLost
+	}
+	return r, nil
+}
+
+func (o *memOutbox) Extend(_ context.Context, id int64, token string, until time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r, err := o.held(id, token)
+	if err != nil {
+		return err
+	}
+	r.next = until
+	r.extended++
+	return nil
+}
+
+func (o *memOutbox) MarkSent(_ context.Context, id int64, token string, _ time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.failMarkSent > 0 {
 		o.failMarkSent--
 		return errors.New("database went away")
 	}
-	o.rows[id].sent = true
+	r, err := o.held(id, token)
+	if err != nil {
+		return err
+	}
+	r.m.Attempts++
+	r.sent, r.sending, r.token = true, false, ""
 	return nil
 }
 
-func (o *memOutbox) MarkFailed(_ context.Context, id int64, _, next time.Time, errMsg string, dead bool) error {
+func (o *memOutbox) MarkFailed(_ context.Context, id int64, token string, _, next time.Time, errMsg string, dead bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	r := o.rows[id]
+	r, err := o.held(id, token)
+	if err != nil {
+		return err
+	}
 	r.m.Attempts++
-	r.next, r.dead, r.lastError = next, dead, errMsg
+	r.next, r.dead, r.lastError, r.sending, r.token = next, dead, errMsg, false, ""
 	return nil
 }
 
@@ -314,22 +350,6 @@ func TestShutdownDoesNotCountAnAttempt(t *testing.T) {
 	}
 }
 
-// slowSender takes longer than the test's lease allows.
-type slowSender struct{ d time.Duration }
-
-func (s slowSender) Send(context.Context, mail.Message, mail.Email) error {
-	time.Sleep(s.d)
-	return nil
-}
-
-func TestBatchStopsBeforeItsLeaseEnds(t *testing.T) {
-	ob := newOutbox(msg(1, "a"), msg(2, "b"), msg(3, "c"))
-	w := mail.NewWorker(ob, renderer{}, slowSender{30 * time.Millisecond}, quiet(), mail.WorkerOptions{Lease: 40 * time.Millisecond})
-	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
-		t.Fatalf("RunOnce = %d, %v; want 1 sent, the rest left to their lease", n, err)
-	}
-}
-
 func TestWorkerRunWakesOnNotify(t *testing.T) {
 	srv := testsmtp.Start(t)
 	ob := newOutbox()
@@ -373,54 +393,11 @@ func TestSMTPAuth(t *testing.T) {
 	}
 }
 
-func TestFileSenderWritesEML(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "mail")
-	s, err := mail.NewFileSender(dir, "Acme Privacy <privacy@acme.example>", quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := mail.Email{Subject: "We received your privacy request", Text: "Hello Zoë,\n", HTML: "<p>Hello Zoë,</p>"}
-	if err := s.Send(context.Background(), msg(5, "received"), e); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
-		t.Fatalf("dir: %v %v", st, err)
-	}
-	entries, _ := os.ReadDir(dir)
-	files, _ := filepath.Glob(filepath.Join(dir, "*-5.eml"))
-	if len(files) != 1 || len(entries) != 1 {
-		t.Fatalf("files %v, entries %v", files, entries)
-	}
-	f, err := os.Open(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if st, _ := f.Stat(); st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", st.Mode().Perm())
-	}
-	m, err := netmail.ReadMessage(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := m.Header
-	if h.Get("To") != "<person@example.org>" || h.Get("Subject") != e.Subject ||
-		h.Get("Message-Id") != "<rightsdesk-outbox-5@acme.example>" || !strings.Contains(h.Get("From"), "privacy@acme.example") {
-		t.Fatalf("headers %v", h)
-	}
-	if _, err := h.Date(); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(h.Get("Content-Type"), "multipart/alternative") {
-		t.Fatalf("Content-Type %q", h.Get("Content-Type"))
-	}
-}
-
 func TestSenderFromAddressIsChecked(t *testing.T) {
 	if _, err := mail.NewSenderFromURL("smtp://mail.example.com", "not an address"); err == nil {
 		t.Error("SMTP sender took a bad From")
 	}
-	if _, err := mail.NewFileSender(t.TempDir(), "", quiet()); err == nil {
+	if _, err := mail.NewFileSender(t.TempDir(), "", 0, quiet()); err == nil {
 		t.Error("file sender took an empty From")
 	}
 }
