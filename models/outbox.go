@@ -138,3 +138,15 @@ func (o *Outbox) MarkFailed(ctx context.Context, id int64, token string, now, ne
 func (o *Outbox) DropPending(ctx context.Context, suffix string) error {
 	return o.c.read(ctx).Where("status = ? AND to_addr LIKE ?", "pending", "%"+suffix).Delete(&OutboxMessage{}).Error
 }
+
+// Scrub wipes the old copies of sent messages' data. MarkSent blanks the
+// data in place (secure_delete overwrites the freed bytes), but SQLite's
+// write-ahead log still holds the pages as they were: a truncating
+// checkpoint copies the current pages back and empties the log.
+// PostgreSQL's old row versions go with vacuum; nothing to do here.
+func (o *Outbox) Scrub(ctx context.Context) error {
+	if IsPostgres(o.c.db) {
+		return nil
+	}
+	return o.c.read(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -51,11 +52,12 @@ type StaffAccounts struct {
 }
 
 // ConcurrentHashes bounds how many argon2id computations (64 MiB each) run
-// at once; the others wait, up to HashWait.
-const (
-	ConcurrentHashes = 4
-	HashWait         = 10 * time.Second
-)
+// at once: one per CPU, two to four. The others wait, up to HashWait.
+var ConcurrentHashes = min(4, max(2, runtime.GOMAXPROCS(0)))
+
+// HashWait is how long a sign-in waits for a hashing slot before the
+// server answers that it is busy.
+const HashWait = 10 * time.Second
 
 // NewStaffAccounts returns the staff aggregate.
 func NewStaffAccounts(c *Core) *StaffAccounts {

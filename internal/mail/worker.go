@@ -173,7 +173,17 @@ func (w *Worker) batch(ctx context.Context) (claimed, sent int, err error) {
 		}
 		errs = append(errs, err)
 	}
+	if sc, ok := w.outbox.(Scrubber); ok && sent > 0 {
+		errs = append(errs, sc.Scrub(ctx))
+	}
 	return len(msgs), sent, errors.Join(errs...)
+}
+
+// Scrubber is an outbox that can wipe what sent messages left behind on
+// disk (codes and links in old copies of database pages); the worker calls
+// it after a batch that sent something.
+type Scrubber interface {
+	Scrub(ctx context.Context) error
 }
 
 // leases keeps a batch's messages claimed while it is worked through: a
