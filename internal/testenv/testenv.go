@@ -420,3 +420,22 @@ func randHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// SmallDisk returns a directory on a filesystem of its own, size bytes
+// large (a tmpfs, mounted for the test and unmounted after), so that a
+// test can fill it: disk-full is a real error from the kernel, not a mock.
+// Mounting needs root; without it the test is skipped (failed under CI).
+func SmallDisk(t testing.TB, size int64) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d,mode=0700", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		unavailable(t, "cannot mount a small tmpfs (needs root): %v %s", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
+}
