@@ -203,6 +203,14 @@ func formError(err error) bool {
 	return false
 }
 
+// flashTo shows key once on the next page and redirects there.
+func (h *Handlers) flashTo(c echo.Context, key, to string) error {
+	if err := h.flash(c, key); err != nil {
+		return err
+	}
+	return redirect(c, to)
+}
+
 func redirect(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }
 
 // ip is the client address Echo determined (its IPExtractor decides which

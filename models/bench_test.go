@@ -98,7 +98,7 @@ func BenchmarkConcurrentSignIn(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _, err := s.staff.Authenticate(ctx, fmt.Sprintf("nobody%d-%d@example.org", i, b.N), "wrong password!", models.Client{IP: "192.0.2.1"})
+				_, err := s.staff.Authenticate(ctx, fmt.Sprintf("nobody%d-%d@example.org", i, b.N), "wrong password!", models.Client{IP: "192.0.2.1"})
 				// Past HashWait in the queue an attempt is told the server is
 				// busy (503) rather than wait without end.
 				if !errors.Is(err, models.ErrBadLogin) && !errors.Is(err, models.ErrBusy) {

@@ -31,16 +31,18 @@ type OutboxMessage struct {
 
 func (OutboxMessage) TableName() string { return "outbox" }
 
-// Mail templates.
+// Mail templates (names defined once, in internal/mail).
 const (
-	MailVerifyEmail    = "verify_email"
-	MailReceived       = "received" // no verification needed
-	MailAcknowledgment = "acknowledgement"
-	MailTrackingLink   = "tracking_link"
-	MailStatusChanged  = "status_changed"
-	MailMessage        = "message"
-	MailExtended       = "extended"
-	MailStaffDigest    = "staff_digest"
+	MailVerifyEmail    = mail.TemplateVerifyEmail
+	MailReceived       = mail.TemplateReceived
+	MailAcknowledgment = mail.TemplateAcknowledgement
+	MailTrackingLink   = mail.TemplateTrackingLink
+	MailStatusChanged  = mail.TemplateStatusChanged
+	MailMessage        = mail.TemplateMessage
+	MailExtended       = mail.TemplateExtended
+	MailStaffDigest    = mail.TemplateStaffDigest
+	MailStaffInvite    = mail.TemplateStaffInvite
+	MailPasswordReset  = mail.TemplatePasswordReset
 )
 
 // MailData is what a mail template may say.

@@ -123,6 +123,9 @@ type browser struct {
 	h      *harness
 	client *http.Client
 	csrf   string
+	// A signed-in staff member's e-mail, authenticator key and one
+	// recovery code, when the test made them.
+	email, secret, recovery string
 }
 
 func (h *harness) browser() *browser {
@@ -265,12 +268,12 @@ func (h *harness) mailTo(addr, subject string) testsmtp.Received {
 	}, 15*time.Second)
 }
 
-// staff signs in a new administrator and returns their browser.
+// staff signs in a new privacy officer and returns their browser.
 func (h *harness) staff() *browser {
 	h.t.Helper()
 	ctx := context.Background()
 	email := "officer" + strings.ToLower(models.NewNonce()[:6]) + "@example.org"
-	if _, err := h.app.Staff.Create(ctx, models.StaffInput{Email: email, Name: "Pat Officer", Role: models.RoleAdmin,
+	if _, err := h.app.Staff.Create(ctx, models.StaffInput{Email: email, Name: "Pat Officer", Role: models.RoleOfficer,
 		Password: "correct horse battery staple"}, models.SystemActor); err != nil {
 		h.t.Fatal(err)
 	}

@@ -86,11 +86,8 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 	)
 	for _, r := range table {
 		var mw []echo.MiddlewareFunc
-		switch r.access {
-		case Staff:
-			mw = append(mw, h.RequireStaff())
-		case Admin:
-			mw = append(mw, h.RequireStaff(models.RoleAdmin))
+		if r.access != Public {
+			mw = append(mw, h.RequireStaff(r.access.allowed()))
 		}
 		if r.limit != nil {
 			mw = append(mw, rateLimit(o.Limits, *r.limit))
@@ -258,6 +255,9 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger, out *outage) echo.HTTP
 		status := handlers.Status(err)
 		key := messageKey(err, status)
 		heading := titleKey(status)
+		if status == http.StatusForbidden && key != "error.csrf" {
+			heading = "error.title.not_allowed"
+		}
 		var ph interface{ Heading() string }
 		if errors.As(err, &ph) {
 			heading = ph.Heading()
