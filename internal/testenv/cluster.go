@@ -27,10 +27,12 @@ type Cluster struct {
 
 // NewCluster initialises and starts a private cluster on a free loopback
 // port; it is stopped and removed when the test ends (and by the
-// watchdog if the test binary dies first).
+// watchdog if the test binary dies first). Unlike the shared cluster, it
+// writes the WAL of each commit before acknowledging it, so that a commit
+// survives Crash.
 func NewCluster(t testing.TB) *Cluster {
 	t.Helper()
-	c, err := startCluster()
+	c, err := startCluster(true)
 	if err != nil {
 		unavailable(t, "PostgreSQL cluster: %v", err)
 	}
@@ -80,6 +82,22 @@ func (cl *Cluster) Stop(t testing.TB) {
 		t.Fatal("testenv: the cluster is not running")
 	}
 	if err := cl.c.halt("fast"); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	cl.running = false
+}
+
+// Crash stops the server as a crash or a kill -9 would (pg_ctl stop -m
+// immediate): connections drop without a word, and the next start
+// recovers from the write-ahead log.
+func (cl *Cluster) Crash(t testing.TB) {
+	t.Helper()
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if !cl.running {
+		t.Fatal("testenv: the cluster is not running")
+	}
+	if err := cl.c.halt("immediate"); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
 	cl.running = false

@@ -158,7 +158,7 @@ func Postgres(t testing.TB) string {
 func (s *server) setUp() {
 	raw := os.Getenv("RIGHTSDESK_TEST_POSTGRES_URL")
 	if raw == "" {
-		c, err := startCluster()
+		c, err := startCluster(false)
 		if err != nil {
 			s.err = err
 			return
@@ -191,17 +191,19 @@ type cluster struct {
 	url      string
 	port     int
 	dir      string // temporary directory: data/, log, Unix socket
+	durable  bool   // commits survive a crash of the server (not of the machine)
 	run      func(name string, args ...string) ([]byte, error)
 	watchdog *exec.Cmd
 	lifeline *os.File // closing it tells the watchdog to clean up
 }
 
 // startCluster makes a cluster and starts it on a free loopback port.
-func startCluster() (*cluster, error) {
+func startCluster(durable bool) (*cluster, error) {
 	c, err := newCluster()
 	if err != nil {
 		return nil, err
 	}
+	c.durable = durable
 	var errs []error
 	for range 5 { // another test binary may take the port first
 		port, err := freePort()
@@ -269,9 +271,16 @@ func (c *cluster) data() string { return filepath.Join(c.dir, "data") }
 // start starts the server on port and waits until it accepts connections.
 func (c *cluster) start(port int) error {
 	logFile := filepath.Join(c.dir, "log")
+	// Fast and not crash-safe: fsync off (a crash of the machine would lose
+	// data), and unless durable, commits acknowledged before their WAL is
+	// written (a crash of the server loses the last ones).
+	syncCommit := "off"
+	if c.durable {
+		syncCommit = "on"
+	}
 	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s -F"+
-		" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"+
-		" -c max_connections=300 -c shared_buffers=32MB", port, c.dir)
+		" -c fsync=off -c synchronous_commit=%s -c full_page_writes=off"+
+		" -c max_connections=300 -c shared_buffers=32MB", port, c.dir, syncCommit)
 	out, err := c.run("pg_ctl", "-w", "-t", "60", "-D", c.data(), "-l", logFile, "-o", opts, "start")
 	if err != nil {
 		return fmt.Errorf("pg_ctl start on port %d: %v: %s\n%s", port, err, bytes.TrimSpace(out), tail(logFile, 10))
