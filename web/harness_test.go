@@ -199,26 +199,35 @@ func (p page) text(sel string) string { return strings.TrimSpace(p.doc.Find(sel)
 
 func (b *browser) do(req *http.Request) page {
 	b.h.t.Helper()
+	p, err := b.send(req)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	return p
+}
+
+// send is do for goroutines other than the test's: it returns the error.
+func (b *browser) send(req *http.Request) (page, error) {
 	if b.ip != "" {
 		req.Header.Set("X-Forwarded-For", b.ip)
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		b.h.t.Fatal(err)
+		return page{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		b.h.t.Fatal(err)
+		return page{}, err
 	}
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(raw)))
 	if err != nil {
-		b.h.t.Fatal(err)
+		return page{}, err
 	}
 	if tok, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value"); ok {
 		b.csrf = tok
 	}
-	return page{status: resp.StatusCode, header: resp.Header, body: string(raw), doc: doc}
+	return page{status: resp.StatusCode, header: resp.Header, body: string(raw), doc: doc}, nil
 }
 
 func (b *browser) get(path string) page {
