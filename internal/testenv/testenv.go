@@ -15,6 +15,11 @@
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
 //
+// A test that needs to stop and restart PostgreSQL under the application
+// gets a cluster of its own from [NewCluster], whatever
+// RIGHTSDESK_TEST_POSTGRES_URL says; the shared cluster is never stopped
+// before Main ends.
+//
 // If the test binary dies without reaching the end of Main (a panic, the
 // -timeout, Ctrl-C, SIGKILL), a small watchdog process started with the
 // cluster notices its pipe from the test binary closing, stops the cluster
