@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,10 @@ type Core struct {
 	BaseURL string // for links in mail
 	// LimitScale multiplies every attempt limit (RIGHTSDESK_RATE_LIMIT_SCALE); 0 = 1.
 	LimitScale float64
+	// Log is where outages of the database are logged (see ReportOutage); nil = slog.Default().
+	Log *slog.Logger
 
+	down       atomic.Bool // the database is in an outage (see ReportOutage)
 	clock      atomic.Pointer[func() time.Time]
 	mailQueued atomic.Pointer[func()]
 	tokenKey   []byte
@@ -91,6 +95,7 @@ func (c *Core) write(ctx context.Context, fn func(tx *tx) error) error {
 		t.DB = g
 		return fn(t)
 	})
+	c.wrote(err)
 	if err == nil && t.mailed {
 		if f := c.mailQueued.Load(); f != nil {
 			(*f)()

@@ -108,7 +108,7 @@ func Unavailable(err error) bool {
 	var ne net.Error
 	var coded interface{ Code() int }
 	switch {
-	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn),
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn), errors.Is(err, pgconn.ErrConnClosed),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED),
 		errors.Is(err, syscall.ENOSPC), errors.Is(err, context.DeadlineExceeded):
 		return true

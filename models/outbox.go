@@ -86,6 +86,9 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, limit int, lease time
 		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).
 			Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC(), "lease_token": token}).Error
 	})
+	if err != nil || len(out) > 0 { // an empty claim wrote nothing
+		o.c.wrote(err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +105,7 @@ func (o *Outbox) held(ctx context.Context, id int64, token string) *gorm.DB {
 // row is no longer held under token.
 func (o *Outbox) update(ctx context.Context, id int64, token string, set map[string]any) error {
 	res := o.held(ctx, id, token).Updates(set)
+	o.c.wrote(res.Error)
 	if res.Error != nil {
 		return res.Error
 	}

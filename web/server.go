@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -57,8 +56,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		}
 	}
 	routed := func(c echo.Context) bool { return known[c.Request().Method+" "+c.Path()] }
-	out := &outage{log: o.Logger}
-	e.HTTPErrorHandler = errorHandler(h, o.Logger, out)
+	e.HTTPErrorHandler = errorHandler(h, o.Logger)
 
 	store := sessions.NewCookieStore(o.CookieHash, o.CookieKey)
 	store.Options = &sessions.Options{Path: "/", MaxAge: int(models.SessionTTL.Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
@@ -66,7 +64,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 	e.Use(
 		middleware.Recover(),
 		middleware.RequestID(),
-		accessLog(o.Logger, out),
+		accessLog(o.Logger),
 		securityHeaders(secure),
 		session.Middleware(store), // before anything that can fail: error pages read the session
 		middleware.BodyLimit(MaxBody),
@@ -205,28 +203,9 @@ func securityHeaders(secure bool) echo.MiddlewareFunc {
 	}
 }
 
-// outage remembers whether the database is down, so that an outage is
-// logged once when it starts and once when it ends, not once a request.
-type outage struct {
-	down atomic.Bool
-	log  *slog.Logger
-}
-
-func (o *outage) failed(err error) {
-	if o.down.CompareAndSwap(false, true) {
-		o.log.Error("database unavailable: answering 503 until it recovers", "err", err)
-	}
-}
-
-func (o *outage) served() {
-	if o.down.Load() && o.down.CompareAndSwap(true, false) {
-		o.log.Info("database available again")
-	}
-}
-
 // accessLog logs each request by its route pattern, never its URL: paths
 // hold tracking tokens and codes.
-func accessLog(log *slog.Logger, out *outage) echo.MiddlewareFunc {
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -234,11 +213,7 @@ func accessLog(log *slog.Logger, out *outage) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(err)
 			}
-			status := c.Response().Status
-			if status < 500 && c.Path() != "/static/*" {
-				out.served()
-			}
-			log.Info("http", "method", c.Request().Method, "route", c.Path(), "status", status,
+			log.Info("http", "method", c.Request().Method, "route", c.Path(), "status", c.Response().Status,
 				"ms", time.Since(start).Milliseconds(), "id", c.Response().Header().Get(echo.HeaderXRequestID))
 			return nil
 		}
@@ -247,7 +222,9 @@ func accessLog(log *slog.Logger, out *outage) echo.MiddlewareFunc {
 
 // errorHandler turns every error into a page with the right status; the
 // status comes from handlers.Status, the one mapping of error kinds.
-func errorHandler(h *handlers.Handlers, log *slog.Logger, out *outage) echo.HTTPErrorHandler {
+// A database outage is logged by the core, once per outage, not once a
+// request.
+func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -264,7 +241,7 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger, out *outage) echo.HTTP
 		}
 		switch {
 		case status == http.StatusServiceUnavailable:
-			out.failed(err)
+			h.Core.ReportOutage(err)
 			c.Response().Header().Set("Retry-After", handlers.RetryAfter)
 		case status >= 500:
 			log.Error("request failed", "route", c.Path(), "err", err,
