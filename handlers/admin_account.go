@@ -15,10 +15,16 @@ import (
 // Account shows a staff member their sessions and lets them change their
 // password or sign out everywhere.
 func (h *Handlers) Account(c echo.Context) error {
-	return h.renderAccount(c, http.StatusOK, components.Form{Values: url.Values{}})
+	return h.renderAccount(c, http.StatusOK, accountForms{})
 }
 
-func (h *Handlers) renderAccount(c echo.Context, status int, f components.Form) error {
+// accountForms is the state of the account page's forms after a post.
+type accountForms struct {
+	password, token components.Form
+	newToken        string
+}
+
+func (h *Handlers) renderAccount(c echo.Context, status int, fs accountForms) error {
 	st := CurrentStaff(c)
 	sessions, err := h.Staff.Sessions(c.Request().Context(), st.ID)
 	if err != nil {
@@ -35,8 +41,21 @@ func (h *Handlers) renderAccount(c echo.Context, status int, f components.Form) 
 	if err != nil {
 		return err
 	}
-	v := admin.AccountView{Name: st.Name, Email: st.Email, Role: p.T.T("role." + st.Role), PasswordForm: f,
-		TwoStepOn: st.TwoStepOn(), RecoveryLeft: left}
+	tokens, err := h.Staff.APITokens(c.Request().Context(), st.ID)
+	if err != nil {
+		return err
+	}
+	v := admin.AccountView{Name: st.Name, Email: st.Email, Role: p.T.T("role." + st.Role), PasswordForm: orEmpty(fs.password),
+		TwoStepOn: st.TwoStepOn(), RecoveryLeft: left, TokenForm: orEmpty(fs.token), NewToken: fs.newToken}
+	if v.TokenForm.Get("scope") == "" {
+		v.TokenForm.Values.Set("scope", models.ScopeRead)
+	}
+	for _, sc := range []string{models.ScopeRead, models.ScopeWrite} {
+		v.Scopes = append(v.Scopes, components.Option{Value: sc, Label: p.T.T("scope." + sc), Hint: p.T.T("scope." + sc + ".hint")})
+	}
+	for _, t := range tokens {
+		v.Tokens = append(v.Tokens, admin.TokenRow{ID: t.ID, Name: t.Name, Scope: p.T.T("scope." + t.Scope), Created: t.CreatedAt, LastUsed: t.LastUsedAt})
+	}
 	for _, s := range sessions {
 		v.Sessions = append(v.Sessions, admin.SessionRow{Started: s.CreatedAt, LastSeen: s.LastSeenAt, IP: s.IP,
 			Browser: browserName(s.UserAgent), Current: s.ID == currentID})
@@ -53,12 +72,44 @@ func (h *Handlers) AccountPassword(c echo.Context) error {
 		models.StaffActor(st.ID, ip(c)))
 	if formError(err) {
 		p := h.page(c, "account.title")
-		return h.renderAccount(c, Status(err), formOf(p, url.Values{}, err, "password", "current", "password"))
+		return h.renderAccount(c, Status(err), accountForms{password: formOf(p, url.Values{}, err, "password", "current", "password")})
 	}
 	if err != nil {
 		return err
 	}
 	return h.flashTo(c, "flash.password_changed", "/admin/account")
+}
+
+// TokenCreate makes a personal API token and shows it, once.
+func (h *Handlers) TokenCreate(c echo.Context) error {
+	st := CurrentStaff(c)
+	values, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	token, err := h.Staff.NewAPIToken(c.Request().Context(), st.ID, values.Get("name"), values.Get("scope"), models.StaffActor(st.ID, ip(c)))
+	if formError(err) {
+		p := h.page(c, "account.title")
+		return h.renderAccount(c, Status(err), accountForms{token: formOf(p, values, err, "name", "name", "scope")})
+	}
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	return h.renderAccount(c, http.StatusOK, accountForms{newToken: token})
+}
+
+// TokenRevoke ends one of the member's tokens.
+func (h *Handlers) TokenRevoke(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	st := CurrentStaff(c)
+	if err := h.Staff.RevokeAPIToken(c.Request().Context(), st.ID, id, models.StaffActor(st.ID, ip(c))); err != nil {
+		return err
+	}
+	return h.flashTo(c, "flash.token_revoked", "/admin/account#tokens")
 }
 
 // SignOutEverywhere ends every session of the signed-in member, this one too.

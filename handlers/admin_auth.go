@@ -31,8 +31,8 @@ func CurrentStaff(c echo.Context) *models.Staff {
 // on every request, whether it is still live.
 func (h *Handlers) LoadStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
-			return next(c) // no database work (or cookie) for files
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") || IsAPI(c) {
+			return next(c) // no database work for files; no cookie opens the API
 		}
 		token, _ := h.session(c).Values["sid"].(string)
 		if token != "" {
@@ -59,6 +59,9 @@ func (h *Handlers) RequireStaff(allowed func(role string) bool) echo.MiddlewareF
 		return func(c echo.Context) error {
 			st := CurrentStaff(c)
 			if st == nil {
+				if IsAPI(c) {
+					return &models.Error{Kind: models.KindUnauthorized, Key: "error.api.token"}
+				}
 				if c.Request().Method == http.MethodGet {
 					return redirect(c, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 				}

@@ -127,6 +127,8 @@ func Status(err error) int {
 		return http.StatusForbidden
 	case models.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case models.KindUnauthorized:
+		return http.StatusUnauthorized
 	}
 	return http.StatusInternalServerError
 }

@@ -18,14 +18,15 @@ import (
 type Kind uint8
 
 const (
-	KindInternal    Kind = iota // a bug or an unexpected failure: 500, logged
-	KindInvalid                 // bad input: 422, with the message next to the field
-	KindNotFound                // 404
-	KindConflict                // not allowed in the current state, or a duplicate: 409
-	KindGone                    // expired or used up: 410
-	KindThrottled               // too many attempts: 429
-	KindForbidden               // not allowed for this person: 403
-	KindUnavailable             // the database cannot answer or write now: 503
+	KindInternal     Kind = iota // a bug or an unexpected failure: 500, logged
+	KindInvalid                  // bad input: 422, with the message next to the field
+	KindNotFound                 // 404
+	KindConflict                 // not allowed in the current state, or a duplicate: 409
+	KindGone                     // expired or used up: 410
+	KindThrottled                // too many attempts: 429
+	KindForbidden                // not allowed for this person: 403
+	KindUnavailable              // the database cannot answer or write now: 503
+	KindUnauthorized             // no credentials, or not valid ones (the API): 401
 )
 
 // Error is a domain error: a kind, and a message-catalog key (with

@@ -105,6 +105,7 @@ func TestBadIDsAre404(t *testing.T) {
 		track, _ := h.submitAs(person, "ids@example.org")
 		token := strings.TrimPrefix(track, "/t/")
 		admin := h.staffAs(models.RoleAdmin)
+		apiToken := admin.makeToken(models.ScopeWrite)
 		admin.get("/admin")
 		person.get(track)
 
@@ -119,6 +120,12 @@ func TestBadIDsAre404(t *testing.T) {
 			}
 			for _, id := range []string{"0", "-1", "abc", "99999999999999999999", "999999999"} {
 				path := strings.NewReplacer(":token", token, ":id", id).Replace(r.Path)
+				if strings.HasPrefix(r.Path, "/api/") {
+					if st := h.apiCall(apiToken, r.Method, path, `{"body":"x","reason":"x"}`, nil); st != http.StatusNotFound {
+						t.Errorf("%s %s with id %q: %d, want 404", r.Method, r.Path, id, st)
+					}
+					continue
+				}
 				var res page
 				switch r.Method {
 				case http.MethodGet:

@@ -55,6 +55,7 @@ var (
 	limitGuess  = models.Limit{Name: "guess-ip", Max: 20, Window: minute}
 	limitLogin  = models.Limit{Name: "login-ip", Max: 20, Window: minute}
 	limitWrite  = models.Limit{Name: "write-ip", Max: 60, Window: minute}
+	limitAPI    = models.Limit{Name: "api-ip", Max: 600, Window: minute}
 )
 
 // routes is every route of the application, in one table.
@@ -110,5 +111,16 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/admin/team/:id/reset", h.TeamReset, Team, nil},
 		{http.MethodPost, "/admin/team/:id/reset-two-step", h.TeamResetTwoStep, Team, nil},
 		{http.MethodPost, "/admin/team/:id/deactivate", h.TeamDeactivate, Team, nil},
+		{http.MethodPost, "/admin/account/tokens", h.TokenCreate, Read, nil},
+		{http.MethodPost, "/admin/account/tokens/:id/revoke", h.TokenRevoke, Read, nil},
+
+		// The staff JSON API (bearer tokens; described by the OpenAPI document).
+		{http.MethodGet, "/api/v1/openapi.json", h.APIDocument, Public, nil},
+		{http.MethodGet, "/api/v1/requests", h.APIQueue, Read, &limitAPI},
+		{http.MethodGet, "/api/v1/requests/:id", h.APIRequestGet, Read, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/status", h.APIRequestStatus, Work, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/notes", h.APIRequestNote, Work, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/messages", h.APIRequestMessage, Work, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/extend", h.APIRequestExtend, Work, &limitAPI},
 	}
 }

@@ -355,8 +355,10 @@ func TestRolesOnEveryRoute(t *testing.T) {
 	anon := h.browser()
 	anon.get("/admin/login")
 	roles := map[string]*browser{}
+	tokens := map[string]string{}
 	for _, role := range models.Roles {
 		roles[role] = h.staffAs(role)
+		tokens[role] = roles[role].makeToken(models.ScopeWrite)
 	}
 	may := map[web.Access]func(string) bool{web.Read: func(string) bool { return true }, web.Work: models.CanWork,
 		web.Configure: models.CanConfigure, web.Team: models.CanManageTeam}
@@ -369,6 +371,19 @@ func TestRolesOnEveryRoute(t *testing.T) {
 			continue
 		}
 		name := r.Method + " " + r.Path
+		if strings.HasPrefix(r.Path, "/api/") {
+			// The API: a token, never a cookie, and 401 without one.
+			if st := h.apiCall("", r.Method, path(r.Path), "{}", nil); st != http.StatusUnauthorized {
+				t.Errorf("anonymous %s: %d, want 401", name, st)
+			}
+			for _, role := range models.Roles {
+				st := h.apiCall(tokens[role], r.Method, path(r.Path), "{}", nil)
+				if may[r.Access](role) == (st == http.StatusForbidden) || st == http.StatusUnauthorized {
+					t.Errorf("%s %s with a token: %d", role, name, st)
+				}
+			}
+			continue
+		}
 		send := func(b *browser) page {
 			if r.Method == http.MethodGet {
 				return b.get(path(r.Path))

@@ -71,15 +71,17 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		parseForm(routed),
 		sameOrigin(o.BaseURL, routed),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
-			// No token cookie for files, health checks, or methods no route
-			// has (those answer 404/405, not 403).
+			// No token cookie for files, health checks, the API (bearer
+			// tokens, no cookies), or methods no route has (those answer
+			// 404/405, not 403).
 			Skipper: func(c echo.Context) bool {
-				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz"
+				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c)
 			},
 			TokenLookup: "form:_csrf", CookieName: "rd_csrf", CookiePath: "/",
 			CookieHTTPOnly: true, CookieSecure: secure, CookieSameSite: http.SameSiteLaxMode,
 			ErrorHandler: func(error, echo.Context) error { return ErrCSRF },
 		}),
+		h.LoadAPIToken,
 		h.LoadStaff,
 	)
 	for _, r := range table {
@@ -161,7 +163,7 @@ func sameOrigin(baseURL string, routed func(echo.Context) bool) echo.MiddlewareF
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) || handlers.IsAPI(c) {
 				return next(c)
 			}
 			switch r.Header.Get("Sec-Fetch-Site") {
@@ -251,6 +253,12 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler 
 			_ = c.NoContent(status)
 			return
 		}
+		if handlers.IsAPI(c) {
+			if rerr := h.RenderAPIError(c, status, key, messageArgs(err), err); rerr != nil {
+				log.Error("error answer failed", "err", rerr)
+			}
+			return
+		}
 		c.Response().Header().Set("Cache-Control", "no-store")
 		if rerr := h.RenderError(c, status, heading, key, messageArgs(err)...); rerr != nil {
 			log.Error("error page failed", "err", rerr)
@@ -299,7 +307,7 @@ func messageArgs(err error) []any {
 // titleKey names the heading of an error page.
 func titleKey(status int) string {
 	switch status {
-	case http.StatusNotFound, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests,
+	case http.StatusUnauthorized, http.StatusNotFound, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests,
 		http.StatusRequestEntityTooLarge, http.StatusGone, http.StatusServiceUnavailable:
 		return "error.title." + strconv.Itoa(status)
 	}

@@ -124,6 +124,19 @@ type AccountView struct {
 	PasswordForm      components.Form
 	TwoStepOn         bool
 	RecoveryLeft      int
+	Tokens            []TokenRow
+	TokenForm         components.Form
+	Scopes            []components.Option
+	NewToken          string // shown once, right after it was made
+}
+
+// TokenRow is one live API token.
+type TokenRow struct {
+	ID       int64
+	Name     string
+	Scope    string
+	Created  time.Time
+	LastUsed *time.Time
 }
 
 // TwoStepView asks for the second step of a sign-in.
