@@ -34,6 +34,7 @@ type Handlers struct {
 	Requests    *models.Requests
 	Appeals     *models.Appeals
 	Staff       *models.StaffAccounts
+	Audit       *models.AuditLog
 	Catalog     *i18n.Catalog
 	Assets      *static.Assets
 	OrgName     string

@@ -39,7 +39,7 @@ func dialects(t *testing.T, fn func(t *testing.T, h *harness)) {
 // harness is the real application on a real database, served over HTTP,
 // with a real SMTP server receiving its mail.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	app  *web.App
 	srv  *httptest.Server
 	smtp *testsmtp.Server
@@ -70,6 +70,9 @@ func newHarness(t *testing.T, dialect string) *harness {
 	return newHarnessScale(t, dialect, "100") // many people, one test address
 }
 
+// newBenchHarness is the usual SQLite harness, for a benchmark.
+func newBenchHarness(b *testing.B) *harness { return newHarnessWith(b, harnessOptions{}) }
+
 func newHarnessScale(t *testing.T, dialect, rateScale string) *harness {
 	t.Helper()
 	return newHarnessWith(t, harnessOptions{dialect: dialect, rateScale: rateScale})
@@ -86,7 +89,7 @@ type harnessOptions struct {
 	env         map[string]string // further settings, e.g. RIGHTSDESK_TRUST_PROXY
 }
 
-func newHarnessWith(t *testing.T, o harnessOptions) *harness {
+func newHarnessWith(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	h, cfg := prepareHarness(t, o)
 	if err := h.open(context.Background(), cfg); err != nil {
@@ -99,7 +102,7 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 // prepareHarness makes the harness and its configuration without opening
 // the application: a test may open several at once (h.open is safe to
 // call from any goroutine), then start each.
-func prepareHarness(t *testing.T, o harnessOptions) (*harness, config.Config) {
+func prepareHarness(t testing.TB, o harnessOptions) (*harness, config.Config) {
 	t.Helper()
 	if o.rateScale == "" {
 		o.rateScale = "100"

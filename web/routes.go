@@ -96,6 +96,8 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/reset/:token", h.ResetPost, Public, &limitGuess},
 		{http.MethodGet, "/admin", h.Queue, Read, nil},
 		{http.MethodGet, "/admin/requests/:id", h.RequestPage, Read, nil},
+		{http.MethodGet, "/admin/export/requests.csv", h.ExportRequests, Read, nil},
+		{http.MethodGet, "/admin/export/audit.csv", h.ExportAudit, Read, nil},
 		{http.MethodPost, "/admin/requests/:id/status", h.RequestStatus, Work, nil},
 		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Work, nil},
 		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Work, nil},

@@ -33,6 +33,7 @@ type QueueView struct {
 	Rows      []QueueRow
 	NextURL   string
 	FirstURL  string
+	ExportURL string // the same requests as CSV
 	IsFirst   bool
 	Filtering bool
 }
