@@ -96,9 +96,16 @@ type SubmissionInput struct {
 	Relationship   string
 	Details        string
 	Lang           string
-	Channel        string
-	IdempotencyKey string // the form's one-time nonce: a second post of the same form is refused
+	Channel        string    // web (the form) or, for staff intake, email, phone, mail, in_person
+	ReceivedAt     time.Time // staff intake: the day it arrived (the clock runs from it); zero = now
+	IdempotencyKey string    // the form's one-time nonce: a second post of the same form is refused
 }
+
+// Channels a request may arrive through; all but web are entered by staff.
+var Channels = []string{"web", "email", "phone", "mail", "in_person"}
+
+// MaxIntakeAge is how far back staff may date a request they enter.
+const MaxIntakeAge = 400 * 24 * time.Hour
 
 // ValidateWhere checks who is asking and where they live: step 1 of the form.
 func (s *Submissions) ValidateWhere(in *SubmissionInput) error {
@@ -171,6 +178,18 @@ func (s *Submissions) Validate(in *SubmissionInput) error {
 	if !contains(Relationships, in.Relationship) {
 		v.Add("relationship", "error.relationship.required")
 	}
+	if in.Channel != "" && !contains(Channels, in.Channel) {
+		v.Add("channel", "error.channel.required")
+	}
+	if !in.ReceivedAt.IsZero() {
+		now := s.c.Now()
+		switch {
+		case in.ReceivedAt.After(now):
+			v.Add("received", "error.received.future")
+		case now.Sub(in.ReceivedAt) > MaxIntakeAge:
+			v.Add("received", "error.received.too_old")
+		}
+	}
 	return v.Err()
 }
 
@@ -234,14 +253,18 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		in.Channel = "web"
 	}
 	c := s.c
-	received := c.Now()
+	now := c.Now()
+	received := now
+	if !in.ReceivedAt.IsZero() {
+		received = in.ReceivedAt.UTC().Truncate(time.Microsecond)
+	}
 	j := rules.Resolve(in.Country, in.Region)
 	token := newToken()
 	sub := &Submission{
 		TrackingHash: c.hash("track", token), TrackingSealed: c.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
 		Phone: in.Phone, Country: in.Country, Region: in.Region, Jurisdiction: string(j),
 		Relationship: in.Relationship, Details: in.Details, Lang: in.Lang, Channel: in.Channel,
-		ReceivedAt: received, CreatedAt: received, UpdatedAt: received,
+		ReceivedAt: received, CreatedAt: now, UpdatedAt: now,
 	}
 	if in.IdempotencyKey != "" {
 		h := c.hash("idem", in.IdempotencyKey)
@@ -269,7 +292,7 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 				return err
 			}
 			if req.AckDueAt != nil {
-				req.AcknowledgedAt = &received // rule 4: acknowledged at once, automatically
+				req.AcknowledgedAt = &now // rule 4: acknowledged at once, automatically (now, even if received earlier)
 				ackRights = append(ackRights, r)
 			}
 			if err := tx.Create(req).Error; err != nil {
@@ -634,7 +657,7 @@ func (s *Submissions) NewTrackingLink(ctx context.Context, token string, actor A
 			return ErrNotFound // replaced meanwhile
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh)}); err != nil {
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh), Extra: map[string]string{"replaced": "1"}}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "submission.link_replaced", "submission", sub.ID, "")

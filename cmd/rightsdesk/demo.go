@@ -71,11 +71,14 @@ func seedDemo(ctx context.Context, app *web.App, log *slog.Logger) error {
 		{"James Miller", "james@demo.example", "US", "TX", "customer", []string{"unsubscribe"}, 3, false, []string{"withdrawn"}, "", ""},
 		{"Chloe Taylor", "chloe@demo.example", "US", "OR", "visitor", []string{"access"}, 44, true, []string{"in_progress"}, "", ""},
 		{"Aria Patel", "aria@demo.example", "IN", "", "other", []string{"delete"}, 10, false, nil, "", ""},
+		// Emma asks again for the same thing: staff merge it into her first request.
+		{"Emma Schmidt", "emma@demo.example", "DE", "", "visitor", []string{"access"}, 4, true, []string{"merged"}, "", ""},
 	}
 	// Each request is made in the past: the domain's clock is moved back
 	// while seeding (before the server starts) and restored after.
 	now := app.Core.Now()
 	defer app.Core.SetClock(time.Now)
+	first := map[string]int64{} // email and right → the person's first request
 	for i, d := range demo {
 		at := now.Add(-time.Duration(d.daysAgo)*24*time.Hour - time.Duration(i)*time.Hour)
 		app.Core.SetClock(func() time.Time { return at })
@@ -91,7 +94,17 @@ func seedDemo(ctx context.Context, app *web.App, log *slog.Logger) error {
 					return err
 				}
 			}
+			key := d.email + " " + r.Right
+			if _, ok := first[key]; !ok {
+				first[key] = r.ID
+			}
 			for _, to := range d.to {
+				if to == models.StatusMerged {
+					if err := app.Requests.Merge(ctx, r.ID, first[key], actor); err != nil {
+						return fmt.Errorf("demo merge %d: %w", i, err)
+					}
+					continue
+				}
 				t := models.Transition{To: to}
 				if to == models.StatusDenied {
 					t.DenialReason, t.Detail = d.deny, "Demo: the records are kept under a legal retention obligation."

@@ -57,8 +57,13 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		}
 	case mail.TemplateTrackingLink:
 		subject = t.T("mail.link.subject")
-		b.line(t.T("mail.link.intro"))
-		b.line(t.T("mail.link.old"))
+		if d.Extra["replaced"] == "1" {
+			b.line(t.T("mail.link.intro_new"))
+			b.line(t.T("mail.link.old"))
+		} else {
+			b.line(t.T("mail.link.intro"))
+			b.line(t.T("mail.link.ignore"))
+		}
 	case mail.TemplateStatusChanged:
 		subject = t.T("mail.status.subject")
 		right := t.T("right." + d.Right)
@@ -66,6 +71,9 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			right = t.T("track.appeal_of", right)
 		}
 		b.line(t.T("mail.status.intro", right, t.T("status."+d.Status)))
+		if d.Status == "merged" && d.Extra["into"] != "" && d.DueAt != nil {
+			b.line(t.T("mail.status.merged", d.Extra["into"], t.Date(*d.DueAt, r.Loc)))
+		}
 		if d.Status == "appeal_received" && d.DueAt != nil {
 			b.line(t.T("mail.status.appeal_due", t.Date(*d.DueAt, r.Loc)))
 		}

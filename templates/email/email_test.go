@@ -40,9 +40,10 @@ func sample(template string) []mail.Data {
 	switch template {
 	case mail.TemplateStatusChanged:
 		var out []mail.Data
-		for _, st := range []string{"verified", "in_progress", "completed", "withdrawn", "appeal_received", "denied"} {
+		for _, st := range []string{"verified", "in_progress", "completed", "withdrawn", "appeal_received", "denied", "merged"} {
 			d := base
 			d.Status, d.Reason = st, "cannot_verify"
+			d.Extra = map[string]string{"into": "RD-AAAA-BBBB"}
 			out = append(out, d)
 		}
 		// A denial names the recourse of each law, before and after appeal.

@@ -98,6 +98,15 @@ type RequestView struct {
 	ExtendForm    components.Form
 	DenialReason  string
 	DenialDetail  string
+	CanWork       bool // the member's role acts on requests (an auditor only reads)
+	Duplicates    []Duplicate
+}
+
+// Duplicate is an earlier open request this one may be merged into.
+type Duplicate struct {
+	ID                int64
+	Reference         string
+	ReceivedAt, DueAt time.Time
 }
 
 // Row is a label and a value.
@@ -198,4 +207,16 @@ type Member struct {
 	Disabled          bool
 	Self              bool
 	TwoStepOn         bool
+}
+
+// IntakeView is the form staff use for a request that arrived by mail,
+// phone, post or in person.
+type IntakeView struct {
+	Form          components.Form
+	Channels      []components.Option
+	Countries     []components.Option
+	States        []components.Option
+	Provinces     []components.Option
+	Rights        []components.Option
+	Relationships []components.Option
 }
