@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -182,6 +183,7 @@ func Bench(b *testing.B, d Driver) {
 
 				b.Run("op=track", func(b *testing.B) {
 					i := 0
+					cpu := cpuTime()
 					for b.Loop() {
 						sub, err := Track(ctx, reads, hashes[i%len(hashes)])
 						if err != nil {
@@ -192,18 +194,22 @@ func Bench(b *testing.B, d Driver) {
 						}
 						i += 7919
 					}
+					reportCPU(b, cpu)
 				})
 
 				b.Run("op=submit", func(b *testing.B) {
 					db := openCopy(b, d, seedPath, prepare)
+					cpu := cpuTime()
 					for b.Loop() {
 						if err := Submit(ctx, db, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 							b.Fatal(err)
 						}
 					}
+					reportCPU(b, cpu)
 				})
 
 				b.Run("op=queue", func(b *testing.B) {
+					cpu := cpuTime()
 					for b.Loop() {
 						items, err := Queue(ctx, reads)
 						if err != nil {
@@ -213,6 +219,7 @@ func Bench(b *testing.B, d Driver) {
 							b.Fatalf("queue: %d rows", len(items))
 						}
 					}
+					reportCPU(b, cpu)
 				})
 
 				b.Run("op=track-parallel", func(b *testing.B) {
@@ -220,6 +227,7 @@ func Bench(b *testing.B, d Driver) {
 					var next atomic.Int64
 					b.SetParallelism(parallelism())
 					b.ResetTimer()
+					cpu := cpuTime()
 					b.RunParallel(func(pb *testing.PB) {
 						i := int(next.Add(1)) * 1009
 						for pb.Next() {
@@ -229,6 +237,7 @@ func Bench(b *testing.B, d Driver) {
 							i += 7919
 						}
 					})
+					reportCPU(b, cpu)
 					b.ReportMetric(float64(errs.Load()), "errors")
 					if errs.Load() > 0 {
 						b.Errorf("%d reads failed", errs.Load())
@@ -241,6 +250,7 @@ func Bench(b *testing.B, d Driver) {
 					var first atomic.Value
 					b.SetParallelism(parallelism())
 					b.ResetTimer()
+					cpu := cpuTime()
 					b.RunParallel(func(pb *testing.PB) {
 						for pb.Next() {
 							if err := Submit(ctx, db, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
@@ -249,6 +259,7 @@ func Bench(b *testing.B, d Driver) {
 							}
 						}
 					})
+					reportCPU(b, cpu)
 					b.ReportMetric(float64(errs.Load()), "errors")
 					if errs.Load() > 0 {
 						b.Errorf("%d of the write transactions failed, first: %v", errs.Load(), first.Load())
@@ -257,4 +268,21 @@ func Bench(b *testing.B, d Driver) {
 			})
 		}
 	})
+}
+
+// cpuTime is the CPU time (user + system) this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per operation since start, all goroutines
+// (and the garbage collector) included. On a machine shared with other
+// work it varies far less than wall-clock ns/op, which counts the time
+// this process waited for a core.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
