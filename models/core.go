@@ -38,6 +38,7 @@ type Core struct {
 	mailQueued atomic.Pointer[func()]
 	tokenKey   []byte
 	aead       cipher.AEAD
+	track      trackStmts // prepared statements of the tracking page
 }
 
 // Keys are the secrets the domain needs, derived from the app secret.

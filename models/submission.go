@@ -381,68 +381,6 @@ func (s *Submissions) ByTrackingToken(ctx context.Context, token string) (*Submi
 	return s.c.byTrackingToken(ctx, token)
 }
 
-func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, error) {
-	if !validToken(token) {
-		return nil, ErrNotFound
-	}
-	db := c.read(ctx)
-	var sub Submission
-	err := db.Where("tracking_hash = ?", c.hash("track", token)).Take(&sub).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	sub.Requests, err = c.requestsWithEvents(db, sub.ID, false)
-	return &sub, err
-}
-
-// requestsWithEvents loads the requests of a submission with their
-// timelines (public events only unless internal), in one query.
-func (c *Core) requestsWithEvents(db *gorm.DB, submissionID int64, internal bool) ([]Request, error) {
-	q := `SELECT requests.*, events.id AS e_id, events.kind AS e_kind, events.actor_kind AS e_actor_kind,
-			events.staff_id AS e_staff_id, events.status_from AS e_status_from, events.status_to AS e_status_to,
-			events.body AS e_body, events.internal AS e_internal, events.created_at AS e_created_at
-		FROM requests LEFT JOIN events ON events.request_id = requests.id`
-	if !internal {
-		q += ` AND events.internal = ?`
-	}
-	q += ` WHERE requests.submission_id = ? ORDER BY requests.id, events.id`
-	args := []any{submissionID}
-	if !internal {
-		args = []any{false, submissionID}
-	}
-	var rows []struct {
-		Request     `gorm:"embedded"`
-		EID         *int64
-		EKind       *string
-		EActorKind  *string
-		EStaffID    *int64
-		EStatusFrom *string
-		EStatusTo   *string
-		EBody       *string
-		EInternal   *bool
-		ECreatedAt  *time.Time
-	}
-	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	var out []Request
-	for _, r := range rows {
-		if len(out) == 0 || out[len(out)-1].ID != r.Request.ID {
-			out = append(out, r.Request)
-		}
-		if r.EID != nil {
-			last := &out[len(out)-1]
-			last.Events = append(last.Events, Event{ID: *r.EID, RequestID: r.Request.ID, Kind: *r.EKind,
-				ActorKind: *r.EActorKind, StaffID: r.EStaffID, StatusFrom: *r.EStatusFrom, StatusTo: *r.EStatusTo,
-				Body: *r.EBody, Internal: *r.EInternal, CreatedAt: r.ECreatedAt.UTC()})
-		}
-	}
-	return out, nil
-}
-
 // Code errors: each carries the message for the code field.
 var (
 	ErrCodeFormat  = &Error{Kind: KindInvalid, Key: "error.code.format", Field: "code"}
