@@ -237,3 +237,25 @@ func TestSetup(t *testing.T) {
 		}
 	})
 }
+
+// Housekeeping deletes what expired and keeps what is live.
+func TestHousekeeping(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		if _, _, err := s.limits.Allow(ctx, models.Limit{Name: "old", Max: 1, Window: time.Microsecond}, "x"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.limits.Allow(ctx, models.Limit{Name: "live", Max: 1, Window: time.Hour}, "x"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		if err := models.NewHousekeeping(s.core).Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		s.db.Table("rate_limits").Count(&n)
+		if n != 1 {
+			t.Fatalf("%d counters left, want the live one", n)
+		}
+	})
+}
