@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
-	"time"
 )
 
 // The tracking page is the hottest read: every person checking on their
@@ -14,16 +13,29 @@ import (
 // request. ($1-style parameters work on both databases: SQLite reads $1 as
 // the first parameter.)
 
-const trackSubmissionSQL = `SELECT id, reference, tracking_hash, tracking_sealed, on_behalf, name, email, phone, country, region,
-	jurisdiction, relationship, details, lang, channel, email_verified_at, received_at, created_at, updated_at
+// trackSQL builds the two statements. T marks a time column: on SQLite it
+// is selected as text and parsed by dbTime, which is much cheaper than the
+// driver trying its list of layouts on every value.
+func trackSQL(postgres bool) (sub, reqs string) {
+	T := func(col string) string {
+		if postgres {
+			return col
+		}
+		return "CAST(" + col + " AS TEXT)"
+	}
+	sub = `SELECT id, reference, tracking_hash, tracking_sealed, on_behalf, name, email, phone, country, region,
+	jurisdiction, relationship, details, lang, channel, ` + T("email_verified_at") + `, ` + T("received_at") + `, ` +
+		T("created_at") + `, ` + T("updated_at") + `
 	FROM submissions WHERE tracking_hash = $1`
-
-const trackRequestsSQL = `SELECT r.id, r.kind, r.appeal_of_id, r.right_code, r.jurisdiction, r.status, r.received_at, r.due_at,
-	r.original_due_at, r.ack_due_at, r.acknowledged_at, r.extended_at, r.extension_reason, r.verified_at, r.closed_at,
-	r.denial_reason, r.denial_detail, r.merged_into_id, r.created_at, r.updated_at,
-	e.id, e.kind, e.actor_kind, e.status_from, e.status_to, e.body, e.created_at
+	reqs = `SELECT r.id, r.kind, r.appeal_of_id, r.right_code, r.jurisdiction, r.status, ` + T("r.received_at") + `, ` + T("r.due_at") + `,
+	` + T("r.original_due_at") + `, ` + T("r.ack_due_at") + `, ` + T("r.acknowledged_at") + `, ` + T("r.extended_at") + `,
+	r.extension_reason, ` + T("r.verified_at") + `, ` + T("r.closed_at") + `,
+	r.denial_reason, r.denial_detail, r.merged_into_id, ` + T("r.created_at") + `, ` + T("r.updated_at") + `,
+	e.id, e.kind, e.actor_kind, e.status_from, e.status_to, e.body, ` + T("e.created_at") + `
 	FROM requests r LEFT JOIN events e ON e.request_id = r.id AND e.internal = $1
 	WHERE r.submission_id = $2 ORDER BY r.id, e.id`
+	return sub, reqs
+}
 
 // trackStmts are the prepared statements, made at the first use; a
 // failed preparation (the database down at that moment) is tried again.
@@ -43,27 +55,18 @@ func (c *Core) trackStatements(ctx context.Context) (*sql.Stmt, *sql.Stmt, error
 	if err != nil {
 		return nil, nil, err
 	}
-	sub, err := sqlDB.PrepareContext(ctx, trackSubmissionSQL)
+	subSQL, reqsSQL := trackSQL(IsPostgres(c.db))
+	sub, err := sqlDB.PrepareContext(ctx, subSQL)
 	if err != nil {
 		return nil, nil, err
 	}
-	reqs, err := sqlDB.PrepareContext(ctx, trackRequestsSQL)
+	reqs, err := sqlDB.PrepareContext(ctx, reqsSQL)
 	if err != nil {
 		sub.Close()
 		return nil, nil, err
 	}
 	t.sub, t.reqs = sub, reqs
 	return sub, reqs, nil
-}
-
-func utc(t time.Time) time.Time { return t.UTC() }
-
-func nullTime(n sql.NullTime) *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	t := n.Time.UTC()
-	return &t
 }
 
 func nullInt(n sql.NullInt64) *int64 {
@@ -84,18 +87,18 @@ func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, 
 		return nil, err
 	}
 	var sub Submission
-	var verified sql.NullTime
+	var verified, received, created, updated dbTime
 	err = subStmt.QueryRowContext(ctx, c.hash("track", token)).Scan(&sub.ID, &sub.Reference, &sub.TrackingHash, &sub.TrackingSealed,
 		&sub.OnBehalf, &sub.Name, &sub.Email, &sub.Phone, &sub.Country, &sub.Region, &sub.Jurisdiction, &sub.Relationship,
-		&sub.Details, &sub.Lang, &sub.Channel, &verified, &sub.ReceivedAt, &sub.CreatedAt, &sub.UpdatedAt)
+		&sub.Details, &sub.Lang, &sub.Channel, &verified, &received, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	sub.EmailVerifiedAt = nullTime(verified)
-	sub.ReceivedAt, sub.CreatedAt, sub.UpdatedAt = utc(sub.ReceivedAt), utc(sub.CreatedAt), utc(sub.UpdatedAt)
+	sub.EmailVerifiedAt = verified.ptr()
+	sub.ReceivedAt, sub.CreatedAt, sub.UpdatedAt = received.Time, created.Time, updated.Time
 	rows, err := reqStmt.QueryContext(ctx, false, sub.ID)
 	if err != nil {
 		return nil, err
@@ -104,26 +107,26 @@ func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, 
 	for rows.Next() {
 		var r Request
 		var appealOf, mergedInto, eID sql.NullInt64
-		var ackDue, acked, extended, verifiedAt, closed, eAt sql.NullTime
+		var rReceived, due, origDue, ackDue, acked, extended, verifiedAt, closed, rCreated, rUpdated, eAt dbTime
 		var eKind, eActor, eFrom, eTo, eBody sql.NullString
-		if err := rows.Scan(&r.ID, &r.Kind, &appealOf, &r.Right, &r.Jurisdiction, &r.Status, &r.ReceivedAt, &r.DueAt,
-			&r.OriginalDueAt, &ackDue, &acked, &extended, &r.ExtensionReason, &verifiedAt, &closed,
-			&r.DenialReason, &r.DenialDetail, &mergedInto, &r.CreatedAt, &r.UpdatedAt,
+		if err := rows.Scan(&r.ID, &r.Kind, &appealOf, &r.Right, &r.Jurisdiction, &r.Status, &rReceived, &due,
+			&origDue, &ackDue, &acked, &extended, &r.ExtensionReason, &verifiedAt, &closed,
+			&r.DenialReason, &r.DenialDetail, &mergedInto, &rCreated, &rUpdated,
 			&eID, &eKind, &eActor, &eFrom, &eTo, &eBody, &eAt); err != nil {
 			return nil, err
 		}
 		if n := len(sub.Requests); n == 0 || sub.Requests[n-1].ID != r.ID {
 			r.SubmissionID, r.AppealOfID, r.MergedIntoID = sub.ID, nullInt(appealOf), nullInt(mergedInto)
-			r.AckDueAt, r.AcknowledgedAt, r.ExtendedAt = nullTime(ackDue), nullTime(acked), nullTime(extended)
-			r.VerifiedAt, r.ClosedAt = nullTime(verifiedAt), nullTime(closed)
-			r.ReceivedAt, r.DueAt, r.OriginalDueAt = utc(r.ReceivedAt), utc(r.DueAt), utc(r.OriginalDueAt)
-			r.CreatedAt, r.UpdatedAt = utc(r.CreatedAt), utc(r.UpdatedAt)
+			r.ReceivedAt, r.DueAt, r.OriginalDueAt = rReceived.Time, due.Time, origDue.Time
+			r.AckDueAt, r.AcknowledgedAt, r.ExtendedAt = ackDue.ptr(), acked.ptr(), extended.ptr()
+			r.VerifiedAt, r.ClosedAt = verifiedAt.ptr(), closed.ptr()
+			r.CreatedAt, r.UpdatedAt = rCreated.Time, rUpdated.Time
 			sub.Requests = append(sub.Requests, r)
 		}
 		if eID.Valid {
 			last := &sub.Requests[len(sub.Requests)-1]
 			last.Events = append(last.Events, Event{ID: eID.Int64, RequestID: last.ID, Kind: eKind.String, ActorKind: eActor.String,
-				StatusFrom: eFrom.String, StatusTo: eTo.String, Body: eBody.String, CreatedAt: eAt.Time.UTC()})
+				StatusFrom: eFrom.String, StatusTo: eTo.String, Body: eBody.String, CreatedAt: eAt.Time})
 		}
 	}
 	return &sub, rows.Err()
