@@ -68,7 +68,11 @@ func (d *Documents) put(ctx context.Context, prefix string, r io.Reader) (*blob.
 	case err == nil:
 		return st, nil
 	case errors.As(err, &rej):
-		return nil, &Error{Kind: KindInvalid, Key: rej.Key, Field: "document", Args: []any{d.store.MaxSize >> 20}, Err: err}
+		e := &Error{Kind: KindInvalid, Key: rej.Key, Field: "document", Err: err}
+		if errors.Is(err, blob.ErrTooLarge) {
+			e.Args = []any{d.store.MaxSize >> 20}
+		}
+		return nil, e
 	case errors.Is(err, blob.ErrStorage):
 		return nil, &Error{Kind: ErrUploadStorage.Kind, Key: ErrUploadStorage.Key, Field: "document", Err: err}
 	}

@@ -97,6 +97,7 @@ type RequestView struct {
 	ExtendForm    components.Form
 	DenialReason  string
 	DenialDetail  string
+	Authority     *AuthorityView // when an agent filed the request
 }
 
 // Row is a label and a value.
@@ -184,4 +185,45 @@ type Member struct {
 	Disabled          bool
 	Self              bool
 	TwoStepOn         bool
+}
+
+// AgentsView lists authorized agents for staff (approval, DRP directory).
+type AgentsView struct {
+	Agents     []AgentRow
+	DRPForm    components.Form
+	ImportForm components.Form
+	DecideID   int64
+	DecideForm components.Form
+	CanDecide  bool
+	BusinessID string // ours in the DRP directory; "" = the DRP API is off
+}
+
+// AgentRow is one agent.
+type AgentRow struct {
+	ID         int64
+	Label      string
+	Details    []string
+	Status     string
+	StatusText string
+	Reason     string
+	Pending    bool
+}
+
+// AuthorityView is the agent part of a request filed by an agent.
+type AuthorityView struct {
+	Agent        string
+	Kind         string
+	Review       string
+	Confirmation string
+	Fraud        bool
+	Documents    []DocView
+	CanDecide    bool
+	Form         components.Form
+}
+
+// DocView is a stored document shown inline.
+type DocView struct {
+	ID    int64
+	PDF   bool
+	Label string
 }
