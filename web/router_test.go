@@ -107,6 +107,7 @@ func TestBadIDsAre404(t *testing.T) {
 		admin := h.staffAs(models.RoleAdmin)
 		admin.get("/admin")
 		person.get(track)
+		agent := h.agent("ids-agent@example.org")
 
 		tried := map[web.Access]int{}
 		for _, r := range h.app.Routes() {
@@ -114,7 +115,11 @@ func TestBadIDsAre404(t *testing.T) {
 				continue
 			}
 			b := person
-			if r.Access != web.Public {
+			switch r.Access {
+			case web.Public:
+			case web.AgentOnly:
+				b = agent
+			default:
 				b = admin
 			}
 			for _, id := range []string{"0", "-1", "abc", "99999999999999999999", "999999999"} {
@@ -134,7 +139,7 @@ func TestBadIDsAre404(t *testing.T) {
 			}
 			tried[r.Access]++
 		}
-		for _, a := range []web.Access{web.Public, web.Read, web.Work, web.Team} {
+		for _, a := range []web.Access{web.Public, web.Read, web.Work, web.Team, web.AgentOnly} {
 			if tried[a] == 0 {
 				t.Errorf("no %s route with :id found in the table", a)
 			}
