@@ -20,7 +20,9 @@ type agentForms struct {
 
 // AgentsPage lists authorized agents, those awaiting a decision first,
 // with the forms to register DRP agents.
-func (h *Handlers) AgentsPage(c echo.Context) error { return h.renderAgents(c, http.StatusOK, agentForms{}) }
+func (h *Handlers) AgentsPage(c echo.Context) error {
+	return h.renderAgents(c, http.StatusOK, agentForms{})
+}
 
 func (h *Handlers) renderAgents(c echo.Context, status int, f agentForms) error {
 	list, err := h.Agents.List(c.Request().Context())

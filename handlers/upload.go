@@ -22,8 +22,8 @@ const (
 var errUploadCSRF = &models.Error{Kind: models.KindForbidden, Key: "error.csrf"}
 
 // multipartForm reads a multipart/form-data body part by part, never
-// whole: the CSRF token must be the first part and match the token cookie
-// (the CSRF middleware does not see upload routes, since reading the
+// whole: the CSRF token must be the first part and, unless the browser
+// vouches for the origin, match the token cookie (the CSRF middleware does not see upload routes, since reading the
 // token with it would parse the whole body first); the plain fields are
 // collected, each bounded, up to the part named file, which is returned
 // positioned at its start so the caller streams it. The file part is nil
@@ -34,9 +34,19 @@ func (h *Handlers) multipartForm(c echo.Context, file string) (url.Values, *mult
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return nil, nil, echo.ErrUnsupportedMediaType
 	}
-	cookie, err := c.Cookie(csrfCookie)
-	if err != nil || cookie.Value == "" {
-		return nil, nil, errUploadCSRF
+	// As Echo's CSRF middleware does: a browser that says the request
+	// comes from this origin (Sec-Fetch-Site, which pages cannot forge)
+	// needs no token; otherwise the token must match its cookie. (Other
+	// Sec-Fetch-Site values were refused before, by the web layer.)
+	var want string
+	switch r.Header.Get(echo.HeaderSecFetchSite) {
+	case "same-origin", "none":
+	default:
+		cookie, err := c.Cookie(csrfCookie)
+		if err != nil || cookie.Value == "" {
+			return nil, nil, errUploadCSRF
+		}
+		want = cookie.Value
 	}
 	mr := multipart.NewReader(r.Body, params["boundary"])
 	values := url.Values{}
@@ -54,10 +64,10 @@ func (h *Handlers) multipartForm(c echo.Context, file string) (url.Values, *mult
 			if err != nil {
 				return nil, nil, tooLargeOr(err, echo.ErrBadRequest)
 			}
-			if name != "_csrf" || subtle.ConstantTimeCompare(tok, []byte(cookie.Value)) != 1 {
+			if name != "_csrf" || want != "" && subtle.ConstantTimeCompare(tok, []byte(want)) != 1 {
 				return nil, nil, errUploadCSRF
 			}
-			c.Set("csrf", cookie.Value) // for a form shown again
+			c.Set("csrf", string(tok)) // for a form shown again
 			continue
 		}
 		if name == file && part.FileName() != "" {

@@ -135,8 +135,6 @@ func statuses(t *testing.T, h *harness, ref string) []string {
 	return out
 }
 
-
-
 // Registration: the form, the mailed link, sign-in while pending (no
 // filing yet), approval by staff, and the agent told.
 func TestAgentRegistration(t *testing.T) {

@@ -4,6 +4,8 @@
 package pdf
 
 import (
+	"bytes"
+	"errors"
 	"io"
 
 	"github.com/go-pdf/fpdf"
@@ -62,5 +64,22 @@ func (d Designation) Write(w io.Writer) error {
 	f.Ln(4)
 	f.SetFont("Helvetica", "I", 9)
 	f.MultiCell(0, 4.5, tr(d.Footer), "", "L", false)
-	return f.Output(w)
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		return err
+	}
+	// fpdf always writes an empty /EmbeddedFiles name tree in the
+	// catalog; the upload layer (rightly) refuses any PDF that names
+	// embedded files, and this form comes back signed, maybe as the same
+	// file. The entry is blanked with as many spaces, so that every byte
+	// offset of the cross-reference table stays right.
+	out := buf.Bytes()
+	empty := []byte("/EmbeddedFiles << /Names [\n  \n] >>")
+	if i := bytes.Index(out, empty); i >= 0 {
+		copy(out[i:], bytes.Repeat([]byte(" "), len(empty)))
+	} else if bytes.Contains(out, []byte("/EmbeddedFiles")) {
+		return errors.New("pdf: unexpected embedded files entry")
+	}
+	_, err := w.Write(out)
+	return err
 }
