@@ -34,10 +34,10 @@ type Config struct {
 	// WebhookAllowPrivate lets outgoing calls (DRP status callbacks) reach
 	// loopback and private addresses (RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE=true).
 	WebhookAllowPrivate bool
-	OrgName     string // RIGHTSDESK_ORG_NAME
-	TimeZone    *time.Location
-	TrustProxy  bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
-	RateScale   float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
+	OrgName             string // RIGHTSDESK_ORG_NAME
+	TimeZone            *time.Location
+	TrustProxy          bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
+	RateScale           float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
 	// Clocks where no listed law applies, and the holidays business days skip.
 	HolidayCalendar     string // RIGHTSDESK_HOLIDAY_CALENDAR: us-ca (default), us, none
 	PolicyResponseDays  int    // RIGHTSDESK_POLICY_RESPONSE_DAYS, default 45
