@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -38,7 +39,7 @@ func (h *Handlers) renderIntake(c echo.Context, status int, values url.Values, e
 	}
 	v := admin.IntakeView{Form: f, Countries: countryOptions(p.T),
 		States: codeOptions(p.T, "state.", rules.USStates()), Provinces: codeOptions(p.T, "province.", rules.CanadianProvinces())}
-	for _, ch := range models.Channels[1:] {
+	for _, ch := range models.IntakeChannels {
 		v.Channels = append(v.Channels, components.Option{Value: ch, Label: p.T.T("intake.channel." + ch)})
 	}
 	for _, r := range rules.AllRights {
@@ -58,7 +59,7 @@ func (h *Handlers) IntakePost(c echo.Context) error {
 	}
 	in := submissionInput(values)
 	in.OnBehalf, in.Channel, in.Lang = "self", values.Get("channel"), "en"
-	if in.Channel == "web" || in.Channel == "" {
+	if !slices.Contains(models.IntakeChannels, in.Channel) {
 		return h.renderIntake(c, http.StatusUnprocessableEntity, values, &models.ValidationError{Fields: map[string]string{"channel": "error.channel.required"}})
 	}
 	received, perr := time.ParseInLocation(time.DateOnly, values.Get("received"), h.Loc)

@@ -14,7 +14,7 @@ import (
 
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
-	status, note, message, extend components.Form
+	status, note, message, extend, authority components.Form
 }
 
 // RequestPage shows one request to staff.
@@ -44,6 +44,9 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	}
 	if r.Kind == models.KindAppeal {
 		v.Right = p.T.T("track.appeal_of", p.T.T("right."+r.Right))
+	}
+	if v.Authority, err = h.authorityView(c, p, sub.ID, f.authority); err != nil {
+		return err
 	}
 	v.DaysLeft, v.DueText, v.Urgency = dueText(p, d.Urgency)
 	if r.Status == models.StatusDenied {
@@ -193,6 +196,8 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.message = fm
 		case "extend":
 			f.extend = fm
+		case "authority":
+			f.authority = fm
 		}
 		noStore(c)
 		return h.renderRequest(c, Status(err), f)
@@ -211,7 +216,7 @@ func formField(form string) string {
 	switch form {
 	case "status":
 		return "status"
-	case "extend":
+	case "extend", "authority":
 		return "reason"
 	}
 	return form

@@ -35,6 +35,10 @@ type Handlers struct {
 	Appeals     *models.Appeals
 	Staff       *models.StaffAccounts
 	Audit       *models.AuditLog
+	Agents      *models.Agents
+	Documents   *models.Documents
+	Filings     *models.Filings
+	DRP         *models.DRP
 	Catalog     *i18n.Catalog
 	Assets      *static.Assets
 	OrgName     string
@@ -60,6 +64,9 @@ func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Pag
 	}
 	if st := CurrentStaff(c); st != nil {
 		p.Staff = &layout.StaffBadge{Name: st.Name, Role: st.Role}
+	}
+	if a := CurrentAgent(c); a != nil && strings.HasPrefix(c.Path(), "/agent") {
+		p.Agent = &layout.AgentBadge{Name: a.Name}
 	}
 	if key := h.popFlash(c); key != "" {
 		p.Flash = t.T(key)

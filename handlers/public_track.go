@@ -48,6 +48,15 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 		NeedsCode: sub.NeedsCode(), CodeForm: f.code, JustCreated: justCreated,
 		LawLabel: p.T.T("law." + sub.Jurisdiction),
 	}
+	if f, a, err := h.Filings.OfTrackingToken(c.Request().Context(), sub); err != nil {
+		return err
+	} else if f != nil {
+		v.Agent = &public.TrackAgent{Name: a.Label(), Ask: f.Confirmation == models.ConfirmWaiting && anyOpen(sub.Requests)}
+		switch f.Confirmation {
+		case models.ConfirmConfirmed, models.ConfirmRefused:
+			v.Agent.Answer = p.T.T("confirm.answered."+f.Confirmation, p.DateTime(*f.ConfirmedAt))
+		}
+	}
 	for i := range sub.Requests {
 		tr := h.trackRequest(p, sub, &sub.Requests[i])
 		if tr.ID == f.appealID {
@@ -282,4 +291,26 @@ func (h *Handlers) Appeal(c echo.Context) error {
 		return err
 	}
 	return redirect(c, "/t/"+token)
+}
+
+// AuthorityAnswer records the person's answer to whether they asked the
+// agent who filed for them to do so.
+func (h *Handlers) AuthorityAnswer(c echo.Context) error {
+	token := c.Param("token")
+	answer := c.FormValue("answer")
+	if answer != "yes" && answer != "no" {
+		return echo.ErrBadRequest
+	}
+	err := h.Filings.Confirm(c.Request().Context(), token, answer == "yes", models.RequesterActor(ip(c)))
+	if errors.Is(err, models.ErrAnswered) {
+		return redirect(c, "/t/"+token)
+	}
+	if err != nil {
+		return err
+	}
+	key := "flash.confirmed"
+	if answer == "no" {
+		key = "flash.refused"
+	}
+	return h.flashTo(c, key, "/t/"+token)
 }

@@ -43,6 +43,12 @@ const (
 	MailStaffDigest    = mail.TemplateStaffDigest
 	MailStaffInvite    = mail.TemplateStaffInvite
 	MailPasswordReset  = mail.TemplatePasswordReset
+	MailAgentVerify    = mail.TemplateAgentVerify
+	MailAgentDecided   = mail.TemplateAgentDecided
+	MailAgentFiled     = mail.TemplateAgentFiled
+	MailAgentConfirm   = mail.TemplateAgentConfirm
+	MailAuthority      = mail.TemplateAuthorityDecided
+	MailFraudAlert     = mail.TemplateStaffFraudAlert
 )
 
 // MailData is what a mail template may say.

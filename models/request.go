@@ -189,7 +189,10 @@ func (t *tx) setStatus(r *Request, to string, a Actor, body string) error {
 	if !contains(OpenStatuses, to) {
 		r.ClosedAt = &now
 	}
-	return t.event(r.ID, EventStatus, a, from, to, body, false)
+	if err := t.event(r.ID, EventStatus, a, from, to, body, false); err != nil {
+		return err
+	}
+	return t.drpChanged(r.ID) // an agent that asked through the DRP is called back
 }
 
 // lockRequest re-reads a request inside a transaction, locking it on
@@ -350,7 +353,8 @@ func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Acto
 		if r.Kind == KindAppeal {
 			data.Extra = map[string]string{"appeal": "1"}
 		}
-		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, data); err != nil {
+		// A denial tells the person their recourse even when an agent filed (rule 7).
+		if err := tx.tellRequester(&sub, MailStatusChanged, data, t.To == StatusDenied); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.status", "request", r.ID, t.To+" "+t.DenialReason)
@@ -394,8 +398,8 @@ func (rs *Requests) SendMessage(ctx context.Context, id int64, body string, acto
 		if err := tx.event(id, EventMessage, actor, "", "", body, false); err != nil {
 			return err
 		}
-		if err := tx.enqueue(sub.Email, MailMessage, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right}); err != nil {
+		if err := tx.tellRequester(&sub, MailMessage,
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right}, false); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.message", "request", id, "")
@@ -471,8 +475,12 @@ func (rs *Requests) Extend(ctx context.Context, id int64, reason string, actor A
 		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err
 		}
-		if err := tx.enqueue(sub.Email, MailExtended, sub.Lang, MailData{Name: sub.Name,
-			Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction}); err != nil {
+		// The notice of an extension goes to the person even when an agent filed (rule 3).
+		if err := tx.tellRequester(&sub, MailExtended, MailData{Name: sub.Name,
+			Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction}, true); err != nil {
+			return err
+		}
+		if err := tx.drpChanged(r.ID); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.extend", "request", r.ID, newDue.Format(time.DateOnly))

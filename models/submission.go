@@ -99,10 +99,16 @@ type SubmissionInput struct {
 	Channel        string    // web (the form) or, for staff intake, email, phone, mail, in_person
 	ReceivedAt     time.Time // staff intake: the day it arrived (the clock runs from it); zero = now
 	IdempotencyKey string    // the form's one-time nonce: a second post of the same form is refused
+
+	byAgent bool // filed by an authorized agent (Filings), who may only ask for what agents may
 }
 
-// Channels a request may arrive through; all but web are entered by staff.
-var Channels = []string{"web", "email", "phone", "mail", "in_person"}
+// Channels a request may arrive through: the web form, the Data Rights
+// Protocol (api), and the ones staff enter (IntakeChannels).
+var Channels = append([]string{"web", "api"}, IntakeChannels...)
+
+// IntakeChannels are the channels of requests staff enter by hand.
+var IntakeChannels = []string{"email", "phone", "mail", "in_person"}
 
 // MaxIntakeAge is how far back staff may date a request they enter.
 const MaxIntakeAge = 400 * 24 * time.Hour
@@ -120,7 +126,11 @@ func validateWhere(v *ValidationError, in *SubmissionInput) {
 	switch in.OnBehalf {
 	case "self":
 	case "agent":
-		v.Add("on_behalf", "error.on_behalf.agent_unavailable")
+		if !in.byAgent {
+			// Agents file from their own account, where their authority
+			// is shown and checked (see Filings).
+			v.Add("on_behalf", "error.on_behalf.agent_account")
+		}
 	default:
 		v.Add("on_behalf", "error.on_behalf.required")
 	}
@@ -285,28 +295,9 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		} else if !ok {
 			return ErrThrottled
 		}
-		var ackRights []string
-		for _, r := range in.Rights {
-			req, err := c.newRequest(sub, rules.Right(r), KindRequest, nil, received)
-			if err != nil {
-				return err
-			}
-			if req.AckDueAt != nil {
-				req.AcknowledgedAt = &now // rule 4: acknowledged at once, automatically (now, even if received earlier)
-				ackRights = append(ackRights, r)
-			}
-			if err := tx.Create(req).Error; err != nil {
-				return err
-			}
-			if err := tx.event(req.ID, EventReceived, actor, "", req.Status, in.Channel, false); err != nil {
-				return err
-			}
-			if req.AcknowledgedAt != nil {
-				if err := tx.event(req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
-					return err
-				}
-			}
-			sub.Requests = append(sub.Requests, *req)
+		ackRights, err := tx.insertRequests(sub, in.Rights, in.Channel, actor, received, false)
+		if err != nil {
+			return err
 		}
 		if err := tx.audit(actor, "submission.create", "submission", sub.ID, "rights="+strings.Join(in.Rights, ",")+" jurisdiction="+string(j)); err != nil {
 			return err
@@ -337,6 +328,42 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		return nil, err
 	}
 	return &Submitted{Submission: sub, TrackingToken: token}, nil
+}
+
+// insertRequests creates one request per right of sub, with its clock
+// started at received and its receipt (and acknowledgement, where one is
+// due) on its timeline; it returns the rights acknowledged. A request an
+// agent filed waits, whatever the right, until the agent's authority is
+// established (held).
+func (t *tx) insertRequests(sub *Submission, rights []string, channel string, actor Actor, received time.Time, held bool) ([]string, error) {
+	var ackRights []string
+	for _, r := range rights {
+		req, err := t.c.newRequest(sub, rules.Right(r), KindRequest, nil, received)
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			req.Status, req.VerifiedAt = StatusAwaitingVerification, nil
+		}
+		if req.AckDueAt != nil {
+			now := t.c.Now() // rule 4: acknowledged at once, automatically (now, even if received earlier)
+			req.AcknowledgedAt = &now
+			ackRights = append(ackRights, r)
+		}
+		if err := t.Create(req).Error; err != nil {
+			return nil, err
+		}
+		if err := t.event(req.ID, EventReceived, actor, "", req.Status, channel, false); err != nil {
+			return nil, err
+		}
+		if req.AcknowledgedAt != nil {
+			if err := t.event(req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
+				return nil, err
+			}
+		}
+		sub.Requests = append(sub.Requests, *req)
+	}
+	return ackRights, nil
 }
 
 // insertSubmission inserts sub under a fresh random reference. The unique
@@ -619,8 +646,9 @@ func (s *Submissions) Withdraw(ctx context.Context, token string, requestID int6
 		if err := tx.setStatus(req, StatusWithdrawn, actor, ""); err != nil {
 			return err
 		}
-		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name,
-			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token)}); err != nil {
+		// The person withdrew it themselves: they, and their agent if any, are told.
+		if err := tx.tellRequester(sub, MailStatusChanged, MailData{Name: sub.Name,
+			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token)}, true); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.withdraw", "request", req.ID, "")
@@ -638,9 +666,11 @@ func (sub *Submission) request(id int64) *Request {
 	return nil
 }
 
-// NeedsCode reports whether the person still has to confirm their e-mail.
+// NeedsCode reports whether the person still has to confirm their e-mail
+// with a code (an agent's filing is confirmed by the person's answer
+// instead: see Filings.Confirm).
 func (sub *Submission) NeedsCode() bool {
-	if sub.EmailVerifiedAt != nil {
+	if sub.EmailVerifiedAt != nil || sub.OnBehalf == "agent" {
 		return false
 	}
 	for _, r := range sub.Requests {

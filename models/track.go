@@ -13,25 +13,25 @@ import (
 // request. ($1-style parameters work on both databases: SQLite reads $1 as
 // the first parameter.)
 
-// trackSQL builds the two statements. T marks a time column: on SQLite it
+// trackSQL builds the two statements. timeCol marks a time column: on SQLite it
 // is selected as text and parsed by dbTime, which is much cheaper than the
 // driver trying its list of layouts on every value.
 func trackSQL(postgres bool) (sub, reqs string) {
-	T := func(col string) string {
+	timeCol := func(col string) string {
 		if postgres {
 			return col
 		}
 		return "CAST(" + col + " AS TEXT)"
 	}
 	sub = `SELECT id, reference, tracking_hash, tracking_sealed, on_behalf, name, email, phone, country, region,
-	jurisdiction, relationship, details, lang, channel, ` + T("email_verified_at") + `, ` + T("received_at") + `, ` +
-		T("created_at") + `, ` + T("updated_at") + `
+	jurisdiction, relationship, details, lang, channel, ` + timeCol("email_verified_at") + `, ` + timeCol("received_at") + `, ` +
+		timeCol("created_at") + `, ` + timeCol("updated_at") + `
 	FROM submissions WHERE tracking_hash = $1`
-	reqs = `SELECT r.id, r.kind, r.appeal_of_id, r.right_code, r.jurisdiction, r.status, ` + T("r.received_at") + `, ` + T("r.due_at") + `,
-	` + T("r.original_due_at") + `, ` + T("r.ack_due_at") + `, ` + T("r.acknowledged_at") + `, ` + T("r.extended_at") + `,
-	r.extension_reason, ` + T("r.verified_at") + `, ` + T("r.closed_at") + `,
-	r.denial_reason, r.denial_detail, r.merged_into_id, ` + T("r.created_at") + `, ` + T("r.updated_at") + `,
-	e.id, e.kind, e.actor_kind, e.status_from, e.status_to, e.body, ` + T("e.created_at") + `
+	reqs = `SELECT r.id, r.kind, r.appeal_of_id, r.right_code, r.jurisdiction, r.status, ` + timeCol("r.received_at") + `, ` + timeCol("r.due_at") + `,
+	` + timeCol("r.original_due_at") + `, ` + timeCol("r.ack_due_at") + `, ` + timeCol("r.acknowledged_at") + `, ` + timeCol("r.extended_at") + `,
+	r.extension_reason, ` + timeCol("r.verified_at") + `, ` + timeCol("r.closed_at") + `,
+	r.denial_reason, r.denial_detail, r.merged_into_id, ` + timeCol("r.created_at") + `, ` + timeCol("r.updated_at") + `,
+	e.id, e.kind, e.actor_kind, e.status_from, e.status_to, e.body, ` + timeCol("e.created_at") + `
 	FROM requests r LEFT JOIN events e ON e.request_id = r.id AND e.internal = $1
 	WHERE r.submission_id = $2 ORDER BY r.id, e.id`
 	return sub, reqs
@@ -99,7 +99,23 @@ func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, 
 	}
 	sub.EmailVerifiedAt = verified.ptr()
 	sub.ReceivedAt, sub.CreatedAt, sub.UpdatedAt = received.Time, created.Time, updated.Time
-	rows, err := reqStmt.QueryContext(ctx, false, sub.ID)
+	sub.Requests, err = scanRequests(ctx, reqStmt, sub.ID)
+	return &sub, err
+}
+
+// publicRequests loads a submission's requests with their public
+// timelines (the tracking page's second statement).
+func (c *Core) publicRequests(ctx context.Context, submissionID int64) ([]Request, error) {
+	_, reqStmt, err := c.trackStatements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanRequests(ctx, reqStmt, submissionID)
+}
+
+func scanRequests(ctx context.Context, reqStmt *sql.Stmt, submissionID int64) ([]Request, error) {
+	var out []Request
+	rows, err := reqStmt.QueryContext(ctx, false, submissionID)
 	if err != nil {
 		return nil, err
 	}
@@ -115,19 +131,19 @@ func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, 
 			&eID, &eKind, &eActor, &eFrom, &eTo, &eBody, &eAt); err != nil {
 			return nil, err
 		}
-		if n := len(sub.Requests); n == 0 || sub.Requests[n-1].ID != r.ID {
-			r.SubmissionID, r.AppealOfID, r.MergedIntoID = sub.ID, nullInt(appealOf), nullInt(mergedInto)
+		if n := len(out); n == 0 || out[n-1].ID != r.ID {
+			r.SubmissionID, r.AppealOfID, r.MergedIntoID = submissionID, nullInt(appealOf), nullInt(mergedInto)
 			r.ReceivedAt, r.DueAt, r.OriginalDueAt = rReceived.Time, due.Time, origDue.Time
 			r.AckDueAt, r.AcknowledgedAt, r.ExtendedAt = ackDue.ptr(), acked.ptr(), extended.ptr()
 			r.VerifiedAt, r.ClosedAt = verifiedAt.ptr(), closed.ptr()
 			r.CreatedAt, r.UpdatedAt = rCreated.Time, rUpdated.Time
-			sub.Requests = append(sub.Requests, r)
+			out = append(out, r)
 		}
 		if eID.Valid {
-			last := &sub.Requests[len(sub.Requests)-1]
+			last := &out[len(out)-1]
 			last.Events = append(last.Events, Event{ID: eID.Int64, RequestID: last.ID, Kind: eKind.String, ActorKind: eActor.String,
 				StatusFrom: eFrom.String, StatusTo: eTo.String, Body: eBody.String, CreatedAt: eAt.Time})
 		}
 	}
-	return &sub, rows.Err()
+	return out, rows.Err()
 }

@@ -369,8 +369,8 @@ func TestRolesOnEveryRoute(t *testing.T) {
 		return strings.ReplaceAll(p, ":token", models.NewNonce())
 	}
 	for _, r := range h.app.Routes() {
-		if r.Access == web.Public {
-			continue
+		if r.Access == web.Public || r.Access == web.DRP {
+			continue // the protocol's own authentication: TestDRP*
 		}
 		name := r.Method + " " + r.Path
 		if strings.HasPrefix(r.Path, "/api/") {
@@ -382,6 +382,25 @@ func TestRolesOnEveryRoute(t *testing.T) {
 				st := h.apiCall(tokens[role], r.Method, path(r.Path), "{}", nil)
 				if may[r.Access](role) == (st == http.StatusForbidden) || st == http.StatusUnauthorized {
 					t.Errorf("%s %s with a token: %d", role, name, st)
+				}
+			}
+			continue
+		}
+		if r.Access == web.AgentOnly {
+			// Agent pages are for agents only: no staff cookie opens them
+			// (TestAgentAndStaffSessionsApart covers the other way).
+			for _, b := range append([]*browser{anon}, roles[models.RoleAdmin], roles[models.RoleAuditor]) {
+				var res page
+				if r.Method == http.MethodGet {
+					res = b.get(path(r.Path))
+					if res.status != http.StatusSeeOther || res.location() != "/agent/login" {
+						t.Errorf("%s without an agent session: %d %s", name, res.status, res.location())
+					}
+					continue
+				}
+				b.get("/admin/account")
+				if res = b.post(path(r.Path), url.Values{}); res.status != http.StatusForbidden {
+					t.Errorf("%s without an agent session: %d", name, res.status)
 				}
 			}
 			continue

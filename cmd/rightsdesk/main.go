@@ -115,9 +115,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 		return err
 	}
 	done := make(chan struct{})
-	go func() { a.Worker.Run(ctx); close(done) }()
-	go a.Digest.Run(ctx, log)
-	go models.NewHousekeeping(a.Core).Run(ctx, 15*time.Minute, log)
+	go func() { a.Run(ctx); close(done) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("Rightsdesk is listening", "url", cfg.BaseURL, "addr", cfg.Addr,

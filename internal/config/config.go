@@ -27,10 +27,17 @@ type Config struct {
 	SMTPURL     string // RIGHTSDESK_SMTP_URL; "" = .eml files under DataDir/mail
 	MailFrom    string // RIGHTSDESK_MAIL_FROM
 	StorageURL  string // RIGHTSDESK_STORAGE_URL
-	OrgName     string // RIGHTSDESK_ORG_NAME
-	TimeZone    *time.Location
-	TrustProxy  bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
-	RateScale   float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
+	UploadMax   int64  // RIGHTSDESK_UPLOAD_MAX_MB, in bytes: the largest file accepted (default 10 MB)
+	// DRPBusinessID is the organization's id in the Data Rights Protocol's
+	// service directory (RIGHTSDESK_DRP_BUSINESS_ID); "" = the DRP API is off.
+	DRPBusinessID string
+	// WebhookAllowPrivate lets outgoing calls (DRP status callbacks) reach
+	// loopback and private addresses (RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE=true).
+	WebhookAllowPrivate bool
+	OrgName             string // RIGHTSDESK_ORG_NAME
+	TimeZone            *time.Location
+	TrustProxy          bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
+	RateScale           float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
 	// Clocks where no listed law applies, and the holidays business days skip.
 	HolidayCalendar     string // RIGHTSDESK_HOLIDAY_CALENDAR: us-ca (default), us, none
 	PolicyResponseDays  int    // RIGHTSDESK_POLICY_RESPONSE_DAYS, default 45
@@ -93,6 +100,13 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.MailFileRetention, err = duration(get("RIGHTSDESK_MAIL_FILE_RETENTION", "7"), true); err != nil || c.MailFileRetention <= 0 {
 		return c, errors.New("RIGHTSDESK_MAIL_FILE_RETENTION must be a number of days (7, 7d) or a duration (36h)")
 	}
+	mb, err := strconv.Atoi(get("RIGHTSDESK_UPLOAD_MAX_MB", "10"))
+	if err != nil || mb < 1 || mb > 1024 {
+		return c, errors.New("RIGHTSDESK_UPLOAD_MAX_MB must be a number of megabytes from 1 to 1024")
+	}
+	c.UploadMax = int64(mb) << 20
+	c.DRPBusinessID = get("RIGHTSDESK_DRP_BUSINESS_ID", "")
+	c.WebhookAllowPrivate = get("RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE", "") == "true"
 	c.StorageURL = get("RIGHTSDESK_STORAGE_URL", "file://"+filepath.ToSlash(mustAbs(filepath.Join(c.DataDir, "blobs"))))
 	tz, err := time.LoadLocation(get("RIGHTSDESK_TIMEZONE", "America/Los_Angeles"))
 	if err != nil {

@@ -21,6 +21,9 @@ type Data struct {
 	Rights       []string          `json:"rights,omitempty"`
 	Items        []DigestItem      `json:"items,omitempty"`
 	Extra        map[string]string `json:"extra,omitempty"`
+	// Agent is the name of the authorized agent a message is about (to
+	// the person), or of the person an agent acts for (to the agent).
+	Agent string `json:"agent,omitempty"`
 }
 
 // DigestItem is one line of the staff digest.

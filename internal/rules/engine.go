@@ -197,6 +197,18 @@ func (e *Engine) AgentAllowed(j Jurisdiction, r Right) bool {
 	return slices.Contains(e.Law(j).AgentRights, r)
 }
 
+// GuardianAllowed reports whether a parent or legal guardian may exercise
+// r in j for a child. Every law here lets a child's parent or guardian act
+// for them, including the states that give agents nothing or opt-outs only
+// (Va. Code §59.1-577(A): "a known child's parent or legal guardian may
+// invoke such consumer rights on behalf of the child"; RULES.md: Virginia,
+// "parent of a known child only"; the Colorado, Connecticut, Texas and
+// Oregon acts say the same, check): every right the law gives, appeals
+// aside.
+func (e *Engine) GuardianAllowed(j Jurisdiction, r Right) bool {
+	return r != RightAppeal && e.Offers(j, r)
+}
+
 // Appeal returns j's appeal rule, if the law gives one.
 func (e *Engine) Appeal(j Jurisdiction) (AppealRule, bool) {
 	if a := e.Law(j).Appeal; a != nil {

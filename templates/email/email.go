@@ -108,6 +108,57 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		subject = t.T("mail.reset.subject")
 		b.line(t.T("mail.reset.intro", r.OrgName))
 		b.line(t.T("mail.reset.link", 24) + "\n" + d.URL)
+	case mail.TemplateAgentVerify:
+		subject = t.T("mail.agent_verify.subject")
+		b.line(t.T("mail.agent_verify.intro", r.OrgName))
+		b.line(t.T("mail.agent_verify.link", 48) + "\n" + d.URL)
+	case mail.TemplateAgentDecided:
+		subject = t.T("mail.agent_decided.subject")
+		if d.Status == "approved" {
+			b.line(t.T("mail.agent_decided.approved", r.OrgName))
+		} else {
+			b.line(t.T("mail.agent_decided.rejected", r.OrgName))
+			if d.ReasonText != "" {
+				b.line(d.ReasonText)
+			}
+		}
+		b.line(d.URL)
+	case mail.TemplateAgentFiled:
+		subject = t.T("mail.agent_filed.subject")
+		b.line(t.T("mail.agent_filed.intro", d.Agent, r.OrgName))
+		r.rights(&b, t, d.Rights)
+		if d.DueAt != nil {
+			b.line(t.T("mail.ack.due", t.Date(*d.DueAt, r.Loc)))
+		}
+		switch d.Status {
+		case "person":
+			b.line(t.T("mail.agent_filed.waiting_person"))
+		case "review":
+			b.line(t.T("mail.agent_filed.waiting_review"))
+		}
+	case mail.TemplateAgentConfirm:
+		subject = t.T("mail.agent_confirm.subject")
+		if d.Extra["reminder"] == "1" {
+			b.line(t.T("mail.agent_confirm.reminder"))
+		}
+		b.line(t.T("mail.agent_confirm.intro", d.Agent, r.OrgName))
+		r.rights(&b, t, d.Rights)
+		b.line(t.T("mail.agent_confirm.ask"))
+		b.line(t.T("mail.agent_confirm.clock"))
+	case mail.TemplateAuthorityDecided:
+		subject = t.T("mail.authority.subject")
+		if d.Status == "accepted" {
+			b.line(t.T("mail.authority.accepted"))
+		} else {
+			b.line(t.T("mail.authority.rejected"))
+		}
+		if d.ReasonText != "" {
+			b.line(d.ReasonText)
+		}
+	case mail.TemplateStaffFraudAlert:
+		subject = t.T("mail.fraud.subject")
+		b.line(t.T("mail.fraud.intro", d.Agent))
+		b.line(t.T("mail.fraud.next") + "\n" + d.URL)
 	default:
 		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
 	}
@@ -147,7 +198,13 @@ type body struct{ parts []string }
 func (b *body) line(s string)  { b.parts = append(b.parts, s) }
 func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
 
-// staffMail reports whether a template goes to staff, who have no tracking page.
+// staffMail reports whether a template goes to staff or to an agent about
+// their account: neither has a tracking page.
 func staffMail(template string) bool {
-	return template == mail.TemplateStaffDigest || template == mail.TemplateStaffInvite || template == mail.TemplatePasswordReset
+	switch template {
+	case mail.TemplateStaffDigest, mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateStaffFraudAlert,
+		mail.TemplateAgentVerify, mail.TemplateAgentDecided:
+		return true
+	}
+	return false
 }

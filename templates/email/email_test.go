@@ -60,7 +60,30 @@ func sample(template string) []mail.Data {
 		one := mail.Data{Items: []mail.DigestItem{{Reference: "RD-7K3M-Q9XD", Right: "delete", DueAt: due, URL: "https://privacy.example.com/admin/requests/1"}}}
 		two := mail.Data{Items: append(one.Items, mail.DigestItem{Reference: "RD-AAAA-BBBB", Right: "access", DueAt: due, URL: "https://privacy.example.com/admin/requests/2"})}
 		return []mail.Data{one, two}
-	case mail.TemplateStaffInvite, mail.TemplatePasswordReset:
+	case mail.TemplateAgentDecided:
+		return []mail.Data{{Name: "Ada", Status: "approved", URL: "https://privacy.example.com/agent"},
+			{Name: "Ada", Status: "rejected", ReasonText: "No registration found.", URL: "https://privacy.example.com/agent"}}
+	case mail.TemplateAgentFiled:
+		var out []mail.Data
+		for _, st := range []string{"person", "review", ""} {
+			d := base
+			d.Agent, d.Status = "Jordan Person", st
+			out = append(out, d)
+		}
+		return out
+	case mail.TemplateAgentConfirm:
+		d := base
+		d.Agent = "Helpful Agents Inc."
+		r := d
+		r.Extra = map[string]string{"reminder": "1"}
+		return []mail.Data{d, r}
+	case mail.TemplateAuthorityDecided:
+		a, r := base, base
+		a.Status, r.Status = "accepted", "rejected"
+		return []mail.Data{a, r}
+	case mail.TemplateStaffFraudAlert:
+		return []mail.Data{{Name: "Pat", Reference: "RD-7K3M-Q9XD", Agent: "Helpful Agents Inc.", URL: "https://privacy.example.com/admin/requests/1"}}
+	case mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateAgentVerify:
 		return []mail.Data{{Name: "Ada Lovelace", URL: "https://privacy.example.com/invite/tok", Role: "reviewer"}}
 	}
 	anonymous := base

@@ -19,6 +19,7 @@ type Page struct {
 	CSRF    string
 	Flash   string // translated one-off notice
 	Staff   *StaffBadge
+	Agent   *AgentBadge // the signed-in authorized agent, on agent pages
 	Loc     *time.Location
 	Now     time.Time
 }
@@ -27,6 +28,11 @@ type Page struct {
 type StaffBadge struct {
 	Name string
 	Role string
+}
+
+// AgentBadge identifies the signed-in agent in the agent pages' header.
+type AgentBadge struct {
+	Name string
 }
 
 // Date writes t as a date in the organization's time zone, in the page's

@@ -98,15 +98,9 @@ type RequestView struct {
 	ExtendForm    components.Form
 	DenialReason  string
 	DenialDetail  string
-	CanWork       bool // the member's role acts on requests (an auditor only reads)
+	Authority     *AuthorityView // when an agent filed the request
+	CanWork       bool           // the member's role acts on requests (an auditor only reads)
 	Duplicates    []Duplicate
-}
-
-// Duplicate is an earlier open request this one may be merged into.
-type Duplicate struct {
-	ID                int64
-	Reference         string
-	ReceivedAt, DueAt time.Time
 }
 
 // Row is a label and a value.
@@ -207,6 +201,54 @@ type Member struct {
 	Disabled          bool
 	Self              bool
 	TwoStepOn         bool
+}
+
+// AgentsView lists authorized agents for staff (approval, DRP directory).
+type AgentsView struct {
+	Agents     []AgentRow
+	DRPForm    components.Form
+	ImportForm components.Form
+	DecideID   int64
+	DecideForm components.Form
+	CanDecide  bool
+	BusinessID string // ours in the DRP directory; "" = the DRP API is off
+}
+
+// AgentRow is one agent.
+type AgentRow struct {
+	ID         int64
+	Label      string
+	Details    []string
+	Status     string
+	StatusText string
+	Reason     string
+	Pending    bool
+}
+
+// AuthorityView is the agent part of a request filed by an agent.
+type AuthorityView struct {
+	Agent        string
+	Kind         string
+	Review       string
+	Confirmation string
+	Fraud        bool
+	Documents    []DocView
+	CanDecide    bool
+	Form         components.Form
+}
+
+// DocView is a stored document shown inline.
+type DocView struct {
+	ID    int64
+	PDF   bool
+	Label string
+}
+
+// Duplicate is an earlier open request this one may be merged into.
+type Duplicate struct {
+	ID                int64
+	Reference         string
+	ReceivedAt, DueAt time.Time
 }
 
 // IntakeView is the form staff use for a request that arrived by mail,

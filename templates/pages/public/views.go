@@ -43,6 +43,15 @@ type TrackView struct {
 	LawLabel    string
 	Requests    []TrackRequest
 	LookupForm  components.Form
+	Agent       *TrackAgent // when an agent filed for the person
+}
+
+// TrackAgent is what the person's page says of the agent who filed for
+// them, and whether it asks them to confirm.
+type TrackAgent struct {
+	Name   string
+	Ask    bool   // their answer is awaited
+	Answer string // their answer, in words, once given
 }
 
 // TrackRequest is one request on the tracking page.
