@@ -41,6 +41,10 @@ const (
 	MailMessage        = "message"
 	MailExtended       = "extended"
 	MailStaffDigest    = "staff_digest"
+	// MailInformationRequested: staff asked a question and the clock stopped.
+	MailInformationRequested = mail.TemplateInformationRequested
+	// MailComplaintReceived acknowledges a complaint.
+	MailComplaintReceived = mail.TemplateComplaintReceived
 )
 
 // MailData is what a mail template may say.

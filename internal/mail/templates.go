@@ -13,10 +13,16 @@ const (
 	TemplateMessage         = "message"
 	TemplateExtended        = "extended"
 	TemplateStaffDigest     = "staff_digest"
+	// TemplateInformationRequested: staff asked the person something and
+	// the clock stopped until they answer.
+	TemplateInformationRequested = "information_requested"
+	// TemplateComplaintReceived acknowledges a complaint.
+	TemplateComplaintReceived = "complaint_received"
 )
 
 // Templates lists every template name, so a test can render each one.
 func Templates() []string {
 	return []string{TemplateVerifyEmail, TemplateReceived, TemplateAcknowledgement, TemplateTrackingLink,
-		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest}
+		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateInformationRequested,
+		TemplateComplaintReceived}
 }
