@@ -591,6 +591,7 @@ func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email str
 				return err
 			}
 		}
+		var extra map[string]string
 		if link == "" {
 			// The sealed token cannot be opened (the secret changed): a new
 			// link is the only way back in.
@@ -599,10 +600,10 @@ func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email str
 				"tracking_hash": c.hash("track", token), "tracking_sealed": c.sealToken(token), "updated_at": c.Now()}).Error; err != nil {
 				return err
 			}
-			link = c.TrackURL(token)
+			link, extra = c.TrackURL(token), map[string]string{"new": "1"}
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link}); err != nil {
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link, Extra: extra}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "submission.link_sent", "submission", sub.ID, "")
@@ -634,7 +635,7 @@ func (s *Submissions) NewTrackingLink(ctx context.Context, token string, actor A
 			return ErrNotFound // replaced meanwhile
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh)}); err != nil {
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh), Extra: map[string]string{"new": "1"}}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "submission.link_replaced", "submission", sub.ID, "")

@@ -120,7 +120,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// 1. From the home page to step 1: who asks and where they live. The
 	// state field appears only once the country needs it.
-	run("home page", chromedp.Navigate(h.srv.URL+"/"), chromedp.Click(named("a", "Start now")),
+	run("home page", chromedp.Navigate(h.srv.URL+"/"), chromedp.Click(named("button", "Start now")),
 		chromedp.WaitVisible(chromedp.CSS(`#f-country`)))
 	if got := text("main"); !has(got, "Step 1 of 2", "Who is making this request?") {
 		t.Fatalf("step 1:\n%s", got)
@@ -174,7 +174,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if got := text(".notice"); !has(got, "your email address is confirmed") {
 		t.Fatalf("after the code: %q", got)
 	}
-	if got := text(".card .badge"); !strings.EqualFold(got, "Confirmed") {
+	if got := text(".card .badge"); !strings.EqualFold(got, "Ready to start") {
 		t.Fatalf("status after the code: %q", got)
 	}
 
@@ -190,7 +190,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#f-password`), password),
 		chromedp.Click(named("button", "Sign in")),
 		chromedp.WaitVisible(chromedp.CSS(`table.queue`)))
-	if got := text("table.queue tbody"); !has(got, ref, "See your information", "California", "Confirmed") {
+	if got := text("table.queue tbody"); !has(got, ref, "See your information", "California", "Ready to start") {
 		t.Fatalf("queue lacks the confirmed request %s:\n%s", ref, got)
 	}
 	shot("queue.png")

@@ -52,6 +52,7 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodGet, "/", h.Home, Public, nil},
 		{http.MethodGet, "/request", h.RequestWhere, Public, nil},
 		{http.MethodPost, "/request/where", h.RequestWherePost, Public, nil},
+		{http.MethodPost, "/request/change", h.RequestChange, Public, nil},
 		{http.MethodPost, "/request", h.RequestSubmit, Public, &limitSubmit},
 		{http.MethodGet, "/track", h.Lookup, Public, nil},
 		{http.MethodPost, "/track", h.LookupPost, Public, &limitGuess},
@@ -65,6 +66,8 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodGet, "/t/:token/requests/:id/withdraw", h.WithdrawConfirm, Public, nil},
 		{http.MethodPost, "/t/:token/requests/:id/withdraw", h.Withdraw, Public, &limitWrite},
 		{http.MethodPost, "/t/:token/requests/:id/appeal", h.Appeal, Public, &limitWrite},
+		{http.MethodPost, "/t/:token/requests/:id/answer", h.Answer, Public, &limitWrite},
+		{http.MethodPost, "/t/:token/complaint", h.Complain, Public, &limitWrite},
 
 		// Staff.
 		{http.MethodGet, "/setup", h.Setup, Public, &limitGuess},
@@ -78,6 +81,8 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Staff, nil},
 		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Staff, nil},
 		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Staff, nil},
+		{http.MethodPost, "/admin/requests/:id/pause", h.RequestPause, Staff, nil},
+		{http.MethodPost, "/admin/requests/:id/resume", h.RequestResume, Staff, nil},
 		{http.MethodGet, "/admin/account", h.Account, Staff, nil},
 		{http.MethodPost, "/admin/account/password", h.AccountPassword, Staff, &limitLogin},
 		{http.MethodPost, "/admin/account/sign-out-everywhere", h.SignOutEverywhere, Staff, nil},

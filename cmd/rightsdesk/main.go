@@ -73,7 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, log *slog.Logger) 
 			return err
 		}
 		defer app.Close()
-		return seedDemo(ctx, app, log)
+		_, err = web.SeedDemo(ctx, app, log)
+		return err
 	case "digest":
 		app, err := web.Open(ctx, cfg, log)
 		if err != nil {
@@ -96,7 +97,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	}
 	defer a.Close()
 	if demo {
-		if err := seedDemo(ctx, a, log); err != nil {
+		if _, err := web.SeedDemo(ctx, a, log); err != nil {
 			return err
 		}
 	}

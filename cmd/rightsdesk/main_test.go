@@ -74,6 +74,9 @@ func TestCommands(t *testing.T) {
 	if appeals, _ := a.Requests.Counts(ctx, models.KindAppeal); appeals["all"].N == 0 {
 		t.Error("demo has no appeal")
 	}
+	if complaints, _ := a.Requests.Counts(ctx, models.KindComplaint); complaints["all"].N == 0 {
+		t.Error("demo has no complaint")
+	}
 	var pending int64
 	a.Core.DB().Model(&models.OutboxMessage{}).Where("status = ?", "pending").Count(&pending)
 	if pending != 0 {
