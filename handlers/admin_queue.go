@@ -75,7 +75,10 @@ func (h *Handlers) Queue(c echo.Context) error {
 			Jurisdiction: p.T.T("jurisdiction." + it.Jurisdiction), Status: it.Status,
 			StatusText: p.T.T(wording.StatusKey(f.Kind, it.Status)), ReceivedAt: it.ReceivedAt, DueAt: it.DueAt}
 		row.DaysLeft, row.DueText, row.Urgency = dueText(p, it.Urgency)
-		if it.Urgency.Open && !it.Urgency.Paused && it.Urgency.DeemedRefusal {
+		switch {
+		case it.Urgency.Paused:
+			row.Flag = p.T.T("queue.waiting")
+		case it.Urgency.Open && it.Urgency.DeemedRefusal:
 			row.Flag = p.T.T("queue.deemed_refusal")
 		}
 		v.Rows = append(v.Rows, row)

@@ -22,10 +22,10 @@ type demoRequest struct {
 	daysAgo                                    int
 	verify                                     bool
 	to                                         []string // statuses to walk through
-	deny                                       string
-	appeal                                     string // the person appeals the denial with this reason
-	ask                                        string // staff ask this and the clock stops (UK)
-	complaint                                  string // the person complains (UK, from 19 June 2026)
+	deny, detail                               string   // a denial's reason and explanation
+	appeal                                     string   // the person appeals the denial with this reason
+	ask                                        string   // staff ask this and the clock stops (UK)
+	complaint                                  string   // the person complains (UK, from 19 June 2026)
 }
 
 // Demo is what SeedDemo made: the private tracking link of each fictional
@@ -78,7 +78,7 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 		{name: "Harry Evans", email: "harry@demo.example", country: "GB", relationship: "customer", rights: []string{"access"}, daysAgo: 12, verify: true,
 			to: []string{"in_progress"}, ask: "We hold two accounts in your name. Which one is your request about: the one opened in 2019, or the one opened in 2023?"},
 		{name: "Lucas Walker", email: "lucas@demo.example", country: "US", region: "VA", relationship: "customer", rights: []string{"delete"}, daysAgo: 20,
-			verify: true, to: []string{"denied"}, deny: "exemption", appeal: "My account was closed two years ago; nothing can still be owed."},
+			verify: true, to: []string{"denied"}, deny: "exemption", detail: retention, appeal: "My account was closed two years ago; nothing can still be owed."},
 		{name: "Mia Johnson", email: "mia@demo.example", country: "US", region: "CO", relationship: "applicant", rights: []string{"correct"}, daysAgo: 50,
 			verify: true, to: []string{"in_progress"}},
 		{name: "Ethan Roy", email: "ethan@demo.example", country: "CA", region: "ON", relationship: "customer", rights: []string{"access"}, daysAgo: 33,
@@ -90,7 +90,7 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 			verify: true, to: []string{"in_progress"}},
 		{name: "Aria Patel", email: "aria@demo.example", country: "IN", relationship: "other", rights: []string{"delete"}, daysAgo: 10},
 		{name: "Kenji Sato", email: "kenji@demo.example", country: "JP", relationship: "customer", rights: []string{"access"}, daysAgo: 15, verify: true,
-			to: []string{"denied"}, deny: "no_personal_data"},
+			to: []string{"denied"}, deny: "no_personal_data", detail: "Demo: no account or order uses this e-mail address."},
 	}
 	// Each request is made in the past: the domain's clock is moved back
 	// while seeding (before the server starts) and restored after.
@@ -115,7 +115,7 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 			for _, to := range d.to {
 				t := models.Transition{To: to}
 				if to == models.StatusDenied {
-					t.DenialReason, t.Detail = d.deny, retention
+					t.DenialReason, t.Detail = d.deny, d.detail
 				}
 				if err := app.Requests.Move(ctx, r.ID, t, actor); err != nil {
 					return out, fmt.Errorf("demo request %d → %s: %w", i, to, err)

@@ -45,7 +45,8 @@ type harness struct {
 	smtp *testsmtp.Server
 
 	rateScale string
-	logs      syncBuffer // everything the application logged
+	env       map[string]string // more settings, by variable name
+	logs      syncBuffer        // everything the application logged
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -71,8 +72,14 @@ func newHarness(t *testing.T, dialect string) *harness {
 }
 
 func newHarnessScale(t *testing.T, dialect, rateScale string) *harness {
+	return newHarnessEnv(t, dialect, rateScale, nil)
+}
+
+// newHarnessEnv is a harness with more settings (environment variable →
+// value).
+func newHarnessEnv(t *testing.T, dialect, rateScale string, env map[string]string) *harness {
 	t.Helper()
-	h := &harness{t: t, smtp: testsmtp.Start(t), rateScale: rateScale}
+	h := &harness{t: t, smtp: testsmtp.Start(t), rateScale: rateScale, env: env}
 	h.srv = httptest.NewUnstartedServer(nil)
 	dir := t.TempDir()
 	cfg, err := config.Load(func(k string) string {
@@ -90,7 +97,7 @@ func newHarnessScale(t *testing.T, dialect, rateScale string) *harness {
 		case "RIGHTSDESK_RATE_LIMIT_SCALE":
 			return h.rateScale
 		}
-		return ""
+		return h.env[k]
 	})
 	if err != nil {
 		t.Fatal(err)
