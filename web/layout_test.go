@@ -246,6 +246,10 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 			if got != "" {
 				problems = append(problems, name+": "+got)
 			}
+			// A failed form's error summary has the focus as the page loads.
+			if strings.HasSuffix(p.name, "-errors") && eval(name+" focus", `String(document.activeElement.classList.contains("error-summary"))`) != "true" {
+				problems = append(problems, name+": the error summary does not have the focus")
+			}
 			quality, magic := 40, []byte("\xff\xd8\xff") // JPEG: fast, and enough to look at
 			file, readme := readmeShots[name]
 			if write && readme || all != "" {
