@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,21 @@ func TestUKClockStopsAndRestarts(t *testing.T) {
 		s.db.Model(&models.OutboxMessage{}).Where("template = ? AND to_addr = ?", models.MailInformationRequested, "pause@example.org").Count(&mails)
 		if mails != 1 {
 			t.Fatalf("%d information-requested mails", mails)
+		}
+		// The digest, a day before the old deadline, leaves the paused request out.
+		s.at(time.Date(2026, 4, 14, 17, 0, 0, 0, time.UTC))
+		if _, err := models.NewDigest(s.core).Queue(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		var digests []models.OutboxMessage
+		s.db.Where("template = ?", models.MailStaffDigest).Find(&digests)
+		for _, m := range digests {
+			if strings.Contains(m.Data, res.Submission.Reference) && strings.Contains(m.Data, fmt.Sprintf("/admin/requests/%d\"", access)) {
+				t.Fatal("the digest lists a request whose clock is stopped")
+			}
+		}
+		if len(digests) == 0 {
+			t.Fatal("no digest: the deletion request, due the next day, should be in it")
 		}
 
 		// The person answers on 29 March: 20 to 29 March do not count (10 days).

@@ -659,8 +659,8 @@ func (s *Submissions) Withdraw(ctx context.Context, token string, requestID int6
 		if err := tx.setStatus(req, StatusWithdrawn, actor, ""); err != nil {
 			return err
 		}
-		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name,
-			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token)}); err != nil {
+		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name, Reference: sub.Reference,
+			Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token), Extra: kindExtra(req.Kind)}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.withdraw", "request", req.ID, "")
