@@ -123,6 +123,10 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	for _, reason := range h.Core.Rules.DenialReasons(j, r.RuleRight()) {
 		v.DenialReasons = append(v.DenialReasons, components.Option{Value: reason, Label: p.T.T("denial." + reason)})
 	}
+	v.CanWork = models.CanWork(CurrentStaff(c).Role)
+	for _, dup := range d.Duplicates {
+		v.Duplicates = append(v.Duplicates, admin.Duplicate{ID: dup.ID, Reference: dup.Reference, ReceivedAt: dup.ReceivedAt, DueAt: dup.DueAt})
+	}
 	// The domain decided whether an extension can be granted now.
 	if d.Extension == nil {
 		v.CanExtend = true
@@ -145,6 +149,23 @@ func (h *Handlers) RequestStatus(c echo.Context) error {
 	return h.staffAction(c, "status", "flash.status_saved", func(id int64, v url.Values, a models.Actor) error {
 		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail")}, a)
 	})
+}
+
+// RequestMerge joins the request to an earlier one of the same person.
+func (h *Handlers) RequestMerge(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	into, err := strconv.ParseInt(c.FormValue("into"), 10, 64)
+	if err != nil || into <= 0 {
+		return models.ErrNotFound
+	}
+	st := CurrentStaff(c)
+	if err := h.Requests.Merge(c.Request().Context(), id, into, models.StaffActor(st.ID, ip(c))); err != nil {
+		return err
+	}
+	return h.flashTo(c, "flash.merged", "/admin/requests/"+strconv.FormatInt(into, 10))
 }
 
 // RequestNote adds an internal note.

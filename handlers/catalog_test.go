@@ -193,7 +193,6 @@ func TestCatalogSaysOnlyWhatIsTrue(t *testing.T) {
 				"JSON and CSV",                  // no export exists yet
 				"reply to us through this page", // there is no reply form
 				"use the appeal form on this page",
-				"add the rest of the team",   // staff are added from the shell
 				"The deadline already runs",  // unclear
 				"no extension and no answer", // PIPEDA has an extension
 			} {

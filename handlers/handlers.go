@@ -35,6 +35,7 @@ type Handlers struct {
 	Appeals     *models.Appeals
 	Complaints  *models.Complaints
 	Staff       *models.StaffAccounts
+	Audit       *models.AuditLog
 	Catalog     *i18n.Catalog
 	Assets      *static.Assets
 	OrgName     string
@@ -140,6 +141,8 @@ func Status(err error) int {
 		return http.StatusForbidden
 	case models.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case models.KindUnauthorized:
+		return http.StatusUnauthorized
 	}
 	return http.StatusInternalServerError
 }
@@ -214,6 +217,14 @@ func formError(err error) bool {
 		return true
 	}
 	return false
+}
+
+// flashTo shows key once on the next page and redirects there.
+func (h *Handlers) flashTo(c echo.Context, key, to string) error {
+	if err := h.flash(c, key); err != nil {
+		return err
+	}
+	return redirect(c, to)
 }
 
 func redirect(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/rightsdesk/rightsdesk/internal/mail"
 	"github.com/rightsdesk/rightsdesk/models"
 )
@@ -64,7 +65,7 @@ func tally(t *testing.T, errs []error, allowed ...error) int {
 func (d *domain) officer(t *testing.T) models.Actor {
 	t.Helper()
 	st, err := d.staff.Create(context.Background(), models.StaffInput{Email: "officer@example.org", Name: "Officer",
-		Role: models.RoleStaff, Password: "a long enough password"}, models.SystemActor)
+		Role: models.RoleReviewer, Password: "a long enough password"}, models.SystemActor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,6 +363,61 @@ func TestLimitIsExact(t *testing.T) {
 		}
 		if ok, _, _ := s.limits.Allow(ctx, l, "198.51.100.8"); !ok {
 			t.Fatal("another subject is limited too")
+		}
+	})
+}
+
+// Two administrators demoting each other at once leave one administrator.
+func TestLastAdministratorStays(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		var ids []int64
+		for i := range 2 {
+			st, err := s.staff.Create(ctx, models.StaffInput{Email: fmt.Sprintf("admin%d@example.org", i), Name: "Admin",
+				Role: models.RoleAdmin, Password: "a long enough password"}, models.SystemActor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, st.ID)
+		}
+		errs := race(2, func(i int) error {
+			return s.staff.SetRole(ctx, ids[i], models.RoleReviewer, models.StaffActor(ids[1-i], "test"))
+		})
+		if wins := tally(t, errs, models.ErrLastAdmin); wins != 1 {
+			t.Fatalf("%d demotions, want 1", wins)
+		}
+		var admins int64
+		s.db.Model(&models.Staff{}).Where("role = ?", models.RoleAdmin).Count(&admins)
+		if admins != 1 {
+			t.Fatalf("%d administrators left", admins)
+		}
+	})
+}
+
+// An authenticator code opens one session, however many posts race with it.
+func TestSecondStepCodeWorksOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		st, err := s.staff.Create(ctx, models.StaffInput{Email: "twostep@example.org", Name: "Admin",
+			Role: models.RoleAdmin, Password: "a long enough password"}, models.SystemActor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup, err := s.staff.NewTwoStep(st, "Test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, _ := totp.GenerateCode(setup.Secret, time.Now())
+		if _, err := s.staff.ConfirmTwoStep(ctx, st.ID, setup.Sealed, now, models.SystemActor); err != nil {
+			t.Fatal(err)
+		}
+		next, _ := totp.GenerateCode(setup.Secret, time.Now().Add(30*time.Second))
+		errs := race(4, func(int) error {
+			_, err := s.staff.SecondStep(ctx, st.ID, next, models.Client{})
+			return err
+		})
+		if wins := tally(t, errs, models.ErrCodeInvalid); wins != 1 {
+			t.Fatalf("%d sessions from one code, want 1", wins)
 		}
 	})
 }

@@ -26,7 +26,9 @@ type Limit struct {
 // Allow counts one attempt against l for subject and reports whether it is
 // within the limit, and if not, when the window ends.
 func (lm *Limits) Allow(ctx context.Context, l Limit, subject string) (bool, time.Time, error) {
-	return lm.c.allow(lm.c.read(ctx), l, subject)
+	ok, until, err := lm.c.allow(lm.c.read(ctx), l, subject)
+	lm.c.wrote(err)
+	return ok, until, err
 }
 
 // allow counts an attempt on db (a transaction, when the attempt must only
@@ -50,9 +52,4 @@ func (c *Core) allow(db *gorm.DB, l Limit, subject string) (bool, time.Time, err
 		limit = max(1, int(float64(l.Max)*c.LimitScale))
 	}
 	return count <= limit, ends, nil
-}
-
-// Sweep deletes counters whose window has ended.
-func (lm *Limits) Sweep(ctx context.Context) error {
-	return lm.c.read(ctx).Exec("DELETE FROM rate_limits WHERE expires_at < ?", now()).Error
 }

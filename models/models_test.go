@@ -230,11 +230,33 @@ func TestSetup(t *testing.T) {
 		if tok, _ := s.staff.NewSetupToken(ctx); tok != "" {
 			t.Fatal("setup token issued while staff exists")
 		}
-		if _, _, err := s.staff.Authenticate(ctx, "A@example.org", "long enough password", models.Client{}); err != nil {
+		if _, err := s.staff.Authenticate(ctx, "A@example.org", "long enough password", models.Client{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.staff.Authenticate(ctx, "a@example.org", "nope", models.Client{}); !errors.Is(err, models.ErrBadLogin) {
+		if _, err := s.staff.Authenticate(ctx, "a@example.org", "nope", models.Client{}); !errors.Is(err, models.ErrBadLogin) {
 			t.Fatal(err)
+		}
+	})
+}
+
+// Housekeeping deletes what expired and keeps what is live.
+func TestHousekeeping(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		if _, _, err := s.limits.Allow(ctx, models.Limit{Name: "old", Max: 1, Window: time.Microsecond}, "x"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.limits.Allow(ctx, models.Limit{Name: "live", Max: 1, Window: time.Hour}, "x"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		if err := models.NewHousekeeping(s.core).Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		s.db.Table("rate_limits").Count(&n)
+		if n != 1 {
+			t.Fatalf("%d counters left, want the live one", n)
 		}
 	})
 }

@@ -31,16 +31,18 @@ type OutboxMessage struct {
 
 func (OutboxMessage) TableName() string { return "outbox" }
 
-// Mail templates.
+// Mail templates (names defined once, in internal/mail).
 const (
-	MailVerifyEmail    = "verify_email"
-	MailReceived       = "received" // no verification needed
-	MailAcknowledgment = "acknowledgement"
-	MailTrackingLink   = "tracking_link"
-	MailStatusChanged  = "status_changed"
-	MailMessage        = "message"
-	MailExtended       = "extended"
-	MailStaffDigest    = "staff_digest"
+	MailVerifyEmail    = mail.TemplateVerifyEmail
+	MailReceived       = mail.TemplateReceived
+	MailAcknowledgment = mail.TemplateAcknowledgement
+	MailTrackingLink   = mail.TemplateTrackingLink
+	MailStatusChanged  = mail.TemplateStatusChanged
+	MailMessage        = mail.TemplateMessage
+	MailExtended       = mail.TemplateExtended
+	MailStaffDigest    = mail.TemplateStaffDigest
+	MailStaffInvite    = mail.TemplateStaffInvite
+	MailPasswordReset  = mail.TemplatePasswordReset
 	// MailInformationRequested: staff asked a question and the clock stopped.
 	MailInformationRequested = mail.TemplateInformationRequested
 	// MailComplaintReceived acknowledges a complaint.
@@ -88,6 +90,9 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, limit int, lease time
 		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).
 			Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC(), "lease_token": token}).Error
 	})
+	if err != nil || len(out) > 0 { // an empty claim wrote nothing
+		o.c.wrote(err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +109,7 @@ func (o *Outbox) held(ctx context.Context, id int64, token string) *gorm.DB {
 // row is no longer held under token.
 func (o *Outbox) update(ctx context.Context, id int64, token string, set map[string]any) error {
 	res := o.held(ctx, id, token).Updates(set)
+	o.c.wrote(res.Error)
 	if res.Error != nil {
 		return res.Error
 	}

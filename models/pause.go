@@ -115,17 +115,17 @@ func (rs *Requests) AskForInformation(ctx context.Context, id int64, reason, que
 // Answer is the person's answer, from their tracking page, to what staff
 // asked: the clock restarts and the deadline moves by the days it stood.
 func (s *Submissions) Answer(ctx context.Context, token string, requestID int64, answer string, actor Actor) error {
-	v := &ValidationError{}
-	answer = text(v, "answer", answer, MultiLine, true, MaxNote)
-	if err := v.Err(); err != nil {
-		return err
-	}
 	sub, err := s.c.byTrackingToken(ctx, token)
 	if err != nil {
 		return err
 	}
 	if sub.request(requestID) == nil {
-		return ErrNotFound
+		return ErrNotFound // not one of this person's requests, whatever was typed
+	}
+	v := &ValidationError{}
+	answer = text(v, "answer", answer, MultiLine, true, MaxNote)
+	if err := v.Err(); err != nil {
+		return err
 	}
 	return s.c.write(ctx, func(tx *tx) error {
 		return tx.resume(requestID, answer, PauseEndedByAnswer, actor)

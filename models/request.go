@@ -21,11 +21,12 @@ const (
 	StatusCompleted           = "completed"
 	StatusDenied              = "denied"
 	StatusWithdrawn           = "withdrawn"
+	StatusMerged              = "merged" // joined to an earlier open request for the same thing
 )
 
 // Statuses in lifecycle order.
 var Statuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress, StatusAwaitingInformation,
-	StatusCompleted, StatusDenied, StatusWithdrawn}
+	StatusCompleted, StatusDenied, StatusWithdrawn, StatusMerged}
 
 // OpenStatuses are those not yet closed. All but StatusAwaitingInformation
 // are waiting for the organization, with the deadline running.
@@ -41,15 +42,16 @@ const openStatusSQL = "('awaiting_verification', 'verified', 'in_progress', 'awa
 const runningStatusSQL = "('awaiting_verification', 'verified', 'in_progress')"
 
 // transitions lists where a request of each kind may move from each
-// status. The clock stops and restarts through Pause and Resume, not here.
+// status. The clock stops and restarts through AskForInformation and
+// resume, not here.
 var transitions = map[string]map[string][]string{
 	KindRequest: {
-		StatusAwaitingVerification: {StatusVerified, StatusDenied, StatusWithdrawn},
-		StatusVerified:             {StatusInProgress, StatusCompleted, StatusDenied, StatusWithdrawn},
-		StatusInProgress:           {StatusCompleted, StatusDenied, StatusWithdrawn},
+		StatusAwaitingVerification: {StatusVerified, StatusDenied, StatusWithdrawn, StatusMerged},
+		StatusVerified:             {StatusInProgress, StatusCompleted, StatusDenied, StatusWithdrawn, StatusMerged},
+		StatusInProgress:           {StatusCompleted, StatusDenied, StatusWithdrawn, StatusMerged},
 		// Waiting for the person: they may withdraw; staff may refuse (no
-		// answer to an identity question, say) or record a withdrawal.
-		StatusAwaitingInformation: {StatusDenied, StatusWithdrawn},
+		// answer to an identity question, say), record a withdrawal, or merge.
+		StatusAwaitingInformation: {StatusDenied, StatusWithdrawn, StatusMerged},
 	},
 	KindAppeal: {
 		StatusVerified:   {StatusInProgress, StatusCompleted, StatusDenied, StatusWithdrawn},
@@ -62,6 +64,10 @@ var transitions = map[string]map[string][]string{
 		StatusInProgress: {StatusCompleted, StatusWithdrawn},
 	},
 }
+
+// decided are the moves staff choose from a list; the others have their
+// own action (withdrawing is the person's, merging names the other request).
+func decided(to string) bool { return to != StatusMerged }
 
 // Request kinds.
 const (
@@ -86,6 +92,7 @@ const (
 	EventPaused       = "paused"        // the clock stopped; the body is what staff asked
 	EventResumed      = "resumed"       // the clock restarted; the body is the person's answer or staff's note
 	EventComplaint    = "complaint"     // what the person complains about
+	EventMerged       = "merged"        // another request was joined to this one
 )
 
 // MaxNote bounds notes, messages and reasons.
@@ -112,6 +119,7 @@ type Request struct {
 	ClosedAt        *time.Time
 	DenialReason    string
 	DenialDetail    string
+	MergedIntoID    *int64
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 
@@ -127,8 +135,16 @@ func (r *Request) Paused() bool { return r.Status == StatusAwaitingInformation }
 // CanMoveTo reports whether r may move to status to.
 func (r *Request) CanMoveTo(to string) bool { return contains(transitions[r.Kind][r.Status], to) }
 
-// NextStatuses lists where staff may move r.
-func (r *Request) NextStatuses() []string { return transitions[r.Kind][r.Status] }
+// NextStatuses lists where staff may move r by a decision.
+func (r *Request) NextStatuses() []string {
+	var out []string
+	for _, to := range transitions[r.Kind][r.Status] {
+		if decided(to) {
+			out = append(out, to)
+		}
+	}
+	return out
+}
 
 // RuleRight is what the rules engine knows r as: its right, or the appeal
 // or complaint it is.
@@ -256,6 +272,18 @@ type RequestDetail struct {
 	PauseReasons []string
 	Pauses       []RequestPause
 	Urgency      Urgency
+	// Duplicates are the person's other open requests for the same right
+	// (same confirmed address), received earlier: this one may be merged
+	// into one of them.
+	Duplicates []Duplicate
+}
+
+// Duplicate is an earlier open request a request may be merged into.
+type Duplicate struct {
+	ID         int64
+	Reference  string
+	ReceivedAt time.Time
+	DueAt      time.Time
 }
 
 // Get loads one request with its submission and full timeline.
@@ -304,6 +332,17 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 	if err := db.Where("request_id = ?", id).Order("id").Find(&d.Pauses).Error; err != nil {
 		return nil, err
 	}
+	if !r.Closed() && r.Kind == KindRequest && d.Sub.EmailVerifiedAt != nil {
+		err := db.Table("requests").Select("requests.id, submissions.reference, requests.received_at, requests.due_at").
+			Joins("JOIN submissions ON submissions.id = requests.submission_id").
+			Where("submissions.email = ? AND submissions.email_verified_at IS NOT NULL AND requests.right_code = ? AND requests.kind = ? "+
+				"AND requests.status IN "+openStatusSQL+" AND requests.submission_id <> ? AND requests.received_at <= ?",
+				d.Sub.Email, r.Right, KindRequest, d.Sub.ID, r.ReceivedAt).
+			Order("requests.received_at, requests.id").Limit(5).Scan(&d.Duplicates).Error
+		if err != nil {
+			return nil, err
+		}
+	}
 	now := c.Now()
 	d.Extension = c.extensionRefusal(r, now)
 	d.PauseReasons = c.pauseReasons(r)
@@ -333,7 +372,7 @@ func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Acto
 		if err != nil {
 			return err
 		}
-		if !r.CanMoveTo(t.To) {
+		if !r.CanMoveTo(t.To) || !decided(t.To) {
 			return ErrInvalidState
 		}
 		if t.To == StatusDenied {
@@ -525,6 +564,65 @@ func (rs *Requests) Extend(ctx context.Context, id int64, reason string, actor A
 			return err
 		}
 		return tx.audit(actor, "request.extend", "request", r.ID, newDue.Format(time.DateOnly))
+	})
+}
+
+// ErrNotDuplicate: the two requests are not the same person asking for
+// the same thing, both open.
+var ErrNotDuplicate = &Error{Kind: KindConflict, Key: "error.merge.not_duplicate"}
+
+// Merge joins request id to an earlier open request of the same person
+// (same confirmed address) for the same right: id closes as merged, the
+// other carries on with its own (earlier) deadline, both timelines say so,
+// and the person is told. Both rows are locked, in id order.
+func (rs *Requests) Merge(ctx context.Context, id, intoID int64, actor Actor) error {
+	if id == intoID {
+		return ErrNotDuplicate
+	}
+	c := rs.c
+	return c.write(ctx, func(tx *tx) error {
+		first, second := min(id, intoID), max(id, intoID)
+		a, err := tx.lockRequest(first)
+		if err != nil {
+			return err
+		}
+		b, err := tx.lockRequest(second)
+		if err != nil {
+			return err
+		}
+		r, into := a, b
+		if r.ID != id {
+			r, into = b, a
+		}
+		var subs []Submission
+		if err := tx.Where("id IN ?", []int64{r.SubmissionID, into.SubmissionID}).Find(&subs).Error; err != nil {
+			return err
+		}
+		if len(subs) != 2 || subs[0].Email != subs[1].Email || subs[0].EmailVerifiedAt == nil || subs[1].EmailVerifiedAt == nil ||
+			r.Right != into.Right || r.Kind != KindRequest || into.Kind != KindRequest || r.Closed() || into.Closed() {
+			return ErrNotDuplicate
+		}
+		sub := subs[0]
+		intoSub := subs[1]
+		if sub.ID != r.SubmissionID {
+			sub, intoSub = intoSub, sub
+		}
+		if err := tx.setStatus(r, StatusMerged, actor, intoSub.Reference); err != nil {
+			return err
+		}
+		if err := tx.Model(&Request{}).Where("id = ?", r.ID).Update("merged_into_id", into.ID).Error; err != nil {
+			return err
+		}
+		if err := tx.event(into.ID, EventMerged, actor, "", "", sub.Reference, false); err != nil {
+			return err
+		}
+		due := into.DueAt
+		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name, Reference: sub.Reference,
+			TrackURL: c.trackURLOf(&sub), Right: r.Right, Status: StatusMerged, DueAt: &due,
+			Extra: map[string]string{"into": intoSub.Reference}}); err != nil {
+			return err
+		}
+		return tx.audit(actor, "request.merge", "request", r.ID, "into="+itoa(into.ID))
 	})
 }
 

@@ -96,9 +96,16 @@ type SubmissionInput struct {
 	Relationship   string
 	Details        string
 	Lang           string
-	Channel        string
-	IdempotencyKey string // the form's one-time nonce: a second post of the same form is refused
+	Channel        string    // web (the form) or, for staff intake, email, phone, mail, in_person
+	ReceivedAt     time.Time // staff intake: the day it arrived (the clock runs from it); zero = now
+	IdempotencyKey string    // the form's one-time nonce: a second post of the same form is refused
 }
+
+// Channels a request may arrive through; all but web are entered by staff.
+var Channels = []string{"web", "email", "phone", "mail", "in_person"}
+
+// MaxIntakeAge is how far back staff may date a request they enter.
+const MaxIntakeAge = 400 * 24 * time.Hour
 
 // ValidateWhere checks who is asking and where they live: step 1 of the form.
 func (s *Submissions) ValidateWhere(in *SubmissionInput) error {
@@ -171,6 +178,18 @@ func (s *Submissions) Validate(in *SubmissionInput) error {
 	if !contains(Relationships, in.Relationship) {
 		v.Add("relationship", "error.relationship.required")
 	}
+	if in.Channel != "" && !contains(Channels, in.Channel) {
+		v.Add("channel", "error.channel.required")
+	}
+	if !in.ReceivedAt.IsZero() {
+		now := s.c.Now()
+		switch {
+		case in.ReceivedAt.After(now):
+			v.Add("received", "error.received.future")
+		case now.Sub(in.ReceivedAt) > MaxIntakeAge:
+			v.Add("received", "error.received.too_old")
+		}
+	}
 	return v.Err()
 }
 
@@ -234,14 +253,18 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		in.Channel = "web"
 	}
 	c := s.c
-	received := c.Now()
+	now := c.Now()
+	received := now
+	if !in.ReceivedAt.IsZero() {
+		received = in.ReceivedAt.UTC().Truncate(time.Microsecond)
+	}
 	j := rules.Resolve(in.Country, in.Region)
 	token := newToken()
 	sub := &Submission{
 		TrackingHash: c.hash("track", token), TrackingSealed: c.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
 		Phone: in.Phone, Country: in.Country, Region: in.Region, Jurisdiction: string(j),
 		Relationship: in.Relationship, Details: in.Details, Lang: in.Lang, Channel: in.Channel,
-		ReceivedAt: received, CreatedAt: received, UpdatedAt: received,
+		ReceivedAt: received, CreatedAt: now, UpdatedAt: now,
 	}
 	if in.IdempotencyKey != "" {
 		h := c.hash("idem", in.IdempotencyKey)
@@ -269,7 +292,7 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 				return err
 			}
 			if req.AckDueAt != nil {
-				req.AcknowledgedAt = &received // rule 4: acknowledged at once, automatically
+				req.AcknowledgedAt = &now // rule 4: acknowledged at once, automatically (now, even if received earlier)
 				ackRights = append(ackRights, r)
 			}
 			if err := tx.Create(req).Error; err != nil {
@@ -356,68 +379,6 @@ func newVerification(tx *tx, submissionID int64) (string, error) {
 // requests and their public timelines, in two queries.
 func (s *Submissions) ByTrackingToken(ctx context.Context, token string) (*Submission, error) {
 	return s.c.byTrackingToken(ctx, token)
-}
-
-func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, error) {
-	if !validToken(token) {
-		return nil, ErrNotFound
-	}
-	db := c.read(ctx)
-	var sub Submission
-	err := db.Where("tracking_hash = ?", c.hash("track", token)).Take(&sub).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	sub.Requests, err = c.requestsWithEvents(db, sub.ID, false)
-	return &sub, err
-}
-
-// requestsWithEvents loads the requests of a submission with their
-// timelines (public events only unless internal), in one query.
-func (c *Core) requestsWithEvents(db *gorm.DB, submissionID int64, internal bool) ([]Request, error) {
-	q := `SELECT requests.*, events.id AS e_id, events.kind AS e_kind, events.actor_kind AS e_actor_kind,
-			events.staff_id AS e_staff_id, events.status_from AS e_status_from, events.status_to AS e_status_to,
-			events.body AS e_body, events.internal AS e_internal, events.created_at AS e_created_at
-		FROM requests LEFT JOIN events ON events.request_id = requests.id`
-	if !internal {
-		q += ` AND events.internal = ?`
-	}
-	q += ` WHERE requests.submission_id = ? ORDER BY requests.id, events.id`
-	args := []any{submissionID}
-	if !internal {
-		args = []any{false, submissionID}
-	}
-	var rows []struct {
-		Request     `gorm:"embedded"`
-		EID         *int64
-		EKind       *string
-		EActorKind  *string
-		EStaffID    *int64
-		EStatusFrom *string
-		EStatusTo   *string
-		EBody       *string
-		EInternal   *bool
-		ECreatedAt  *time.Time
-	}
-	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	var out []Request
-	for _, r := range rows {
-		if len(out) == 0 || out[len(out)-1].ID != r.Request.ID {
-			out = append(out, r.Request)
-		}
-		if r.EID != nil {
-			last := &out[len(out)-1]
-			last.Events = append(last.Events, Event{ID: *r.EID, RequestID: r.Request.ID, Kind: *r.EKind,
-				ActorKind: *r.EActorKind, StaffID: r.EStaffID, StatusFrom: *r.EStatusFrom, StatusTo: *r.EStatusTo,
-				Body: *r.EBody, Internal: *r.EInternal, CreatedAt: r.ECreatedAt.UTC()})
-		}
-	}
-	return out, nil
 }
 
 // Code errors: each carries the message for the code field.
@@ -600,7 +561,7 @@ func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email str
 				"tracking_hash": c.hash("track", token), "tracking_sealed": c.sealToken(token), "updated_at": c.Now()}).Error; err != nil {
 				return err
 			}
-			link, extra = c.TrackURL(token), map[string]string{"new": "1"}
+			link, extra = c.TrackURL(token), map[string]string{"replaced": "1"}
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
 			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link, Extra: extra}); err != nil {
@@ -635,7 +596,7 @@ func (s *Submissions) NewTrackingLink(ctx context.Context, token string, actor A
 			return ErrNotFound // replaced meanwhile
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh), Extra: map[string]string{"new": "1"}}); err != nil {
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh), Extra: map[string]string{"replaced": "1"}}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "submission.link_replaced", "submission", sub.ID, "")

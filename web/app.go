@@ -32,6 +32,7 @@ type App struct {
 	Outbox      *models.Outbox
 	Digest      *models.Digest
 	Limits      *models.Limits
+	Audit       *models.AuditLog
 	Echo        *echo.Echo
 	Worker      *mail.Worker
 	Log         *slog.Logger
@@ -78,9 +79,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	core.LimitScale = cfg.RateScale
+	core.Log = log
 	return &App{Config: cfg, Core: core, Submissions: models.NewSubmissions(core), Requests: models.NewRequests(core),
-		Appeals: models.NewAppeals(core), Complaints: models.NewComplaints(core), Staff: models.NewStaffAccounts(core), Outbox: models.NewOutbox(core),
-		Digest: models.NewDigest(core), Limits: models.NewLimits(core), Log: log, close: sqlDB.Close}, nil
+		Appeals: models.NewAppeals(core), Complaints: models.NewComplaints(core), Staff: models.NewStaffAccounts(core),
+		Outbox: models.NewOutbox(core), Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core),
+		Log: log, close: sqlDB.Close}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -111,10 +114,11 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	}
 	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, Contact: cfg.Contact.Email,
 		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
-	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll})
+	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll,
+		Outage: a.Core.ReportOutage})
 	a.Core.OnMailQueued(a.Worker.Notify)
 	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals,
-		Complaints: a.Complaints, Staff: a.Staff, Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
+		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
 		Contact: layout.Contact{Email: cfg.Contact.Email, Address: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle},
 		Loc:     cfg.TimeZone, Log: log}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),

@@ -10,7 +10,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/models"
 )
 
-// The demo administrator's sign-in; it exists only in demo data.
+// The demo privacy officer's sign-in; it exists only in demo data.
 const (
 	DemoEmail    = "officer@demo.example"
 	DemoPassword = "rightsdesk-demo"
@@ -53,12 +53,14 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 	}
 	var officer *models.Staff
 	if staffCount == 0 {
+		// A privacy officer, not an administrator: administrators must set up
+		// two-step sign-in first, and the demo should open at once.
 		officer, err = app.Staff.Create(ctx, models.StaffInput{Email: DemoEmail, Name: "Dana Officer (demo)",
-			Role: models.RoleAdmin, Password: DemoPassword}, models.SystemActor)
+			Role: models.RoleOfficer, Password: DemoPassword}, models.SystemActor)
 		if err != nil {
 			return out, err
 		}
-		log.Warn("demo: administrator created", "email", DemoEmail, "password", DemoPassword)
+		log.Warn("demo: privacy officer created", "email", DemoEmail, "password", DemoPassword)
 	}
 	actor := models.SystemActor
 	if officer != nil {
@@ -75,6 +77,9 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 			to: []string{"in_progress"}},
 		{name: "Olivia Brown", email: "olivia@demo.example", country: "GB", relationship: "customer", rights: []string{"delete"}, daysAgo: 40, verify: true,
 			to: []string{"in_progress", "completed"}, complaint: "You deleted my account but I still get your newsletter."},
+		// Emma asks again for the same thing: staff merge it into her first request.
+		{name: "Emma Schmidt", email: "emma@demo.example", country: "DE", relationship: "visitor", rights: []string{"access"}, daysAgo: 4, verify: true,
+			to: []string{"merged"}},
 		{name: "Harry Evans", email: "harry@demo.example", country: "GB", relationship: "customer", rights: []string{"access"}, daysAgo: 12, verify: true,
 			to: []string{"in_progress"}, ask: "We hold two accounts in your name. Which one is your request about: the one opened in 2019, or the one opened in 2023?"},
 		{name: "Lucas Walker", email: "lucas@demo.example", country: "US", region: "VA", relationship: "customer", rights: []string{"delete"}, daysAgo: 20,
@@ -96,6 +101,7 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 	// while seeding (before the server starts) and restored after.
 	now := app.Core.Now()
 	defer app.Core.SetClock(time.Now)
+	first := map[string]int64{} // email and right → the person's first request
 	for i, d := range demo {
 		at := now.Add(-time.Duration(d.daysAgo)*24*time.Hour - time.Duration(i)*time.Hour)
 		app.Core.SetClock(func() time.Time { return at })
@@ -105,14 +111,26 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 		if err != nil {
 			return out, fmt.Errorf("demo request %d: %w", i, err)
 		}
-		out.Links[d.email] = "/t/" + res.TrackingToken
+		if _, ok := out.Links[d.email]; !ok {
+			out.Links[d.email] = "/t/" + res.TrackingToken
+		}
 		for _, r := range res.Submission.Requests {
+			key := d.email + " " + r.Right
+			if _, ok := first[key]; !ok {
+				first[key] = r.ID
+			}
 			if d.verify && r.Status == models.StatusAwaitingVerification {
 				if err := app.Requests.Move(ctx, r.ID, models.Transition{To: models.StatusVerified}, actor); err != nil {
 					return out, err
 				}
 			}
 			for _, to := range d.to {
+				if to == models.StatusMerged {
+					if err := app.Requests.Merge(ctx, r.ID, first[key], actor); err != nil {
+						return out, fmt.Errorf("demo merge %d: %w", i, err)
+					}
+					continue
+				}
 				t := models.Transition{To: to}
 				if to == models.StatusDenied {
 					t.DenialReason, t.Detail = d.deny, d.detail

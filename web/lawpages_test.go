@@ -232,7 +232,7 @@ func TestUKComplaintThroughTheRouter(t *testing.T) {
 // Every page says only what is true today, and points somewhere real where
 // the portal cannot help (issue 7's list, each checked on the page).
 func TestPagesSayOnlyWhatIsTrue(t *testing.T) {
-	h := newHarnessEnv(t, "sqlite", "100", demoContact)
+	h := newHarnessWith(t, harnessOptions{env: demoContact})
 	h.freeze(received)
 	b := h.browser()
 	const contact = "privacy@acme.example"
@@ -309,7 +309,7 @@ func TestPagesSayOnlyWhatIsTrue(t *testing.T) {
 	t.Run("the code field", func(t *testing.T) {
 		page := b.submit(submission())
 		in := page.doc.Find("#f-code")
-		for attr, want := range map[string]string{"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6", "size": "6"} {
+		for attr, want := range map[string]string{"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6", "size": "8"} {
 			if got := in.AttrOr(attr, ""); got != want {
 				t.Errorf("code field %s=%q, want %q", attr, got, want)
 			}
@@ -320,13 +320,13 @@ func TestPagesSayOnlyWhatIsTrue(t *testing.T) {
 		}
 	})
 
-	t.Run("set-up promises no team management", func(t *testing.T) {
+	t.Run("set-up says how the team is added", func(t *testing.T) {
 		tok, err := h.app.Staff.NewSetupToken(t.Context())
 		if err != nil || tok == "" {
 			t.Fatal(tok, err)
 		}
 		setup := b.get("/setup?token=" + tok)
-		if strings.Contains(setup.text("main"), "rest of the team") || !strings.Contains(setup.text("main"), "rightsdesk staff add") {
+		if !strings.Contains(setup.text("main"), "From the Team page it can then invite the rest of the team") {
 			t.Errorf("set-up page:\n%s", setup.text("main"))
 		}
 		failedForm(t, "set-up", b.post("/setup", url.Values{"token": {tok}, "name": {""}, "email": {"x"}, "password": {"short"}}),

@@ -7,17 +7,23 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/web"
 )
 
 var refRe = regexp.MustCompile(`RD-[0-9A-Z]{4}-[0-9A-Z]{4}`)
 
-// staffAs signs in a new staff member with role and returns their browser.
+// staffAs signs in a new staff member with role and returns their
+// browser. An administrator is sent to set up two-step sign-in first, and
+// does, with the key the page shows.
 func (h *harness) staffAs(role string) *browser {
 	h.t.Helper()
 	email := "member" + strings.ToLower(models.NewNonce()[:8]) + "@example.org"
@@ -30,7 +36,33 @@ func (h *harness) staffAs(role string) *browser {
 	if res := b.post("/admin/login", url.Values{"email": {email}, "password": {"correct horse battery staple"}}); res.status != http.StatusSeeOther {
 		h.t.Fatalf("login as %s: %d", role, res.status)
 	}
+	b.email = email
+	if models.NeedsTwoStep(role) {
+		if res := b.get("/admin"); res.location() != "/admin/account/two-step" {
+			h.t.Fatalf("an administrator without two-step sign-in reached %d %s", res.status, res.location())
+		}
+		b.secret = b.enrolTwoStep()
+	}
 	return b
+}
+
+// enrolTwoStep sets up two-step sign-in from the setup page, as a person
+// with an authenticator app would, and returns the key.
+func (b *browser) enrolTwoStep() string {
+	b.h.t.Helper()
+	setup := b.get("/admin/account/two-step")
+	secret := strings.ReplaceAll(setup.text("code.secret"), " ", "")
+	sealed := setup.doc.Find(`input[name="sealed"]`).AttrOr("value", "")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil || sealed == "" {
+		b.h.t.Fatalf("setup page: %v %q", err, setup.text("main"))
+	}
+	res := b.post("/admin/account/two-step", url.Values{"sealed": {sealed}, "code": {code}})
+	if res.status != http.StatusOK || res.doc.Find("ul.codes li").Length() != 10 {
+		b.h.t.Fatalf("confirming two-step sign-in: %d %s", res.status, res.text("main"))
+	}
+	b.recovery = strings.TrimSpace(res.doc.Find("ul.codes li").First().Text())
+	return secret
 }
 
 // clone gives a second browser the same cookies, as a thief would.
@@ -47,13 +79,13 @@ func (b *browser) clone() *browser {
 // opens nothing afterwards.
 func TestSessionsEnd(t *testing.T) {
 	dialects(t, func(t *testing.T, h *harness) {
-		admin := h.staff()
+		admin := h.staffAs(models.RoleAdmin)
 		opens := func(b *browser) bool {
 			t.Helper()
 			return b.get("/admin").status == http.StatusOK
 		}
 		t.Run("logout", func(t *testing.T) {
-			b := h.staffAs(models.RoleStaff)
+			b := h.staffAs(models.RoleReviewer)
 			stolen := b.clone()
 			if !opens(stolen) {
 				t.Fatal("copied cookie does not work before logout")
@@ -71,7 +103,7 @@ func TestSessionsEnd(t *testing.T) {
 			}
 		})
 		t.Run("sign out everywhere", func(t *testing.T) {
-			b := h.staffAs(models.RoleStaff)
+			b := h.staffAs(models.RoleReviewer)
 			other := b.clone()
 			b.get("/admin/account")
 			if res := b.post("/admin/account/sign-out-everywhere", url.Values{}); res.status != http.StatusSeeOther {
@@ -82,7 +114,7 @@ func TestSessionsEnd(t *testing.T) {
 			}
 		})
 		t.Run("password change", func(t *testing.T) {
-			b := h.staffAs(models.RoleStaff)
+			b := h.staffAs(models.RoleReviewer)
 			other := b.clone()
 			// Both cookies name one session; a second sign-in is another session.
 			b.get("/admin/account")
@@ -109,7 +141,7 @@ func TestSessionsEnd(t *testing.T) {
 			}
 		})
 		t.Run("deactivation", func(t *testing.T) {
-			b := h.staffAs(models.RoleStaff)
+			b := h.staffAs(models.RoleReviewer)
 			email := strings.TrimSpace(b.get("/admin/account").doc.Find("dl.summary dd").Eq(1).Text())
 			team := admin.get("/admin/team")
 			var action string
@@ -117,7 +149,7 @@ func TestSessionsEnd(t *testing.T) {
 			for i := range rows.Length() {
 				row := rows.Eq(i)
 				if strings.Contains(row.Text(), email) {
-					if a, ok := row.Find("form").Attr("action"); ok {
+					if a, ok := row.Find("form[action$='/deactivate']").Attr("action"); ok {
 						action = a
 					}
 				}
@@ -142,7 +174,7 @@ func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
 	b.get("/admin/login")
 	before := b.csrf
 	if _, err := h.app.Staff.Create(context.Background(), models.StaffInput{Email: "rot@example.org", Name: "Rot",
-		Role: models.RoleStaff, Password: "correct horse battery staple"}, models.SystemActor); err != nil {
+		Role: models.RoleReviewer, Password: "correct horse battery staple"}, models.SystemActor); err != nil {
 		t.Fatal(err)
 	}
 	res := b.post("/admin/login", url.Values{"email": {"rot@example.org"}, "password": {"correct horse battery staple"}})
@@ -318,14 +350,22 @@ func TestHTTPDetails(t *testing.T) {
 }
 
 // Roles mean something: walking the route table, anonymous visitors are
-// sent to sign in (or refused a post), staff are refused administrator
-// routes, and administrators reach every route.
+// sent to sign in (or refused a post), and each role reaches exactly the
+// routes its access level allows.
 func TestRolesOnEveryRoute(t *testing.T) {
 	h := newHarness(t, "sqlite")
-	anon, staff, admin := h.browser(), h.staffAs(models.RoleStaff), h.staffAs(models.RoleAdmin)
+	anon := h.browser()
 	anon.get("/admin/login")
+	roles := map[string]*browser{}
+	tokens := map[string]string{}
+	for _, role := range models.Roles {
+		roles[role] = h.staffAs(role)
+		tokens[role] = roles[role].makeToken(models.ScopeWrite)
+	}
+	may := map[web.Access]func(string) bool{web.Read: func(string) bool { return true }, web.Work: models.CanWork,
+		web.Configure: models.CanConfigure, web.Team: models.CanManageTeam}
 	path := func(p string) string {
-		p = strings.ReplaceAll(p, ":id", "1")
+		p = strings.ReplaceAll(p, ":id", "999999")
 		return strings.ReplaceAll(p, ":token", models.NewNonce())
 	}
 	for _, r := range h.app.Routes() {
@@ -333,12 +373,22 @@ func TestRolesOnEveryRoute(t *testing.T) {
 			continue
 		}
 		name := r.Method + " " + r.Path
+		if strings.HasPrefix(r.Path, "/api/") {
+			// The API: a token, never a cookie, and 401 without one.
+			if st := h.apiCall("", r.Method, path(r.Path), "{}", nil); st != http.StatusUnauthorized {
+				t.Errorf("anonymous %s: %d, want 401", name, st)
+			}
+			for _, role := range models.Roles {
+				st := h.apiCall(tokens[role], r.Method, path(r.Path), "{}", nil)
+				if may[r.Access](role) == (st == http.StatusForbidden) || st == http.StatusUnauthorized {
+					t.Errorf("%s %s with a token: %d", role, name, st)
+				}
+			}
+			continue
+		}
 		send := func(b *browser) page {
 			if r.Method == http.MethodGet {
 				return b.get(path(r.Path))
-			}
-			if strings.Contains(r.Path, "/team/") {
-				return b.post(path(r.Path)+"?", url.Values{}) // deactivating staff 1 is fine here
 			}
 			return b.post(path(r.Path), url.Values{})
 		}
@@ -352,23 +402,57 @@ func TestRolesOnEveryRoute(t *testing.T) {
 		if strings.HasSuffix(r.Path, "/sign-out-everywhere") {
 			continue // it would sign the browsers out: TestSessionsEnd covers it
 		}
-		staff.get("/admin")
-		res = send(staff)
-		switch r.Access {
-		case web.Admin:
-			if res.status != http.StatusForbidden {
-				t.Errorf("staff %s: %d, want 403", name, res.status)
-			}
-		case web.Staff:
-			if res.status == http.StatusForbidden || res.status == http.StatusSeeOther && strings.HasPrefix(res.location(), "/admin/login") {
-				t.Errorf("staff %s: %d", name, res.status)
+		for _, role := range models.Roles {
+			b := roles[role]
+			b.get("/admin/account")
+			res := send(b)
+			signedOut := res.status == http.StatusSeeOther && strings.HasPrefix(res.location(), "/admin/login")
+			switch {
+			case signedOut:
+				t.Errorf("%s %s: sent to sign in", role, name)
+			case may[r.Access](role) && res.status == http.StatusForbidden:
+				t.Errorf("%s %s: refused, but the role may", role, name)
+			case !may[r.Access](role) && res.status != http.StatusForbidden:
+				t.Errorf("%s %s: %d, want 403", role, name, res.status)
 			}
 		}
-		if r.Access == web.Admin {
-			admin.get("/admin")
-			if res := send(admin); res.status == http.StatusForbidden {
-				t.Errorf("admin %s: 403", name)
+	}
+}
+
+// Once the mail is sent, the code and the private link it carried are
+// gone from the SQLite database and its write-ahead log: nothing a copy of
+// the data directory could give away (secure_delete, then a truncating
+// checkpoint after each sending batch).
+func TestSentSecretsLeaveNoTrace(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	link, code := h.submitAs(h.browser(), "trace@example.org")
+	token := strings.TrimPrefix(link, "/t/")
+	dir := h.app.Config.DataDir
+	found := func() []string {
+		var where []string
+		for _, f := range []string{"rightsdesk.db", "rightsdesk.db-wal"} {
+			raw, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
 			}
+			for _, secret := range []string{token, `"code":"` + code + `"`} {
+				if bytes.Contains(raw, []byte(secret)) {
+					where = append(where, f)
+				}
+			}
+		}
+		return where
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for left := found(); len(left) > 0; left = found() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the link or code is still readable in %v after the mail went", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, f := range []string{"rightsdesk.db", "rightsdesk.db-wal"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil && st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is readable by others: %v", f, st.Mode())
 		}
 	}
 }

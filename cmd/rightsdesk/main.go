@@ -58,7 +58,7 @@ func (o *staffOptions) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("staff add", flag.ContinueOnError)
 	fs.StringVar(&o.email, "email", "", "email address (the login)")
 	fs.StringVar(&o.name, "name", "", "full name")
-	fs.StringVar(&o.role, "role", models.RoleStaff, "admin or staff")
+	fs.StringVar(&o.role, "role", models.RoleReviewer, "admin, officer, reviewer or auditor")
 	fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from standard input (required)")
 	return fs
 }
@@ -67,7 +67,7 @@ func (o *staffOptions) flags() *flag.FlagSet {
 var commands = []command{
 	{"serve", "[--demo]", "run the portal (the default command)", func() *flag.FlagSet { return new(serveOptions).flags() }},
 	{"migrate", "", "apply the database migrations and exit", nil},
-	{"staff add", "--email E --name N [--role admin|staff] --password-stdin", "create a staff account, reading its password from standard input",
+	{"staff add", "--email E --name N [--role admin|officer|reviewer|auditor] --password-stdin", "create a staff account, reading its password from standard input",
 		func() *flag.FlagSet { return new(staffOptions).flags() }},
 	{"demo", "", "seed a fictional organization's requests into an empty database and exit", nil},
 	{"digest", "", "queue the staff digest of requests due within 7 days now and exit", nil},
@@ -124,7 +124,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 			return nil
 		}
 		if len(args) == 0 || args[0] != "add" {
-			return errors.New("usage: rightsdesk staff add --email E --name N --role admin|staff --password-stdin (see rightsdesk help)")
+			return errors.New("usage: rightsdesk staff add --email E --name N --role admin|officer|reviewer|auditor --password-stdin (see rightsdesk help)")
 		}
 		cmd, args = "staff add", args[1:]
 	}
@@ -228,6 +228,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	done := make(chan struct{})
 	go func() { a.Worker.Run(ctx); close(done) }()
 	go a.Digest.Run(ctx, log)
+	go models.NewHousekeeping(a.Core).Run(ctx, 15*time.Minute, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("Rightsdesk is listening", "url", cfg.BaseURL, "addr", cfg.Addr,

@@ -61,7 +61,7 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if _, _, err := a.Staff.Authenticate(ctx, "officer@example.org", "a long enough password", models.Client{}); err != nil {
+	if _, err := a.Staff.Authenticate(ctx, "officer@example.org", "a long enough password", models.Client{}); err != nil {
 		t.Fatalf("the account added from the shell cannot sign in: %v", err)
 	}
 	// The demo covers every status, and its fictional people get no mail.
@@ -126,7 +126,7 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"serve", "migrate", "staff add", "demo", "digest", "--demo", "--email", "--name", "--role", "--password-stdin", "(default staff)"} {
+	for _, want := range []string{"serve", "migrate", "staff add", "demo", "digest", "--demo", "--email", "--name", "--role", "--password-stdin", "(default reviewer)"} {
 		var out strings.Builder
 		_ = run(context.Background(), []string{"help"}, nil, &out, quiet)
 		if !strings.Contains(out.String(), want) {

@@ -13,6 +13,8 @@ const (
 	TemplateMessage         = "message"
 	TemplateExtended        = "extended"
 	TemplateStaffDigest     = "staff_digest"
+	TemplateStaffInvite     = "staff_invite"
+	TemplatePasswordReset   = "password_reset"
 	// TemplateInformationRequested: staff asked the person something and
 	// the clock stopped until they answer.
 	TemplateInformationRequested = "information_requested"
@@ -23,6 +25,6 @@ const (
 // Templates lists every template name, so a test can render each one.
 func Templates() []string {
 	return []string{TemplateVerifyEmail, TemplateReceived, TemplateAcknowledgement, TemplateTrackingLink,
-		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateInformationRequested,
-		TemplateComplaintReceived}
+		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset,
+		TemplateInformationRequested, TemplateComplaintReceived}
 }

@@ -61,14 +61,12 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		}
 	case mail.TemplateTrackingLink:
 		subject = t.T("mail.link.subject")
-		if d.Extra["new"] == "1" {
-			// A new link replaced the old one (from the tracking page).
-			b.line(t.T("mail.link.new_intro"))
+		if d.Extra["replaced"] == "1" {
+			b.line(t.T("mail.link.intro_new"))
 			b.line(t.T("mail.link.old"))
 		} else {
-			// The same link again (from /track): earlier copies still work.
 			b.line(t.T("mail.link.intro"))
-			b.line(t.T("mail.link.same"))
+			b.line(t.T("mail.link.ignore"))
 		}
 	case mail.TemplateStatusChanged:
 		subject = t.T("mail.status.subject")
@@ -81,6 +79,9 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			status = t.T(wording.StatusKey(kind, d.Status))
 		}
 		b.line(t.T("mail.status.intro", wording.Subject(t, kind, d.Right), status))
+		if d.Status == "merged" && d.Extra["into"] != "" && d.DueAt != nil {
+			b.line(t.T("mail.status.merged", d.Extra["into"], t.Date(*d.DueAt, r.Loc)))
+		}
 		if d.Status == "appeal_received" && d.DueAt != nil {
 			b.line(t.T("mail.status.appeal_due", t.Date(*d.DueAt, r.Loc)))
 		}
@@ -130,6 +131,14 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			lines = append(lines, fmt.Sprintf("- %s · %s · %s\n  %s", it.Reference, t.T("right."+it.Right), t.Date(it.DueAt, r.Loc), it.URL))
 		}
 		b.line(strings.Join(lines, "\n"))
+	case mail.TemplateStaffInvite:
+		subject = t.T("mail.invite.subject", r.OrgName)
+		b.line(t.T("mail.invite.intro", r.OrgName, t.T("role."+d.Role)))
+		b.line(t.T("mail.invite.link", 7) + "\n" + d.URL)
+	case mail.TemplatePasswordReset:
+		subject = t.T("mail.reset.subject")
+		b.line(t.T("mail.reset.intro", r.OrgName))
+		b.line(t.T("mail.reset.link", 24) + "\n" + d.URL)
 	default:
 		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
 	}
@@ -138,7 +147,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	}
 	if d.TrackURL != "" {
 		b.line(t.T("mail.track") + "\n" + d.TrackURL)
-	} else if m.Template != mail.TemplateStaffDigest {
+	} else if !staffMail(m.Template) {
 		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
 	}
 	b.line(t.T("mail.signoff", r.OrgName))
@@ -168,3 +177,8 @@ type body struct{ parts []string }
 
 func (b *body) line(s string)  { b.parts = append(b.parts, s) }
 func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
+
+// staffMail reports whether a template goes to staff, who have no tracking page.
+func staffMail(template string) bool {
+	return template == mail.TemplateStaffDigest || template == mail.TemplateStaffInvite || template == mail.TemplatePasswordReset
+}

@@ -40,9 +40,10 @@ func sample(template string) []mail.Data {
 	switch template {
 	case mail.TemplateStatusChanged:
 		var out []mail.Data
-		for _, st := range []string{"verified", "in_progress", "completed", "withdrawn", "appeal_received", "denied"} {
+		for _, st := range []string{"verified", "in_progress", "completed", "withdrawn", "appeal_received", "denied", "merged"} {
 			d := base
 			d.Status, d.Reason = st, "cannot_verify"
+			d.Extra = map[string]string{"into": "RD-AAAA-BBBB"}
 			out = append(out, d)
 		}
 		// A denial names the recourse of each law, before and after appeal,
@@ -65,7 +66,7 @@ func sample(template string) []mail.Data {
 		return append(out, c)
 	case mail.TemplateTrackingLink:
 		renewed := base
-		renewed.Extra = map[string]string{"new": "1"}
+		renewed.Extra = map[string]string{"replaced": "1"}
 		return []mail.Data{base, renewed}
 	case mail.TemplateComplaintReceived:
 		c := base
@@ -75,6 +76,8 @@ func sample(template string) []mail.Data {
 		one := mail.Data{Items: []mail.DigestItem{{Reference: "RD-7K3M-Q9XD", Right: "delete", DueAt: due, URL: "https://privacy.example.com/admin/requests/1"}}}
 		two := mail.Data{Items: append(one.Items, mail.DigestItem{Reference: "RD-AAAA-BBBB", Right: "access", DueAt: due, URL: "https://privacy.example.com/admin/requests/2"})}
 		return []mail.Data{one, two}
+	case mail.TemplateStaffInvite, mail.TemplatePasswordReset:
+		return []mail.Data{{Name: "Ada Lovelace", URL: "https://privacy.example.com/invite/tok", Role: "reviewer"}}
 	}
 	anonymous := base
 	anonymous.Name, anonymous.TrackURL, anonymous.Rights = "", "", nil
@@ -128,7 +131,7 @@ func TestRenderWords(t *testing.T) {
 		{mail.TemplateStaffDigest, sample(mail.TemplateStaffDigest)[0], []string{"1 open request is due within 7 days or overdue:", "RD-7K3M-Q9XD · Delete your information · 2 March 2026"}},
 		{mail.TemplateStaffDigest, sample(mail.TemplateStaffDigest)[1], []string{"2 open requests are due within 7 days or overdue:"}},
 		// The link sent from /track is the same link; a new one replaces it.
-		{mail.TemplateTrackingLink, sample(mail.TemplateTrackingLink)[0], []string{"the same link as before", "Get a new link"}},
+		{mail.TemplateTrackingLink, sample(mail.TemplateTrackingLink)[0], []string{"Here is the link to your privacy request"}},
 		{mail.TemplateTrackingLink, sample(mail.TemplateTrackingLink)[1], []string{"Here is the new link", "Earlier links no longer work."}},
 		// A denial in a state with an appeal says until when, from the tracking page.
 		{mail.TemplateStatusChanged, deny("US-VA", "", "2026-05-02"), []string{"You can appeal this decision until 1 May 2026, from your tracking page"}},

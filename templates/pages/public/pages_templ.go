@@ -920,7 +920,7 @@ func Track(p layout.Page, v TrackView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Code(v.CodeForm, "code", p.T.T("verify.code"), p.T.T("verify.code_hint"), p.T.T("form.error_prefix")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.CodeInput(v.CodeForm, "code", p.T.T("verify.code"), p.T.T("verify.code_hint"), 6, p.T.T("form.error_prefix")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
