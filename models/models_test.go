@@ -22,6 +22,7 @@ type domain struct {
 	subs    *models.Submissions
 	reqs    *models.Requests
 	appeals *models.Appeals
+	compl   *models.Complaints
 	staff   *models.StaffAccounts
 	outbox  *models.Outbox
 	limits  *models.Limits
@@ -39,7 +40,7 @@ func newDomain(t testing.TB, db *gorm.DB) *domain {
 		t.Fatal(err)
 	}
 	return &domain{core: core, subs: models.NewSubmissions(core), reqs: models.NewRequests(core),
-		appeals: models.NewAppeals(core), staff: models.NewStaffAccounts(core), outbox: models.NewOutbox(core),
+		appeals: models.NewAppeals(core), compl: models.NewComplaints(core), staff: models.NewStaffAccounts(core), outbox: models.NewOutbox(core),
 		limits: models.NewLimits(core), db: db}
 }
 

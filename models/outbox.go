@@ -49,6 +49,10 @@ const (
 	MailAgentConfirm   = mail.TemplateAgentConfirm
 	MailAuthority      = mail.TemplateAuthorityDecided
 	MailFraudAlert     = mail.TemplateStaffFraudAlert
+	// MailInformationRequested: staff asked a question and the clock stopped.
+	MailInformationRequested = mail.TemplateInformationRequested
+	// MailComplaintReceived acknowledges a complaint.
+	MailComplaintReceived = mail.TemplateComplaintReceived
 )
 
 // MailData is what a mail template may say.

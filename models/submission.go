@@ -579,6 +579,7 @@ func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email str
 				return err
 			}
 		}
+		var extra map[string]string
 		if link == "" {
 			// The sealed token cannot be opened (the secret changed): a new
 			// link is the only way back in.
@@ -587,10 +588,10 @@ func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email str
 				"tracking_hash": c.hash("track", token), "tracking_sealed": c.sealToken(token), "updated_at": c.Now()}).Error; err != nil {
 				return err
 			}
-			link = c.TrackURL(token)
+			link, extra = c.TrackURL(token), map[string]string{"replaced": "1"}
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link}); err != nil {
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link, Extra: extra}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "submission.link_sent", "submission", sub.ID, "")
@@ -648,7 +649,7 @@ func (s *Submissions) Withdraw(ctx context.Context, token string, requestID int6
 		}
 		// The person withdrew it themselves: they, and their agent if any, are told.
 		if err := tx.tellRequester(sub, MailStatusChanged, MailData{Name: sub.Name,
-			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token)}, true); err != nil {
+			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token), Extra: kindExtra(req.Kind)}, true); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.withdraw", "request", req.ID, "")

@@ -13,9 +13,10 @@ import (
 // request. ($1-style parameters work on both databases: SQLite reads $1 as
 // the first parameter.)
 
-// trackSQL builds the two statements. timeCol marks a time column: on SQLite it
-// is selected as text and parsed by dbTime, which is much cheaper than the
-// driver trying its list of layouts on every value.
+// trackSQL builds the two statements. timeCol marks a time column: on
+// SQLite it is selected as text and parsed by dbTime, which is much cheaper
+// than the driver trying its list of layouts on every value. (Not named T:
+// the catalog test reads timeCol("…") as a message key.)
 func trackSQL(postgres bool) (sub, reqs string) {
 	timeCol := func(col string) string {
 		if postgres {
@@ -30,7 +31,7 @@ func trackSQL(postgres bool) (sub, reqs string) {
 	reqs = `SELECT r.id, r.kind, r.appeal_of_id, r.right_code, r.jurisdiction, r.status, ` + timeCol("r.received_at") + `, ` + timeCol("r.due_at") + `,
 	` + timeCol("r.original_due_at") + `, ` + timeCol("r.ack_due_at") + `, ` + timeCol("r.acknowledged_at") + `, ` + timeCol("r.extended_at") + `,
 	r.extension_reason, ` + timeCol("r.verified_at") + `, ` + timeCol("r.closed_at") + `,
-	r.denial_reason, r.denial_detail, r.merged_into_id, ` + timeCol("r.created_at") + `, ` + timeCol("r.updated_at") + `,
+	r.denial_reason, r.denial_detail, r.merged_into_id, r.paused_days, ` + timeCol("r.created_at") + `, ` + timeCol("r.updated_at") + `,
 	e.id, e.kind, e.actor_kind, e.status_from, e.status_to, e.body, ` + timeCol("e.created_at") + `
 	FROM requests r LEFT JOIN events e ON e.request_id = r.id AND e.internal = $1
 	WHERE r.submission_id = $2 ORDER BY r.id, e.id`
@@ -127,7 +128,7 @@ func scanRequests(ctx context.Context, reqStmt *sql.Stmt, submissionID int64) ([
 		var eKind, eActor, eFrom, eTo, eBody sql.NullString
 		if err := rows.Scan(&r.ID, &r.Kind, &appealOf, &r.Right, &r.Jurisdiction, &r.Status, &rReceived, &due,
 			&origDue, &ackDue, &acked, &extended, &r.ExtensionReason, &verifiedAt, &closed,
-			&r.DenialReason, &r.DenialDetail, &mergedInto, &rCreated, &rUpdated,
+			&r.DenialReason, &r.DenialDetail, &mergedInto, &r.PausedDays, &rCreated, &rUpdated,
 			&eID, &eKind, &eActor, &eFrom, &eTo, &eBody, &eAt); err != nil {
 			return nil, err
 		}

@@ -301,5 +301,3 @@ func TestAgentAuthorityKinds(t *testing.T) {
 		}
 	})
 }
-
-

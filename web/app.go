@@ -18,6 +18,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/static"
 	"github.com/rightsdesk/rightsdesk/templates/email"
+	"github.com/rightsdesk/rightsdesk/templates/layout"
 )
 
 // App is the whole application wired from a Config: the database, the
@@ -29,6 +30,7 @@ type App struct {
 	Submissions *models.Submissions
 	Requests    *models.Requests
 	Appeals     *models.Appeals
+	Complaints  *models.Complaints
 	Staff       *models.StaffAccounts
 	Outbox      *models.Outbox
 	Digest      *models.Digest
@@ -100,10 +102,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	docs := models.NewDocuments(core, store)
 	filings := models.NewFilings(core, docs)
 	return &App{Config: cfg, Core: core, Submissions: models.NewSubmissions(core), Requests: models.NewRequests(core),
-		Appeals: models.NewAppeals(core), Staff: models.NewStaffAccounts(core), Outbox: models.NewOutbox(core),
-		Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core), Agents: models.NewAgents(core), Documents: docs,
-		Filings: filings, DRP: models.NewDRP(core, filings, cfg.DRPBusinessID), HTTPJobs: models.NewHTTPJobs(core),
-		Log: log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
+		Appeals: models.NewAppeals(core), Complaints: models.NewComplaints(core), Staff: models.NewStaffAccounts(core),
+		Outbox: models.NewOutbox(core), Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core),
+		Agents: models.NewAgents(core), Documents: docs, Filings: filings, DRP: models.NewDRP(core, filings, cfg.DRPBusinessID),
+		HTTPJobs: models.NewHTTPJobs(core),
+		Log:      log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -132,16 +135,19 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		a.Close()
 		return nil, err
 	}
-	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
+	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, Contact: cfg.Contact.Email,
+		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
 	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll,
 		Outage: a.Core.ReportOutage})
 	a.Core.OnMailQueued(a.Worker.Notify)
 	a.Hooks = webhook.NewWorker(a.HTTPJobs, log, webhook.Options{Poll: cfg.MailPoll, AllowPrivate: cfg.WebhookAllowPrivate,
 		UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", Outage: a.Core.ReportOutage})
 	a.Core.OnHTTPQueued(a.Hooks.Notify)
-	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals, Staff: a.Staff, Audit: a.Audit,
-		Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
-		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
+	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals,
+		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
+		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
+		Contact: layout.Contact{Email: cfg.Contact.Email, Address: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle},
+		Loc:     cfg.TimeZone, Log: log}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
 		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log, UploadMax: cfg.UploadMax})
 	a.handlers = h

@@ -78,6 +78,7 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodGet, "/", h.Home, Public, nil, false},
 		{http.MethodGet, "/request", h.RequestWhere, Public, nil, false},
 		{http.MethodPost, "/request/where", h.RequestWherePost, Public, nil, false},
+		{http.MethodPost, "/request/change", h.RequestChange, Public, nil, false},
 		{http.MethodPost, "/request", h.RequestSubmit, Public, &limitSubmit, false},
 		{http.MethodGet, "/track", h.Lookup, Public, nil, false},
 		{http.MethodPost, "/track", h.LookupPost, Public, &limitGuess, false},
@@ -91,6 +92,8 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodGet, "/t/:token/requests/:id/withdraw", h.WithdrawConfirm, Public, nil, false},
 		{http.MethodPost, "/t/:token/requests/:id/withdraw", h.Withdraw, Public, &limitWrite, false},
 		{http.MethodPost, "/t/:token/requests/:id/appeal", h.Appeal, Public, &limitWrite, false},
+		{http.MethodPost, "/t/:token/requests/:id/answer", h.Answer, Public, &limitWrite, false},
+		{http.MethodPost, "/t/:token/complaint", h.Complain, Public, &limitWrite, false},
 
 		// Staff.
 		{http.MethodGet, "/setup", h.Setup, Public, &limitGuess, false},
@@ -113,6 +116,8 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/merge", h.RequestMerge, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/pause", h.RequestPause, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/resume", h.RequestResume, Work, nil, false},
 		{http.MethodGet, "/admin/intake", h.Intake, Work, nil, false},
 		{http.MethodPost, "/admin/intake", h.IntakePost, Work, nil, false},
 		{http.MethodGet, "/admin/account", h.Account, Read, nil, false},

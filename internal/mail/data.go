@@ -16,6 +16,7 @@ type Data struct {
 	Status       string            `json:"status,omitempty"`
 	Jurisdiction string            `json:"jurisdiction,omitempty"`
 	DueAt        *time.Time        `json:"due_at,omitempty"`
+	Until        *time.Time        `json:"until,omitempty"` // e.g. the last day to appeal a denial
 	Reason       string            `json:"reason,omitempty"`
 	ReasonText   string            `json:"reason_text,omitempty"`
 	Rights       []string          `json:"rights,omitempty"`

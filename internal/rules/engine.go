@@ -14,7 +14,7 @@ import (
 // safe for concurrent use.
 type Engine struct {
 	loc          *time.Location
-	hol          holidayCalendar
+	org          HolidayLaw // the organization's calendar
 	laws         map[Jurisdiction]Law
 	appealWindow Period
 }
@@ -22,9 +22,11 @@ type Engine struct {
 // Options configure an Engine; zero values take the defaults.
 type Options struct {
 	Location *time.Location // the organization's time zone; default America/Los_Angeles
-	// Calendar names the holidays business days skip: "us-ca" (US federal
-	// and California state, the default), "us" (federal only) or "none"
-	// (weekends only). See Calendars.
+	// Calendar names the organization's holidays, which business-day
+	// clocks no statute sets skip (its own policy; opt-outs outside
+	// California): "us-ca" (California's, the default), "us" (federal) or
+	// "none" (weekends only). See Calendars. A clock a statute sets always
+	// counts the holidays of that statute's law.
 	Calendar string
 	// Policy is the response deadline where no listed law applies (default
 	// 45 calendar days) and PolicyExtension its extension (default 45
@@ -69,8 +71,11 @@ func New(opts Options) (*Engine, error) {
 		if p != nil && (p.N < 1 || !slices.Contains([]ClockKind{CalendarDays, BusinessDays, CalendarMonths}, p.Kind)) {
 			return nil, fmt.Errorf("rules: invalid %s period %d %q", name, p.N, p.Kind)
 		}
+		if _, known := calendars[p.holidays()]; p != nil && !known {
+			return nil, fmt.Errorf("rules: invalid %s holidays %q", name, p.Holidays)
+		}
 	}
-	return &Engine{loc: loc, hol: hol, laws: laws(policy, policyExt), appealWindow: window}, nil
+	return &Engine{loc: loc, org: hol, laws: laws(policy, policyExt), appealWindow: window}, nil
 }
 
 // Location is the time zone dates are computed and shown in.
@@ -89,20 +94,28 @@ func (e *Engine) Law(j Jurisdiction) Law {
 func (e *Engine) Rights(j Jurisdiction) []Right { return e.Law(j).Rights }
 
 // Offers reports whether right r exists in j. RightAppeal exists where the
-// law gives an appeal; it is never on the form (Rights omits it).
+// law gives an appeal, RightComplaint where it gives a complaint to the
+// organization (from ComplaintRule.From: see ComplaintsOpen); neither is
+// ever on the form (Rights omits them).
 func (e *Engine) Offers(j Jurisdiction, r Right) bool {
-	if r == RightAppeal {
+	switch r {
+	case RightAppeal:
 		return e.Law(j).Appeal != nil
+	case RightComplaint:
+		return e.Law(j).Complaints != nil
 	}
 	return e.Law(j).offersRight(r)
 }
 
 // Period is the response deadline of right r in j (for RightAppeal, the
-// time to decide an appeal).
+// time to decide an appeal; for RightComplaint, to give the outcome).
 func (e *Engine) Period(j Jurisdiction, r Right) Period {
 	l := e.Law(j)
 	if r == RightAppeal && l.Appeal != nil {
 		return l.Appeal.Decide
+	}
+	if r == RightComplaint && l.Complaints != nil {
+		return l.Complaints.Respond
 	}
 	if p, ok := l.Fast[r]; ok {
 		return p
@@ -123,7 +136,21 @@ func (e *Engine) Deadlines(j Jurisdiction, r Right, receivedAt time.Time) (Deadl
 		ack := e.add(receivedAt, *l.Acknowledge)
 		d.AckDue = &ack
 	}
+	if r == RightComplaint {
+		ack := e.add(receivedAt, l.Complaints.Acknowledge)
+		d.AckDue = &ack
+	}
 	return d, nil
+}
+
+// ComplaintsOpen returns j's complaint rule when a complaint may be made at
+// now (on or after its first day, in the organization's time zone).
+func (e *Engine) ComplaintsOpen(j Jurisdiction, now time.Time) (ComplaintRule, bool) {
+	c := e.Law(j).Complaints
+	if c == nil || e.civil(now).Before(c.From) {
+		return ComplaintRule{}, false
+	}
+	return *c, true
 }
 
 // ExtensionRule is the one extension a request may get.
@@ -135,11 +162,21 @@ type ExtensionRule struct {
 }
 
 // Extension returns the extension the law allows for r in j; false where
-// there is none (Quebec, opt-outs, unsubscribes, appeals).
+// there is none (Quebec, opt-outs, unsubscribes, complaints, appeals except
+// in Colorado).
 func (e *Engine) Extension(j Jurisdiction, r Right) (ExtensionRule, bool) {
 	l := e.Law(j)
+	switch r {
+	case RightAppeal:
+		if l.Appeal == nil || l.Appeal.Extension == nil {
+			return ExtensionRule{}, false
+		}
+		return ExtensionRule{Period: *l.Appeal.Extension, Notice: l.Appeal.ExtensionNotice}, true
+	case RightComplaint:
+		return ExtensionRule{}, false
+	}
 	_, fast := l.Fast[r]
-	if l.Extension == nil || fast || r == RightAppeal || !e.Offers(j, r) {
+	if l.Extension == nil || fast || !e.Offers(j, r) {
 		return ExtensionRule{}, false
 	}
 	return ExtensionRule{Period: *l.Extension, Notice: l.ExtensionNotice}, true
@@ -162,6 +199,13 @@ func (e *Engine) CanExtend(j Jurisdiction, r Right) bool {
 // February, extended to 28 April rather than 30 April). RULES.md marks the
 // month-end rule "check"; the earlier reading is kept.
 func (e *Engine) Extend(j Jurisdiction, r Right, receivedAt, due time.Time, alreadyExtended bool, now time.Time) (time.Time, error) {
+	return e.ExtendPaused(j, r, receivedAt, 0, due, alreadyExtended, now)
+}
+
+// ExtendPaused is Extend for a request whose clock stood still for
+// pausedDays days (PauseDays): the whole period from receipt is that much
+// longer.
+func (e *Engine) ExtendPaused(j Jurisdiction, r Right, receivedAt time.Time, pausedDays int, due time.Time, alreadyExtended bool, now time.Time) (time.Time, error) {
 	ext, ok := e.Extension(j, r)
 	if !ok {
 		return time.Time{}, ErrExtensionNotAllowed
@@ -177,7 +221,8 @@ func (e *Engine) Extend(j Jurisdiction, r Right, receivedAt, due time.Time, alre
 	// be later than the law's (set by hand, or under an older rule).
 	if total := e.Period(j, r); total.Kind == ext.Period.Kind {
 		total.N += ext.Period.N
-		if limit := e.add(receivedAt, total); limit.Before(extended) {
+		limit := e.endOfDate(e.addDate(e.civil(receivedAt), total).AddDate(0, 0, max(pausedDays, 0)))
+		if limit.Before(extended) {
 			return limit, nil
 		}
 	}
@@ -248,26 +293,50 @@ func (e *Engine) Frequency(j Jurisdiction, r Right) (FrequencyLimit, bool) {
 }
 
 // DenialReasons lists the reasons staff may give for denying r in j, as
-// catalog codes ("denial.<code>"); "other" needs a written explanation.
+// catalog codes ("denial.<code>"); "other", "fraud" and "upheld" need a
+// written explanation. A complaint is answered, never denied: none.
 func (e *Engine) DenialReasons(j Jurisdiction, r Right) []string {
-	if _, fast := e.Law(j).Fast[r]; fast && r != RightShineTheLight {
+	l := e.Law(j)
+	switch r {
+	case RightAppeal:
+		// An appeal decided against the person upholds the decision, with
+		// written reasons (e.g. Va. Code §59.1-577(C)).
+		if l.Appeal == nil {
+			return nil
+		}
+		return []string{"upheld"}
+	case RightComplaint:
+		return nil
+	}
+	if _, fast := l.Fast[r]; fast && r != RightShineTheLight {
 		// An opt-out may be denied only for a documented, good-faith belief
 		// of fraud, explained to the person (11 CCR §7026(e)).
 		return []string{"fraud"}
 	}
 	out := []string{"cannot_verify", "exemption", "no_personal_data"}
-	switch j {
-	case EU, UK:
-		out = append(out, "manifestly_unfounded") // Art. 12(5)
-	case Quebec, Canada, Other:
-	default: // California and the states: the law covers residents
-		out = append(out, "not_resident")
-		if j != California {
-			out = append(out, "manifestly_unfounded") // e.g. Va. Code §59.1-577(B)(4)
-		}
+	for _, rf := range l.Refusals {
+		out = append(out, rf.Code)
 	}
 	if _, ok := e.Frequency(j, r); ok {
 		out = append(out, "frequency")
 	}
 	return append(out, "fraud", "other")
+}
+
+// PauseReasons lists why the clock of r in j may stop (PauseIdentity,
+// PauseClarify); none where the law lets no clock stop, for Fast rights,
+// appeals and complaints.
+func (e *Engine) PauseReasons(j Jurisdiction, r Right) []string {
+	l := e.Law(j)
+	if l.Pause == nil || r == RightAppeal || r == RightComplaint || !l.offersRight(r) {
+		return nil
+	}
+	if _, fast := l.Fast[r]; fast {
+		return nil
+	}
+	out := []string{PauseIdentity}
+	if slices.Contains(l.Pause.ClarifyRights, r) {
+		out = append(out, PauseClarify)
+	}
+	return out
 }

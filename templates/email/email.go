@@ -12,6 +12,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/internal/i18n"
 	"github.com/rightsdesk/rightsdesk/internal/mail"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
 
 // Renderer implements mail.Renderer.
@@ -19,6 +20,9 @@ type Renderer struct {
 	Catalog *i18n.Catalog
 	Rules   *rules.Engine
 	OrgName string
+	// Contact is the privacy team's e-mail address, for the organization's
+	// own review of a refusal.
+	Contact string
 	BaseURL string
 	Loc     *time.Location
 }
@@ -66,11 +70,15 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		}
 	case mail.TemplateStatusChanged:
 		subject = t.T("mail.status.subject")
-		right := t.T("right." + d.Right)
+		kind := d.Extra["kind"]
 		if d.Extra["appeal"] == "1" {
-			right = t.T("track.appeal_of", right)
+			kind = "appeal"
 		}
-		b.line(t.T("mail.status.intro", right, t.T("status."+d.Status)))
+		status := t.T("status.appeal_received")
+		if d.Status != "appeal_received" {
+			status = t.T(wording.StatusKey(kind, d.Status))
+		}
+		b.line(t.T("mail.status.intro", wording.Subject(t, kind, d.Right), status))
 		if d.Status == "merged" && d.Extra["into"] != "" && d.DueAt != nil {
 			b.line(t.T("mail.status.merged", d.Extra["into"], t.Date(*d.DueAt, r.Loc)))
 		}
@@ -82,16 +90,39 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			if d.ReasonText != "" {
 				b.line(d.ReasonText)
 			}
-			key, args := r.Rules.Recourse(rules.Jurisdiction(d.Jurisdiction)).Message(d.Extra["appeal"] == "1")
-			b.line(t.T(key, args...))
+			s := wording.Situation{AfterAppeal: kind == "appeal", InMail: true, Contact: r.Contact, Loc: r.Loc}
+			if d.Until != nil {
+				s.AppealOpen, s.AppealUntil = true, *d.Until
+			}
+			b.line(wording.Recourse(t, r.Rules.Recourse(rules.Jurisdiction(d.Jurisdiction)), s))
+		}
+		if kind == "complaint" && d.Status == "completed" {
+			b.line(t.T("mail.complaint.outcome") + "\n" + d.ReasonText)
+			if c := r.Rules.Law(rules.Jurisdiction(d.Jurisdiction)).Complaints; c != nil {
+				b.line(t.T(c.RecourseKey, c.RecourseURL))
+			}
 		}
 	case mail.TemplateMessage:
 		subject = t.T("mail.message.subject")
 		b.line(t.T("mail.message.intro", t.T("right."+d.Right)))
 	case mail.TemplateExtended:
 		subject = t.T("mail.extended.subject")
-		b.line(t.T("mail.extended.intro", t.T("right."+d.Right), t.Date(*d.DueAt, r.Loc)))
+		kind := d.Extra["kind"]
+		b.line(t.T("mail.extended.intro", wording.Subject(t, kind, d.Right), t.Date(*d.DueAt, r.Loc)))
 		b.line(t.T("mail.extended.reason") + "\n" + d.ReasonText)
+	case mail.TemplateInformationRequested:
+		subject = t.T("mail.info.subject")
+		b.line(t.T("mail.info.intro", t.T("right."+d.Right)))
+		b.line(t.T("mail.info.paused"))
+	case mail.TemplateComplaintReceived:
+		subject = t.T("mail.complaint.subject")
+		b.line(t.T("mail.complaint.intro", r.OrgName))
+		if d.DueAt != nil {
+			b.line(t.T("mail.complaint.next", t.Date(*d.DueAt, r.Loc)))
+		}
+		if c := r.Rules.Law(rules.Jurisdiction(d.Jurisdiction)).Complaints; c != nil {
+			b.line(t.T(c.RecourseKey, c.RecourseURL))
+		}
 	case mail.TemplateStaffDigest:
 		subject = t.T("mail.digest.subject")
 		b.line(t.N("mail.digest.intro", len(d.Items)))

@@ -99,8 +99,31 @@ type RequestView struct {
 	DenialReason  string
 	DenialDetail  string
 	Authority     *AuthorityView // when an agent filed the request
-	CanWork       bool           // the member's role acts on requests (an auditor only reads)
-	Duplicates    []Duplicate
+	// DetailLabel and DetailHint name the explanation sent with a decision:
+	// for a complaint, its outcome.
+	DetailLabel, DetailHint string
+	// Failed is the form that failed, for the one error summary at the top.
+	Failed components.Form
+	// The stopped clock (UK): why staff may stop it now (none: they may
+	// not), whether it stands now, and every time it stood.
+	PauseReasons []components.Option
+	PauseForm    components.Form
+	Waiting      bool
+	ResumeForm   components.Form
+	Pauses       []PauseRow
+	CanWork      bool // the member's role acts on requests (an auditor only reads)
+	Duplicates   []Duplicate
+}
+
+// PauseRow is one stop of the clock.
+type PauseRow struct {
+	Reason    string
+	Started   time.Time
+	Ended     *time.Time
+	Days      int
+	DueBefore time.Time
+	DueAfter  *time.Time
+	EndedBy   string
 }
 
 // Row is a label and a value.
