@@ -229,14 +229,6 @@ func (e *Engine) ExtendPaused(j Jurisdiction, r Right, receivedAt time.Time, pau
 	return extended, nil
 }
 
-// VerificationTier is the identity check right r needs in j (RULES.md rule 5).
-func (e *Engine) VerificationTier(j Jurisdiction, r Right) Tier {
-	if t, ok := e.Law(j).Tiers[r]; ok {
-		return t
-	}
-	return TierEmail
-}
-
 // AgentAllowed reports whether an authorized agent may exercise r in j.
 func (e *Engine) AgentAllowed(j Jurisdiction, r Right) bool {
 	return slices.Contains(e.Law(j).AgentRights, r)

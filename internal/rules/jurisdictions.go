@@ -31,9 +31,10 @@ type Law struct {
 	// other), in display order.
 	Refusals []Refusal
 
-	Tiers       map[Right]Tier // default TierEmail
-	AgentRights []Right        // rights an authorized agent may exercise
-	Appeal      *AppealRule    // nil = no statutory appeal
+	Tiers       map[Right]TierRule // default TierEmail (Engine.Verification)
+	Verify      VerifyRule
+	AgentRights []Right     // rights an authorized agent may exercise
+	Appeal      *AppealRule // nil = no statutory appeal
 	// Pause says when the clock may stop while the organization waits for
 	// information from the person; nil = never.
 	Pause *PauseRule
@@ -169,20 +170,47 @@ func usFast() map[Right]Period {
 	}
 }
 
-// tiers sets the verification of each right; opt-outs never need any
-// (RULES.md rule 5), and anything not listed needs control of the email.
-func tiers(base map[Right]Tier) map[Right]Tier {
-	out := map[Right]Tier{RightOptOutSale: TierNone, RightLimitSensitive: TierNone, RightUnsubscribe: TierNone}
+// tiers sets the verification of each right, with its source; opt-outs
+// never need any (RULES.md rule 5), and anything not listed needs control
+// of the e-mail.
+func tiers(base map[Right]TierRule) map[Right]TierRule {
+	out := map[Right]TierRule{
+		RightOptOutSale:     {Tier: TierNone, Source: "11 CCR §7026(d): an opt-out needs no verification (RULES.md rule 5)"},
+		RightLimitSensitive: {Tier: TierNone, Source: "11 CCR §7027: a request to limit needs no verification (RULES.md rule 5)"},
+		RightUnsubscribe:    {Tier: TierNone, Source: "CAN-SPAM (16 C.F.R. §316.5): nothing beyond the address and the choice"},
+	}
 	for r, t := range base {
 		out[r] = t
 	}
 	return out
 }
 
-// twoPoints asks two matching data points for rights that disclose,
-// change or erase data.
-var twoPoints = map[Right]Tier{RightAccess: TierTwoPoints, RightPortability: TierTwoPoints,
-	RightDelete: TierTwoPoints, RightCorrect: TierTwoPoints, RightCessation: TierTwoPoints}
+// points asks tier t, under source src, for each of rights.
+func points(t Tier, src string, rights ...Right) map[Right]TierRule {
+	out := map[Right]TierRule{}
+	for _, r := range rights {
+		out[r] = TierRule{Tier: t, Source: src}
+	}
+	return out
+}
+
+// twoPoints asks two matching data points for the rights that disclose,
+// change or erase data, where the law names no method.
+func twoPoints(src string) map[Right]TierRule {
+	return points(TierTwoPoints, src, RightAccess, RightPortability, RightDelete, RightCorrect, RightCessation)
+}
+
+// Declarations, by catalog key: California's under penalty of perjury of
+// its law (11 CCR §7062(c)); elsewhere a declaration that the information
+// is true, for tiers the organization raised.
+const (
+	declarationCalifornia = "declaration.california"
+	declarationGeneral    = "declaration.general"
+)
+
+// accountUS: where no law names a method, signing in to one's account
+// with the organization counts as it does under the CCPA.
+const accountUS = "no statute names the method: signing in counts as under 11 CCR §7061 (re-authentication for a reasonably high degree)"
 
 // usState is the shape every state privacy act with an appeal shares:
 // 45 days, one 45-day extension with notice and reason inside the first
@@ -196,12 +224,13 @@ func usState(j Jurisdiction, name, statute string, appeal AppealRule, agents []R
 		Fast:            usFast(),
 		Extension:       ptr(days(45, statute+": one 45-day extension with notice")),
 		ExtensionNotice: true,
-		// No statute fixes the method; two data points as for a CCPA categories request.
 		Refusals: []Refusal{
 			{"not_resident", statute + ": the act protects residents of the state"},
 			{"manifestly_unfounded", unfounded},
 		},
-		Tiers:       tiers(twoPoints),
+		// No statute fixes the method: two data points, as for a CCPA categories request.
+		Tiers:       tiers(twoPoints(statute + ": no method named; two data points as for a CCPA categories request (11 CCR §7062(b))")),
+		Verify:      VerifyRule{Declaration: declarationGeneral, Account: accountUS},
 		AgentRights: agents,
 		Appeal:      &appeal,
 		Recourse: Recourse{Key: "recourse.appeal",
@@ -252,17 +281,30 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 				{"not_resident", "Civ. Code §1798.140(i): a \"consumer\" is a California resident"},
 				{"manifestly_unfounded", "Civ. Code §1798.145(h)(3): manifestly unfounded or excessive; the business bears the burden of showing it"},
 			},
-			Tiers: tiers(map[Right]Tier{
-				// Specific pieces: reasonably high degree, 3 points + signed declaration (§7062).
-				// The form does not split categories from pieces, so the stricter tier applies.
-				RightAccess:      TierThreePoints,
-				RightPortability: TierThreePoints,
-				// Deletion: reasonable or reasonably high degree by the data's sensitivity
-				// (§7062, check); two points by default, staff escalate for sensitive data.
-				RightDelete:        TierTwoPoints,
-				RightCorrect:       TierTwoPoints, // §7062: reasonable degree, as deletion
-				RightShineTheLight: TierEmail,     // §1798.83 sets no verification standard
+			Tiers: tiers(map[Right]TierRule{
+				// A request to know asks for the specific pieces (the form does not split
+				// categories from pieces): a reasonably high degree, three points and a
+				// declaration (§7062(c)). Where that fails, it is answered as a request
+				// for the categories, at a reasonable degree (§7024, §7062(b)), and denied
+				// as unverifiable only if even that fails. Disclosing needs a fresh
+				// sign-in (§7061(b)).
+				RightAccess: {Tier: TierThreePoints, Reauth: true,
+					Source:   "11 CCR §7062(c): specific pieces, a reasonably high degree of certainty",
+					Narrowed: &Narrowing{Scope: ScopeCategories, Tier: TierTwoPoints, Source: "11 CCR §7024: unverified for specific pieces, answered as a request for categories (§7062(b))"}},
+				// A copy in a portable format is the specific pieces (Civ. Code §1798.130(a)(2)(B)).
+				RightPortability: {Tier: TierThreePoints, Reauth: true,
+					Source:   "11 CCR §7062(c); Civ. Code §1798.130(a)(2)(B): the specific pieces, in a portable format",
+					Narrowed: &Narrowing{Scope: ScopeCategories, Tier: TierTwoPoints, Source: "11 CCR §7024: unverified for specific pieces, answered as a request for categories (§7062(b))"}},
+				// Deletion: a reasonable or reasonably high degree by the data's sensitivity
+				// (§7062(d), check); two points by default, staff raise one request's tier for
+				// sensitive data. Deleting needs a fresh sign-in (§7061(b)).
+				RightDelete: {Tier: TierTwoPoints, Reauth: true,
+					Source: "11 CCR §7062(d): a reasonable degree by default; staff raise it for sensitive data (check)"},
+				RightCorrect:       {Tier: TierTwoPoints, Source: "11 CCR §7062: a reasonable degree, as for deletion (check)"},
+				RightShineTheLight: {Tier: TierEmail, Source: "Civ. Code §1798.83 sets no verification standard"},
 			}),
+			Verify: VerifyRule{Declaration: declarationCalifornia,
+				Account: "11 CCR §7061: the account's own sign-in; re-authentication before disclosing or deleting"},
 			AgentRights: caRights, // §7063: any request, with signed permission (or a power of attorney)
 			Recourse: Recourse{Key: "recourse.california", URL: cppa, Authority: "California Privacy Protection Agency",
 				AfterAppealKey: "recourse.california", AfterAppealURL: cppa, AfterAppealAuthority: "California Privacy Protection Agency"},
@@ -279,7 +321,9 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			ExtensionNotice: true, // Art. 12(3): with reasons, within the first month
 			Refusals:        []Refusal{{"manifestly_unfounded", "GDPR Art. 12(5): manifestly unfounded or excessive; the controller bears the burden"}},
 			Tiers:           tiers(nil), // Art. 12(6): more than the email only on reasonable doubt
-			AgentRights:     gdprRights, // representation is a matter of national law (check): allowed, with proof
+			Verify: VerifyRule{OnDoubt: "GDPR Art. 12(6): more than the e-mail only where there is reasonable doubt, for one request",
+				Declaration: declarationGeneral, Account: "GDPR Recital 64: reasonable measures, in particular for online services"},
+			AgentRights: gdprRights, // representation is a matter of national law (check): allowed, with proof
 			Recourse: Recourse{Key: "recourse.gdpr", URL: edpb, Authority: "a data protection supervisory authority (Art. 77) or a court (Art. 79)",
 				AfterAppealKey: "recourse.gdpr", AfterAppealURL: edpb, AfterAppealAuthority: "a data protection supervisory authority (Art. 77) or a court (Art. 79)"},
 		},
@@ -294,7 +338,9 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			ExtensionNotice: true,
 			Refusals:        []Refusal{{"manifestly_unfounded", "UK GDPR Art. 12(5): manifestly unfounded or excessive; the controller bears the burden"}},
 			Tiers:           tiers(nil), // Art. 12(6)
-			AgentRights:     gdprRights, // a person may act through another (ICO guidance), with proof
+			Verify: VerifyRule{OnDoubt: "UK GDPR Art. 12(6): more than the e-mail only where there is reasonable doubt, for one request",
+				Declaration: declarationGeneral, Account: "UK GDPR Recital 64: reasonable measures, in particular for online services"},
+			AgentRights: gdprRights, // a person may act through another (ICO guidance), with proof
 			// Stop the clock (Data (Use and Access) Act 2025, in force February 2026).
 			Pause: &PauseRule{
 				// Art. 12A makes the month run from when identifying information
@@ -322,9 +368,10 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			Respond: days(30, "s.32"),
 			// No extension found in the Act (check): none is offered, and staff are alerted early.
 			Fast:          casl,
-			Tiers:         tiers(twoPoints), // s.30: a person who proves identity
-			AgentRights:   qcRights,         // s.30: the person concerned, their representative or heir
-			DeemedRefusal: true,             // s.32: no answer within 30 days is a refusal
+			Tiers:         tiers(twoPoints("Law 25 s.30: a person who proves identity; two data points (check)")),
+			Verify:        VerifyRule{Declaration: declarationGeneral, Account: "s.30: proof of identity; the account's sign-in counts (check)"},
+			AgentRights:   qcRights, // s.30: the person concerned, their representative or heir
+			DeemedRefusal: true,     // s.32: no answer within 30 days is a refusal
 			Recourse: Recourse{Key: "recourse.quebec", URL: cai, Authority: "Commission d'accès à l'information du Québec",
 				AfterAppealKey: "recourse.quebec", AfterAppealURL: cai, AfterAppealAuthority: "Commission d'accès à l'information du Québec",
 				Window: ptr(days(30, "s.43: within 30 days of the refusal (check: the only reading found)"))},
@@ -335,10 +382,11 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			Respond:         days(30, "PIPEDA s.8(3)"),
 			Fast:            casl,
 			Extension:       ptr(days(30, "PIPEDA s.8(4)(a)")),
-			ExtensionNotice: true,             // s.8(4): within 30 days, with the new date, reasons and the right to complain
-			Tiers:           tiers(twoPoints), // Principle 4.9.2: enough information to confirm identity
-			AgentRights:     pipedaRights,     // a person may act through a representative with written authority
-			DeemedRefusal:   true,             // s.8(5)
+			ExtensionNotice: true, // s.8(4): within 30 days, with the new date, reasons and the right to complain
+			Tiers:           tiers(twoPoints("PIPEDA Sch. 1, Principle 4.9.2: enough information to confirm identity; two data points")),
+			Verify:          VerifyRule{Declaration: declarationGeneral, Account: "PIPEDA Principle 4.9.2: the account's sign-in confirms identity"},
+			AgentRights:     pipedaRights, // a person may act through a representative with written authority
+			DeemedRefusal:   true,         // s.8(5)
 			Recourse: Recourse{Key: "recourse.pipeda", URL: opc, Authority: "Office of the Privacy Commissioner of Canada",
 				AfterAppealKey: "recourse.pipeda", AfterAppealURL: opc, AfterAppealAuthority: "Office of the Privacy Commissioner of Canada",
 				Window: ptr(months(6, "PIPEDA s.11(3): within six months of the refusal or of the end of the time to respond"))},
@@ -388,7 +436,8 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			Extension:       policyExt, // Options.PolicyExtension, default 45 days
 			ExtensionNotice: policyExt != nil,
 			// No law limits or sets the check: two points guard against disclosure to an impostor.
-			Tiers:       tiers(twoPoints),
+			Tiers:       tiers(twoPoints("no law: two data points guard against disclosure to an impostor")),
+			Verify:      VerifyRule{Declaration: declarationGeneral, Account: accountUS},
 			AgentRights: otherRights,
 			// The organization's own review, by writing to its privacy contact.
 			Recourse: Recourse{Key: "recourse.other", AfterAppealKey: "recourse.other"},
