@@ -119,6 +119,14 @@ func NewWorker(q Queue, log *slog.Logger, opt Options) *Worker {
 // may not reach.
 var ErrPrivateAddress = errors.New("webhook: the address is loopback, private or otherwise internal")
 
+// RefusePrivate is the dialer control that keeps an outgoing call off
+// loopback, private and other internal addresses (see
+// Options.AllowPrivate). The records lookup of identity verification
+// (internal/lookup) dials through it too.
+func RefusePrivate(network, address string, c syscall.RawConn) error {
+	return refusePrivate(network, address, c)
+}
+
 // refusePrivate refuses connections to loopback, private, link-local,
 // multicast and unspecified addresses, after name resolution (so a public
 // name pointing inside is refused too).
