@@ -37,6 +37,7 @@ type Core struct {
 	clock      atomic.Pointer[func() time.Time]
 	mailQueued atomic.Pointer[func()]
 	httpQueued atomic.Pointer[func()]
+	erased     atomic.Pointer[func()] // deletes the files of erased documents (see Documents)
 	tokenKey   []byte
 	aead       cipher.AEAD
 	track      trackStmts    // prepared statements of the tracking page
@@ -92,6 +93,7 @@ type tx struct {
 	c      *Core
 	mailed bool
 	called bool // queued an outgoing HTTP call
+	erased bool // erased documents whose files are to be deleted (blob_erasures)
 }
 
 // write runs fn in a transaction. After commit, a transaction that queued
@@ -114,6 +116,9 @@ func (c *Core) write(ctx context.Context, fn func(tx *tx) error) error {
 		if f := c.httpQueued.Load(); f != nil {
 			(*f)()
 		}
+	}
+	if err == nil && t.erased {
+		c.sweepErased()
 	}
 	return err
 }

@@ -32,7 +32,8 @@ type Document struct {
 
 // Owner kinds of documents.
 const (
-	OwnerAgentFiling = "agent_filing" // an agent's signed designation or power of attorney
+	OwnerAgentFiling   = "agent_filing"   // an agent's signed designation or power of attorney
+	OwnerIdentityCheck = "identity_check" // a document a person gave to be verified (erased when the request closes)
 )
 
 // IsPDF reports whether the document is a PDF (else an image).
@@ -54,7 +55,12 @@ type Documents struct {
 }
 
 // NewDocuments returns the documents aggregate over store.
-func NewDocuments(c *Core, store *blob.Store) *Documents { return &Documents{c: c, store: store} }
+func NewDocuments(c *Core, store *blob.Store) *Documents {
+	d := &Documents{c: c, store: store}
+	f := d.sweepNow
+	c.erased.Store(&f)
+	return d
+}
 
 // MaxSize is the largest file accepted, in bytes.
 func (d *Documents) MaxSize() int64 { return d.store.MaxSize }

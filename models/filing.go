@@ -290,12 +290,28 @@ func (t *tx) fileForAgent(f *Filings, agent *Agent, in FilingInput, channel, rev
 	if err != nil {
 		return nil, nil, err
 	}
+	if in.Authority == AuthorityPermission {
+		// The person verifies their own identity directly, at the tier of
+		// each right (11 CCR §7063(a)(2)); not under a power of attorney
+		// (§7063(b)), nor for a child, whose guardian's proof staff check.
+		if err := t.openChecks(sub.Requests); err != nil {
+			return nil, nil, err
+		}
+	}
 	if filing.Established() {
 		// Established at once (an approved DRP agent's opt-out): what
 		// needs no verification is verified.
+		var ids []int64
+		for _, r := range sub.Requests {
+			ids = append(ids, r.ID)
+		}
+		checked, err := t.checkedRequests(ids)
+		if err != nil {
+			return nil, nil, err
+		}
 		for i := range sub.Requests {
 			r := &sub.Requests[i]
-			if r.Status == StatusAwaitingVerification {
+			if r.Status == StatusAwaitingVerification && !checked[r.ID] {
 				if err := t.setStatus(r, StatusVerified, SystemActor, ""); err != nil {
 					return nil, nil, err
 				}
@@ -386,7 +402,19 @@ func (t *tx) establish(f *AgentFiling, actor Actor) error {
 		Order("id").Find(&reqs).Error; err != nil {
 		return err
 	}
+	var ids []int64
+	for _, r := range reqs {
+		ids = append(ids, r.ID)
+	}
+	// A request whose identity the person must still prove waits for it.
+	checked, err := t.checkedRequests(ids)
+	if err != nil {
+		return err
+	}
 	for i := range reqs {
+		if checked[reqs[i].ID] {
+			continue
+		}
 		if err := t.setStatus(&reqs[i], StatusVerified, actor, ""); err != nil && !errors.Is(err, ErrInvalidState) {
 			return err
 		}

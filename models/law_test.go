@@ -161,16 +161,40 @@ func TestUKClockStopsAndRestarts(t *testing.T) {
 	})
 }
 
-// Only where the law lets a clock stop, and only while work is under way.
+// Staff may ask in every jurisdiction, while work is under way; the clock
+// stops only where the law lets it. Nothing is asked of an opt-out.
 func TestClockStopsOnlyWhereTheLawSays(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *domain) {
 		ctx := context.Background()
 		staff := s.officer(t)
-		eu := s.submitIn(t, "DE", "", "eu@example.org", "access").Submission.Requests[0].ID
-		_ = s.reqs.Move(ctx, eu, models.Transition{To: models.StatusVerified}, staff)
-		if err := s.reqs.AskForInformation(ctx, eu, "identity", "Who are you?", staff); !errors.Is(err, models.ErrPauseNotAllowed) {
+		eu := s.submitIn(t, "DE", "", "eu@example.org", "access")
+		euID := eu.Submission.Requests[0].ID
+		_ = s.reqs.Move(ctx, euID, models.Transition{To: models.StatusVerified}, staff)
+		due := s.request(t, euID).DueAt
+		if err := s.reqs.AskForInformation(ctx, euID, "clarify", "Which account do you mean?", staff); err != nil {
 			t.Fatalf("EU: %v", err)
 		}
+		d, err := s.reqs.Get(ctx, euID)
+		if err != nil || d.Request.Status != models.StatusAwaitingInformation || d.ClockStopped || !d.Urgency.Waiting ||
+			d.Urgency.Paused || d.Urgency.DaysLeft == 0 || d.Extension != nil || len(d.Pauses) != 1 || d.Pauses[0].ClockStopped {
+			t.Fatalf("EU question: %+v %+v %v", d.Request, d.Urgency, err)
+		}
+		s.at(time.Now().Add(5 * 24 * time.Hour))
+		if err := s.subs.Answer(ctx, eu.TrackingToken, euID, "The one ending 4411.", models.RequesterActor("test")); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.request(t, euID); r.Status != models.StatusVerified || !r.DueAt.Equal(due) || r.PausedDays != 0 {
+			t.Fatalf("EU answered: %s due %s (was %s) paused %d", r.Status, r.DueAt, due, r.PausedDays)
+		}
+		var kinds []string
+		d, _ = s.reqs.Get(ctx, euID)
+		for _, e := range d.Request.Events {
+			kinds = append(kinds, e.Kind)
+		}
+		if fmt.Sprint(kinds) != "[received status asked answered]" {
+			t.Fatalf("timeline %v", kinds)
+		}
+		s.at(time.Now())
 		uk := s.submitIn(t, "GB", "", "uk@example.org", "access", "unsubscribe").Submission.Requests
 		if err := s.reqs.AskForInformation(ctx, uk[0].ID, "identity", "Who are you?", staff); !errors.Is(err, models.ErrPauseState) {
 			t.Fatalf("before the e-mail is confirmed: %v", err)

@@ -49,10 +49,14 @@ const (
 	MailAgentConfirm   = mail.TemplateAgentConfirm
 	MailAuthority      = mail.TemplateAuthorityDecided
 	MailFraudAlert     = mail.TemplateStaffFraudAlert
-	// MailInformationRequested: staff asked a question and the clock stopped.
+	// MailInformationRequested: staff asked a question (Extra["clock"] says whether the clock stopped).
 	MailInformationRequested = mail.TemplateInformationRequested
 	// MailComplaintReceived acknowledges a complaint.
 	MailComplaintReceived = mail.TemplateComplaintReceived
+	// Identity verification.
+	MailIdentityOutcome     = mail.TemplateIdentityOutcome
+	MailStaffIdentityReview = mail.TemplateStaffIdentityReview
+	MailStaffLookupDown     = mail.TemplateStaffLookupDown
 )
 
 // MailData is what a mail template may say.

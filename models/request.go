@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/internal/rules"
@@ -15,8 +16,8 @@ const (
 	StatusVerified             = "verified"
 	StatusInProgress           = "in_progress"
 	// StatusAwaitingInformation: the organization asked the person for
-	// information and the clock stands still until it arrives (where the
-	// law allows: see rules.Engine.PauseReasons).
+	// information and waits for it ("Waiting for you"); the clock stands
+	// still meanwhile only where the law allows (see pause.go).
 	StatusAwaitingInformation = "awaiting_information"
 	StatusCompleted           = "completed"
 	StatusDenied              = "denied"
@@ -29,7 +30,9 @@ var Statuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProg
 	StatusCompleted, StatusDenied, StatusWithdrawn, StatusMerged}
 
 // OpenStatuses are those not yet closed. All but StatusAwaitingInformation
-// are waiting for the organization, with the deadline running.
+// are waiting for the organization, with the deadline running; a request
+// waiting for the person has its deadline running too, except where the
+// law stops the clock (Core.ClockStopped).
 var OpenStatuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress, StatusAwaitingInformation}
 
 // openStatusSQL is OpenStatuses as an SQL literal list. Queries on open
@@ -37,9 +40,27 @@ var OpenStatuses = []string{StatusAwaitingVerification, StatusVerified, StatusIn
 // WHERE status IN (…) apply (a bound parameter cannot prove the predicate).
 const openStatusSQL = "('awaiting_verification', 'verified', 'in_progress', 'awaiting_information')"
 
-// runningStatusSQL are the open statuses whose deadline runs: not a
-// request whose clock stands still.
+// runningStatusSQL are the open statuses whose deadline runs whatever the
+// jurisdiction (see Core.runningSQL).
 const runningStatusSQL = "('awaiting_verification', 'verified', 'in_progress')"
+
+// runningSQL is the condition, on table's columns, of an open request
+// whose deadline runs: one not waiting for the person, or waiting where
+// the law lets no clock stop. The jurisdictions are written in, from the
+// law table (our own constants).
+func (c *Core) runningSQL(table string) string {
+	var stopping []string
+	for _, j := range rules.Jurisdictions() {
+		if c.Rules.Law(j).Pause != nil {
+			stopping = append(stopping, "'"+string(j)+"'")
+		}
+	}
+	cond := "(" + table + ".status IN " + runningStatusSQL + " OR (" + table + ".status = '" + StatusAwaitingInformation + "'"
+	if len(stopping) > 0 {
+		cond += " AND " + table + ".jurisdiction NOT IN (" + strings.Join(stopping, ", ") + ")"
+	}
+	return cond + "))"
+}
 
 // transitions lists where a request of each kind may move from each
 // status. The clock stops and restarts through AskForInformation and
@@ -91,6 +112,8 @@ const (
 	EventAppealReason = "appeal_reason" // the person's reasons for appealing
 	EventPaused       = "paused"        // the clock stopped; the body is what staff asked
 	EventResumed      = "resumed"       // the clock restarted; the body is the person's answer or staff's note
+	EventAsked        = "asked"         // a question where the clock runs on; the body is what staff asked
+	EventAnswered     = "answered"      // its answer; the body is the person's answer or staff's note
 	EventComplaint    = "complaint"     // what the person complains about
 	EventMerged       = "merged"        // another request was joined to this one
 )
@@ -129,8 +152,9 @@ type Request struct {
 // Closed reports whether the request reached an end.
 func (r *Request) Closed() bool { return !contains(OpenStatuses, r.Status) }
 
-// Paused reports whether r's clock stands still, waiting for the person.
-func (r *Request) Paused() bool { return r.Status == StatusAwaitingInformation }
+// Waiting reports whether r waits for the person to answer a question
+// (whether its clock stands still meanwhile is Core.ClockStopped's to say).
+func (r *Request) Waiting() bool { return r.Status == StatusAwaitingInformation }
 
 // CanMoveTo reports whether r may move to status to.
 func (r *Request) CanMoveTo(to string) bool { return contains(transitions[r.Kind][r.Status], to) }
@@ -231,6 +255,12 @@ func (t *tx) setStatus(r *Request, to string, a Actor, body string) error {
 	if res.RowsAffected != 1 {
 		return ErrInvalidState
 	}
+	if !contains(OpenStatuses, to) {
+		// What the person gave only to be verified goes with the request.
+		if err := t.closeChecks(r.ID, a); err != nil {
+			return err
+		}
+	}
 	if from == StatusAwaitingInformation {
 		// Closed while waiting for the person: the pause ends with it.
 		if err := t.Model(&RequestPause{}).Where("request_id = ? AND ended_at IS NULL", r.ID).
@@ -270,10 +300,14 @@ type RequestDetail struct {
 	Earlier int
 	// Extension is nil when the request may be extended now, else why not.
 	Extension *Error
-	// PauseReasons are why staff may stop the clock now (none: it cannot
-	// stop); Pauses every time it stopped, oldest first.
-	PauseReasons []string
-	Pauses       []RequestPause
+	// PauseReasons are why staff may ask the person for information now
+	// (none: they may not), and AskStopsClock whether asking stops the
+	// clock; Pauses every question asked, oldest first; ClockStopped
+	// whether the clock stands still now.
+	PauseReasons  []string
+	AskStopsClock bool
+	ClockStopped  bool
+	Pauses        []RequestPause
 	Urgency      Urgency
 	// Duplicates are the person's other open requests for the same right
 	// (same confirmed address), received earlier: this one may be merged
@@ -348,7 +382,8 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 	}
 	now := c.Now()
 	d.Extension = c.extensionRefusal(r, now)
-	d.PauseReasons = c.pauseReasons(r)
+	d.PauseReasons, d.AskStopsClock = c.AskReasons(r, &d.Sub)
+	d.ClockStopped = c.ClockStopped(r)
 	d.Urgency = c.UrgencyOf(r.Jurisdiction, r.DueAt, r.Status, now)
 	return &d, nil
 }
@@ -375,59 +410,85 @@ func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Acto
 		if err != nil {
 			return err
 		}
-		if !r.CanMoveTo(t.To) || !decided(t.To) {
-			return ErrInvalidState
-		}
-		if t.To == StatusDenied {
-			if !contains(c.Rules.DenialReasons(rules.Jurisdiction(r.Jurisdiction), r.RuleRight()), t.DenialReason) {
-				v.Add("denial_reason", "error.denial_reason.required")
-			}
-			// "Other" says nothing by itself; a fraud denial must say why (11 CCR
-			// §7026(e)); an appeal upheld gives written reasons (Va. Code §59.1-577(C)).
-			if (t.DenialReason == "other" || t.DenialReason == "fraud" || t.DenialReason == "upheld") && t.Detail == "" {
-				v.Add("detail", "error.detail.required")
-			}
-		}
-		if r.Kind == KindComplaint && t.To == StatusCompleted && t.Detail == "" {
-			// The person is told the outcome (DPA 2018 s.164A(4)(b)).
-			v.Add("detail", "error.outcome.required")
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		if err := tx.setStatus(r, t.To, actor, t.Detail); err != nil {
-			return err
-		}
-		if t.To == StatusDenied {
-			if err := tx.Model(&Request{}).Where("id = ?", r.ID).
-				Updates(map[string]any{"denial_reason": t.DenialReason, "denial_detail": t.Detail}).Error; err != nil {
+		if t.To == StatusVerified {
+			// A request whose identity is being checked is verified by
+			// deciding its check, with a note of how (Verifications.Decide).
+			ch, err := tx.openCheck(r.ID)
+			if err != nil {
 				return err
 			}
-		}
-		var sub Submission
-		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
-			return err
-		}
-		if t.To == StatusVerified && sub.EmailVerifiedAt == nil {
-			// Staff verified the person by other means (phone, documents).
-			if err := tx.Model(&Submission{}).Where("id = ?", sub.ID).Update("email_verified_at", c.Now()).Error; err != nil {
-				return err
+			if ch != nil {
+				if t.Detail == "" {
+					return invalid("detail", "error.detail.verify")
+				}
+				if !r.CanMoveTo(t.To) {
+					return ErrInvalidState
+				}
+				return tx.pass(ch, r, MethodStaff, ch.MatchedFields(), "", t.Detail, actor)
 			}
 		}
-		data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, Status: t.To,
-			Jurisdiction: r.Jurisdiction, Reason: t.DenialReason, ReasonText: t.Detail, Extra: kindExtra(r.Kind)}
-		if t.To == StatusDenied && r.Kind == KindRequest {
-			if _, ok := c.Rules.Appeal(rules.Jurisdiction(r.Jurisdiction)); ok {
-				until := c.Rules.AppealWindowEnds(rules.Jurisdiction(r.Jurisdiction), *r.ClosedAt).UTC()
-				data.Until = &until // the mail says until when the person may appeal
-			}
-		}
-		// A denial tells the person their recourse even when an agent filed (rule 7).
-		if err := tx.tellRequester(&sub, MailStatusChanged, data, t.To == StatusDenied); err != nil {
-			return err
-		}
-		return tx.audit(actor, "request.status", "request", r.ID, t.To+" "+t.DenialReason)
+		return tx.decide(r, t, actor)
 	})
+}
+
+// decide applies staff's decision t to r, read and locked: it checks the
+// decision against the state r is in now, records it and tells the
+// requester.
+func (tx *tx) decide(r *Request, t Transition, actor Actor) error {
+	c := tx.c
+	v := &ValidationError{}
+	if !r.CanMoveTo(t.To) || !decided(t.To) {
+		return ErrInvalidState
+	}
+	if t.To == StatusDenied {
+		if !contains(c.Rules.DenialReasons(rules.Jurisdiction(r.Jurisdiction), r.RuleRight()), t.DenialReason) {
+			v.Add("denial_reason", "error.denial_reason.required")
+		}
+		// "Other" says nothing by itself; a fraud denial must say why (11 CCR
+		// §7026(e)); an appeal upheld gives written reasons (Va. Code §59.1-577(C)).
+		if (t.DenialReason == "other" || t.DenialReason == "fraud" || t.DenialReason == "upheld") && t.Detail == "" {
+			v.Add("detail", "error.detail.required")
+		}
+	}
+	if r.Kind == KindComplaint && t.To == StatusCompleted && t.Detail == "" {
+		// The person is told the outcome (DPA 2018 s.164A(4)(b)).
+		v.Add("detail", "error.outcome.required")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := tx.setStatus(r, t.To, actor, t.Detail); err != nil {
+		return err
+	}
+	if t.To == StatusDenied {
+		if err := tx.Model(&Request{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"denial_reason": t.DenialReason, "denial_detail": t.Detail}).Error; err != nil {
+			return err
+		}
+	}
+	var sub Submission
+	if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
+		return err
+	}
+	if t.To == StatusVerified && sub.EmailVerifiedAt == nil {
+		// Staff verified the person by other means (phone, documents).
+		if err := tx.Model(&Submission{}).Where("id = ?", sub.ID).Update("email_verified_at", c.Now()).Error; err != nil {
+			return err
+		}
+	}
+	data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, Status: t.To,
+		Jurisdiction: r.Jurisdiction, Reason: t.DenialReason, ReasonText: t.Detail, Extra: kindExtra(r.Kind)}
+	if t.To == StatusDenied && r.Kind == KindRequest {
+		if _, ok := c.Rules.Appeal(rules.Jurisdiction(r.Jurisdiction)); ok {
+			until := c.Rules.AppealWindowEnds(rules.Jurisdiction(r.Jurisdiction), *r.ClosedAt).UTC()
+			data.Until = &until // the mail says until when the person may appeal
+		}
+	}
+	// A denial tells the person their recourse even when an agent filed (rule 7).
+	if err := tx.tellRequester(&sub, MailStatusChanged, data, t.To == StatusDenied); err != nil {
+		return err
+	}
+	return tx.audit(actor, "request.status", "request", r.ID, t.To+" "+t.DenialReason)
 }
 
 // AddNote adds an internal note, never shown to the requester.
@@ -507,7 +568,7 @@ func (c *Core) extensionRefusal(r *Request, now time.Time) *Error {
 	if !c.Rules.CanExtend(rules.Jurisdiction(r.Jurisdiction), r.RuleRight()) {
 		return ErrExtensionNotAllowed
 	}
-	if r.Paused() {
+	if c.ClockStopped(r) {
 		return ErrExtensionPaused
 	}
 	_, err := c.Rules.ExtendPaused(rules.Jurisdiction(r.Jurisdiction), r.RuleRight(), r.ReceivedAt, r.PausedDays, r.DueAt, r.ExtendedAt != nil, now)
@@ -547,7 +608,7 @@ func (rs *Requests) Extend(ctx context.Context, id int64, reason string, actor A
 		}
 		newDue = newDue.UTC()
 		res := tx.Model(&Request{}).
-			Where("id = ? AND extended_at IS NULL AND due_at >= ? AND status IN "+runningStatusSQL, r.ID, now).
+			Where("id = ? AND extended_at IS NULL AND due_at >= ? AND "+c.runningSQL("requests"), r.ID, now).
 			Updates(map[string]any{"due_at": newDue, "extended_at": now, "extension_reason": reason, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -658,7 +719,9 @@ const (
 // Urgency is how pressing an open request is.
 type Urgency struct {
 	Open bool
-	// Paused: the clock stands still, waiting for the person; no count.
+	// Waiting: the request waits for the person's answer; Paused: its
+	// clock stands still meanwhile (where the law allows), so no count.
+	Waiting       bool
 	Paused        bool
 	DaysLeft      int    // whole days to the deadline; negative when overdue
 	Level         string // UrgencyNone, UrgencyRisk or UrgencyOverdue
@@ -669,8 +732,11 @@ type Urgency struct {
 // status and due at due, is at now. A stopped clock is not pressing: the
 // deadline moves when it restarts.
 func (c *Core) UrgencyOf(j string, due time.Time, status string, now time.Time) Urgency {
-	u := Urgency{Open: contains(OpenStatuses, status), Paused: status == StatusAwaitingInformation,
+	u := Urgency{Open: contains(OpenStatuses, status), Waiting: status == StatusAwaitingInformation,
 		DeemedRefusal: c.Rules.DeemedRefusal(rules.Jurisdiction(j))}
+	// Where the law lets a clock stop, every question that may be asked
+	// there stops it (AskReasons); elsewhere none does.
+	u.Paused = u.Waiting && c.Rules.Law(rules.Jurisdiction(j)).Pause != nil
 	if !u.Open || u.Paused {
 		return u
 	}

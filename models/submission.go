@@ -299,6 +299,9 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		if err != nil {
 			return err
 		}
+		if err := tx.openChecks(sub.Requests); err != nil {
+			return err
+		}
 		if err := tx.audit(actor, "submission.create", "submission", sub.ID, "rights="+strings.Join(in.Rights, ",")+" jurisdiction="+string(j)); err != nil {
 			return err
 		}
@@ -474,9 +477,18 @@ func (s *Submissions) VerifyEmail(ctx context.Context, token, code string, actor
 			Updates(map[string]any{"email_verified_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
+		var ids []int64
+		for _, r := range sub.Requests {
+			ids = append(ids, r.ID)
+		}
+		// A request whose tier asks for more waits for its identity check.
+		checked, err := tx.checkedRequests(ids)
+		if err != nil {
+			return err
+		}
 		for i := range sub.Requests {
 			r := &sub.Requests[i]
-			if r.Status != StatusAwaitingVerification {
+			if r.Status != StatusAwaitingVerification || checked[r.ID] {
 				continue
 			}
 			if err := tx.setStatus(r, StatusVerified, actor, ""); err != nil && !errors.Is(err, ErrInvalidState) {

@@ -27,6 +27,10 @@ const (
 	TemplateInformationRequested = "information_requested"
 	// TemplateComplaintReceived acknowledges a complaint.
 	TemplateComplaintReceived = "complaint_received"
+	// Identity verification.
+	TemplateIdentityOutcome     = "identity_outcome"      // to the person: verified, answered as categories, or passed to staff (Status)
+	TemplateStaffIdentityReview = "staff_identity_review" // to staff: a person's answers need review (Reason: attempts)
+	TemplateStaffLookupDown     = "staff_lookup_down"     // to staff: the records lookup endpoint stopped answering
 )
 
 // Templates lists every template name, so a test can render each one.
@@ -35,5 +39,6 @@ func Templates() []string {
 		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset,
 		TemplateAgentVerify, TemplateAgentDecided, TemplateAgentFiled, TemplateAgentConfirm, TemplateAuthorityDecided,
 		TemplateStaffFraudAlert,
-		TemplateInformationRequested, TemplateComplaintReceived}
+		TemplateInformationRequested, TemplateComplaintReceived,
+		TemplateIdentityOutcome, TemplateStaffIdentityReview, TemplateStaffLookupDown}
 }
