@@ -43,7 +43,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, OriginalDueAt: r.OriginalDueAt, Extended: r.ExtendedAt != nil,
 		ExtensionNote: r.ExtensionReason, AckDueAt: r.AckDueAt, AckedAt: r.AcknowledgedAt, Details: sub.Details,
 		StatusForm: orEmpty(f.status), NoteForm: orEmpty(f.note), MessageForm: orEmpty(f.message), ExtendForm: orEmpty(f.extend),
-		PauseForm: orEmpty(f.pause), ResumeForm: orEmpty(f.resume), Failed: f.failed, Waiting: r.Paused(),
+		PauseForm: orEmpty(f.pause), ResumeForm: orEmpty(f.resume), Failed: f.failed, Waiting: r.Waiting(),
 		DetailLabel: p.T.T("req.detail"), DetailHint: p.T.T("req.detail_hint"),
 	}
 	if r.Kind == models.KindComplaint {

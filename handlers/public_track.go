@@ -84,7 +84,7 @@ func (h *Handlers) trackRequest(p layout.Page, sub *models.Submission, r *models
 		ID: r.ID, Title: wording.Subject(p.T, r.Kind, r.Right), Status: r.Status,
 		StatusText: p.T.T(key), StatusHelp: p.T.T(key + ".help"), DueLabel: p.T.T("track.due"),
 		DueAt: r.DueAt, Extended: r.ExtendedAt != nil, PausedDays: r.PausedDays, Closed: r.Closed(),
-		CanWithdraw: !r.Closed(), Waiting: r.Paused(),
+		CanWithdraw: !r.Closed(), Waiting: r.Waiting(),
 		AppealForm: components.Form{Values: url.Values{}}, AnswerForm: components.Form{Values: url.Values{}},
 	}
 	if r.Kind == models.KindComplaint {

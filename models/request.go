@@ -308,7 +308,7 @@ type RequestDetail struct {
 	AskStopsClock bool
 	ClockStopped  bool
 	Pauses        []RequestPause
-	Urgency      Urgency
+	Urgency       Urgency
 	// Duplicates are the person's other open requests for the same right
 	// (same confirmed address), received earlier: this one may be merged
 	// into one of them.

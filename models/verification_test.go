@@ -614,4 +614,3 @@ func countFiles(t *testing.T, dir string) int {
 	}
 	return n
 }
-
