@@ -16,6 +16,7 @@ import (
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
 	status, note, message, extend, authority, pause, resume components.Form
+	identity, raise                                         components.Form // identity verification
 	failed                                                  components.Form // the one that failed, for the summary at the top
 }
 
@@ -44,6 +45,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		ExtensionNote: r.ExtensionReason, AckDueAt: r.AckDueAt, AckedAt: r.AcknowledgedAt, Details: sub.Details,
 		StatusForm: orEmpty(f.status), NoteForm: orEmpty(f.note), MessageForm: orEmpty(f.message), ExtendForm: orEmpty(f.extend),
 		PauseForm: orEmpty(f.pause), ResumeForm: orEmpty(f.resume), Failed: f.failed, Waiting: r.Waiting(),
+		AskStops: d.AskStopsClock, ClockStopped: d.ClockStopped,
 		DetailLabel: p.T.T("req.detail"), DetailHint: p.T.T("req.detail_hint"),
 	}
 	if r.Kind == models.KindComplaint {
@@ -54,7 +56,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 			Hint: p.T.T("pause." + reason + ".hint")})
 	}
 	for _, ps := range d.Pauses {
-		row := admin.PauseRow{Reason: p.T.T("pause." + ps.Reason), Started: ps.StartedAt, Ended: ps.EndedAt, Days: ps.Days,
+		row := admin.PauseRow{Stopped: ps.ClockStopped, Reason: p.T.T("pause." + ps.Reason), Started: ps.StartedAt, Ended: ps.EndedAt, Days: ps.Days,
 			DueBefore: ps.DueBefore, DueAfter: ps.DueAfter}
 		if ps.EndedBy != "" {
 			row.EndedBy = p.T.T("pause.ended_by." + ps.EndedBy)
@@ -63,6 +65,12 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	}
 	if v.Authority, err = h.authorityView(c, p, sub.ID, f.authority); err != nil {
 		return err
+	}
+	if v.Identity, err = h.identityPanel(c, p, r, f.identity, f.raise); err != nil {
+		return err
+	}
+	if v.Identity != nil && v.Identity.Open && r.Status == models.StatusAwaitingVerification && sub.EmailVerifiedAt != nil {
+		v.StatusText = p.T.T("status.awaiting_identity") // the e-mail is confirmed; the identity check is what it waits for
 	}
 	v.DaysLeft, v.DueText, v.Urgency = dueText(p, d.Urgency)
 	if r.Status == models.StatusDenied {
@@ -189,7 +197,8 @@ func (h *Handlers) RequestMessage(c echo.Context) error {
 // where the law allows.
 func (h *Handlers) RequestPause(c echo.Context) error {
 	return h.staffAction(c, "pause", "flash.paused", func(id int64, v url.Values, a models.Actor) error {
-		return h.Requests.AskForInformation(c.Request().Context(), id, v.Get("pause_reason"), v.Get("question"), a)
+		return h.Requests.Ask(c.Request().Context(), id, models.AskInput{Reason: v.Get("pause_reason"), Question: v.Get("question"),
+			Document: v.Get("document") == "yes"}, a)
 	})
 }
 
@@ -240,6 +249,10 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.pause = fm
 		case "resume":
 			f.resume = fm
+		case "identity":
+			f.identity = fm
+		case "raise":
+			f.raise = fm
 		}
 		f.failed = fm
 		noStore(c)
@@ -265,6 +278,10 @@ func formField(form string) string {
 		return "pause_reason"
 	case "resume":
 		return "resume_note"
+	case "identity":
+		return "identity_note"
+	case "raise":
+		return "tier"
 	}
 	return form
 }

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/rightsdesk/rightsdesk/internal/i18n"
+	"github.com/rightsdesk/rightsdesk/internal/lookup"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/internal/verify"
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
@@ -142,6 +144,39 @@ func TestCatalogHasEveryKey(t *testing.T) {
 	for _, k := range []string{"form.on_behalf.self", "form.on_behalf.agent"} {
 		want[k] = true
 	}
+	// Identity verification: questions, tiers, outcomes, methods, reasons.
+	for _, f := range verify.Fields() {
+		want["identity.q."+string(f)], want["identity.q."+string(f)+".hint"], want["error.verify."+string(f)] = true, true, true
+	}
+	for _, tier := range rules.Tiers() {
+		want["tier."+string(tier)] = true
+	}
+	for _, j := range rules.Jurisdictions() {
+		want[engine.VerifyRule(j).Declaration] = true
+	}
+	for _, k := range []string{models.CheckPending, models.CheckReview, models.CheckPassed, models.CheckFailed, models.CheckCancelled} {
+		want["identity.check."+k] = true
+	}
+	for _, k := range []string{models.MethodRecords, models.MethodLookup, models.MethodAccount, models.MethodStaff} {
+		want["identity.method."+k] = true
+	}
+	for _, k := range []string{models.ReviewAttempts, models.ReviewNoSource, models.ReviewLookupDown, models.ReviewDocument, models.ReviewUnmatched} {
+		want["identity.review."+k] = true
+	}
+	for _, k := range []string{lookup.Down, lookup.Refused, lookup.Malformed, lookup.Forged} {
+		want["lookup.error."+k] = true
+	}
+	for _, k := range []string{"none", "import", "lookup"} {
+		want["verification.source."+k], want["verification.source."+k+".hint"] = true, true
+	}
+	for _, k := range []string{models.ImportActive, models.ImportReplaced} {
+		want["verification.import."+k] = true
+	}
+	for _, k := range []string{models.EventAsked, models.EventAnswered, models.EventIdentityVerified, models.EventIdentityNarrowed,
+		models.EventIdentityReview, models.EventIdentityRaised} {
+		want["event."+k] = true
+	}
+	want["identity.scope."+rules.ScopeCategories] = true
 	for key := range want {
 		if key == "" || strings.Contains(key, "%") {
 			continue

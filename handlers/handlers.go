@@ -40,9 +40,13 @@ type Handlers struct {
 	Documents   *models.Documents
 	Filings     *models.Filings
 	DRP         *models.DRP
-	Catalog     *i18n.Catalog
-	Assets      *static.Assets
-	OrgName     string
+	// Verifications is identity verification; Accounts the organization's
+	// identity provider, discovered once.
+	Verifications *models.Verifications
+	Accounts      *Accounts
+	Catalog       *i18n.Catalog
+	Assets        *static.Assets
+	OrgName       string
 	// Contact is the privacy team's contact, on every page that needs it.
 	Contact layout.Contact
 	Loc     *time.Location

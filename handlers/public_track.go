@@ -28,7 +28,11 @@ type trackForms struct {
 	answerID  int64
 	answer    components.Form
 	complaint components.Form
-	failed    components.Form // the one that failed, for the summary at the top
+	identity  components.Form // the identity questions
+	// documentID is the request whose document upload failed, with its form.
+	documentID int64
+	document   components.Form
+	failed     components.Form // the one that failed, for the summary at the top
 }
 
 func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
@@ -63,13 +67,48 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 			v.Agent.Answer = p.T.T("confirm.answered."+f.Confirmation, p.DateTime(*f.ConfirmedAt))
 		}
 	}
+	iv, err := h.Verifications.ForSubmission(c.Request().Context(), sub)
+	if err != nil {
+		return err
+	}
+	v.Identity = h.identitySection(p, token, sub, iv, f.identity)
 	for i := range sub.Requests {
-		tr := h.trackRequest(p, sub, &sub.Requests[i])
+		r := &sub.Requests[i]
+		tr := h.trackRequest(p, sub, r)
 		if tr.ID == f.appealID {
 			tr.AppealForm = f.appeal
 		}
 		if tr.ID == f.answerID {
 			tr.AnswerForm = f.answer
+		}
+		ch := iv.Latest[r.ID]
+		tr.Identity = identityStatus(p, ch)
+		if ch != nil && ch.Open() && r.Status == models.StatusAwaitingVerification && sub.EmailVerifiedAt != nil {
+			// The e-mail is confirmed; the identity check is what it waits for.
+			tr.StatusText, tr.StatusHelp = p.T.T("status.awaiting_identity"), p.T.T("status.awaiting_identity.help")
+			if ch.Status == models.CheckReview {
+				tr.StatusHelp = p.T.T("status.awaiting_identity.review")
+			}
+		}
+		if r.Waiting() {
+			q, err := h.Core.OpenQuestion(c.Request().Context(), r.ID)
+			if err != nil {
+				return err
+			}
+			if tr.ClockRuns = !h.Core.ClockStopped(r); tr.ClockRuns {
+				tr.StatusHelp = p.T.T("status.awaiting_you.help_running")
+			}
+			if q != nil && q.Document {
+				tr.DocumentAsked, tr.MaxMB = true, h.Documents.MaxSize()>>20
+				tr.DocumentForm = components.Form{Values: url.Values{}}
+				if tr.ID == f.documentID {
+					tr.DocumentForm = f.document
+				}
+			}
+			if ch != nil && ch.Status == models.CheckPending && tr.Question == "" {
+				// A raised check: the questions above are the question.
+				tr.IdentityAsked = true
+			}
 		}
 		v.Requests = append(v.Requests, tr)
 	}
@@ -80,6 +119,9 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 func (h *Handlers) trackRequest(p layout.Page, sub *models.Submission, r *models.Request) public.TrackRequest {
 	j := rules.Jurisdiction(r.Jurisdiction)
 	key := wording.StatusKey(r.Kind, r.Status)
+	if r.Status == models.StatusAwaitingInformation {
+		key = "status.awaiting_you" // the person's own words: "Waiting for you"
+	}
 	tr := public.TrackRequest{
 		ID: r.ID, Title: wording.Subject(p.T, r.Kind, r.Right), Status: r.Status,
 		StatusText: p.T.T(key), StatusHelp: p.T.T(key + ".help"), DueLabel: p.T.T("track.due"),
@@ -114,7 +156,7 @@ func (h *Handlers) trackRequest(p layout.Page, sub *models.Submission, r *models
 	}
 	for _, e := range r.Events {
 		tr.Events = append(tr.Events, public.TrackEvent{At: e.CreatedAt, Text: eventText(p, r, e), Body: publicBody(e)})
-		if e.Kind == models.EventPaused {
+		if e.Kind == models.EventPaused || e.Kind == models.EventAsked {
 			tr.Question, tr.WaitingFrom = e.Body, e.CreatedAt
 		}
 	}

@@ -306,8 +306,8 @@ func (t *tx) resume(id int64, body, endedBy string, actor Actor) error {
 	return t.audit(actor, "request.resume", "request", r.ID, endedBy+" "+newDue.Format(time.DateOnly))
 }
 
-// openQuestion is r's open question, nil when it waits for nothing.
-func (c *Core) openQuestion(ctx context.Context, requestID int64) (*RequestPause, error) {
+// OpenQuestion is r's open question, nil when it waits for nothing.
+func (c *Core) OpenQuestion(ctx context.Context, requestID int64) (*RequestPause, error) {
 	var ps []RequestPause
 	if err := c.read(ctx).Where("request_id = ? AND ended_at IS NULL", requestID).Limit(1).Find(&ps).Error; err != nil {
 		return nil, err

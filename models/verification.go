@@ -820,7 +820,7 @@ func (v *Verifications) Decide(ctx context.Context, id int64, d IdentityDecision
 	val := &ValidationError{}
 	d.Note = text(val, "identity_note", d.Note, MultiLine, true, MaxNote)
 	if !slices.Contains([]string{DecideVerified, DecideCategories, DecideFailed}, d.Outcome) {
-		val.Add("outcome", "error.outcome.required")
+		val.Add("outcome", "error.identity_outcome.required")
 	}
 	if err := val.Err(); err != nil {
 		return err
@@ -1024,7 +1024,7 @@ func (v *Verifications) UploadDocument(ctx context.Context, token string, reques
 	if r == nil {
 		return ErrNotFound
 	}
-	q, err := c.openQuestion(ctx, r.ID)
+	q, err := c.OpenQuestion(ctx, r.ID)
 	if err != nil {
 		return err
 	}

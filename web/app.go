@@ -41,8 +41,10 @@ type App struct {
 	Filings     *models.Filings
 	DRP         *models.DRP
 	HTTPJobs    *models.HTTPJobs
-	Echo        *echo.Echo
-	Worker      *mail.Worker
+	// Verifications is identity verification by risk.
+	Verifications *models.Verifications
+	Echo          *echo.Echo
+	Worker        *mail.Worker
 	// Hooks delivers outgoing HTTP calls (DRP status callbacks).
 	Hooks    *webhook.Worker
 	Log      *slog.Logger
@@ -106,7 +108,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		Outbox: models.NewOutbox(core), Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core),
 		Agents: models.NewAgents(core), Documents: docs, Filings: filings, DRP: models.NewDRP(core, filings, cfg.DRPBusinessID),
 		HTTPJobs: models.NewHTTPJobs(core),
-		Log:      log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
+		Verifications: models.NewVerifications(core, docs, models.VerificationOptions{AllowPrivate: cfg.WebhookAllowPrivate,
+			UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", ImportMax: cfg.ImportMax}),
+		Log: log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -145,11 +149,12 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	a.Core.OnHTTPQueued(a.Hooks.Notify)
 	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals,
 		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
+		Verifications: a.Verifications, Accounts: &handlers.Accounts{},
 		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
 		Contact: layout.Contact{Email: cfg.Contact.Email, Address: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle},
 		Loc:     cfg.TimeZone, Log: log}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
-		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log, UploadMax: cfg.UploadMax})
+		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log, UploadMax: cfg.UploadMax, ImportMax: cfg.ImportMax})
 	a.handlers = h
 	return a, nil
 }
@@ -162,9 +167,28 @@ func (a *App) Run(ctx context.Context) {
 	go func() { a.Filings.Run(ctx, a.Log); done <- struct{}{} }()
 	go a.Digest.Run(ctx, a.Log)
 	go models.NewHousekeeping(a.Core).Run(ctx, 15*time.Minute, a.Log)
+	go a.housekeepVerification(ctx, 15*time.Minute)
 	a.Worker.Run(ctx)
 	<-done
 	<-done
+}
+
+// housekeepVerification discards records files left unmapped, and
+// finishes deleting the rows of replaced imports and the files of erased
+// documents, every interval until ctx ends.
+func (a *App) housekeepVerification(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := a.Verifications.Housekeep(ctx); err != nil && ctx.Err() == nil && !models.Unavailable(err) {
+			a.Log.Error("verification housekeeping", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases the database.

@@ -49,6 +49,10 @@ type route struct {
 	upload       bool          // a multipart upload: a larger body, streamed; CSRF checked by the handler
 }
 
+// largeUploads are the upload routes whose body may be as large as the
+// organization's records file (Options.ImportMax) rather than UploadMax.
+var largeUploads = map[string]bool{"/admin/verification/records": true}
+
 // RouteInfo describes a route, for tests that walk the table.
 type RouteInfo struct {
 	Method, Path string
@@ -94,6 +98,12 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/t/:token/requests/:id/appeal", h.Appeal, Public, &limitWrite, false},
 		{http.MethodPost, "/t/:token/requests/:id/answer", h.Answer, Public, &limitWrite, false},
 		{http.MethodPost, "/t/:token/complaint", h.Complain, Public, &limitWrite, false},
+		// Identity verification: the questions (each try counted in the
+		// database too), account sign-in, a document staff asked for.
+		{http.MethodPost, "/t/:token/identity", h.IdentityAnswer, Public, &limitGuess, false},
+		{http.MethodPost, "/t/:token/account", h.AccountStart, Public, &limitWrite, false},
+		{http.MethodGet, handlers.AccountCallbackPath, h.AccountCallback, Public, &limitGuess, false},
+		{method: http.MethodPost, path: "/t/:token/requests/:id/document", handler: h.IdentityDocument, access: Public, limit: &limitWrite, upload: true},
 
 		// Staff.
 		{http.MethodGet, "/setup", h.Setup, Public, &limitGuess, false},
@@ -118,6 +128,16 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/admin/requests/:id/merge", h.RequestMerge, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/pause", h.RequestPause, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/resume", h.RequestResume, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/identity", h.RequestIdentity, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/identity/raise", h.RequestIdentityRaise, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/identity/retry", h.RequestIdentityRetry, Work, nil, false},
+		// The organization's identity verification: questions, tiers, records, sign-in.
+		{http.MethodGet, "/admin/verification", h.VerificationPage, Configure, nil, false},
+		{http.MethodPost, "/admin/verification", h.VerificationSave, Configure, nil, false},
+		{method: http.MethodPost, path: "/admin/verification/records", handler: h.RecordsUpload, access: Configure, upload: true},
+		{http.MethodGet, "/admin/verification/records/:id", h.RecordsMapping, Configure, nil, false},
+		{http.MethodPost, "/admin/verification/records/:id", h.RecordsImport, Configure, nil, false},
+		{http.MethodPost, "/admin/verification/records/:id/discard", h.RecordsDiscard, Configure, nil, false},
 		{http.MethodGet, "/admin/intake", h.Intake, Work, nil, false},
 		{http.MethodPost, "/admin/intake", h.IntakePost, Work, nil, false},
 		{http.MethodGet, "/admin/account", h.Account, Read, nil, false},

@@ -30,6 +30,7 @@ type Options struct {
 	Limits     *models.Limits // the per-client limits, scaled by the core's LimitScale
 	Logger     *slog.Logger
 	UploadMax  int64 // the largest uploaded file, in bytes; an upload's body may be this plus MaxBody
+	ImportMax  int64 // the largest records file staff upload (routes marked large)
 }
 
 // MaxBody bounds every request body.
@@ -99,9 +100,13 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		h.LoadAgent,
 	)
 	uploadLimit := middleware.BodyLimit(strconv.FormatInt((max(o.UploadMax, 1<<20)>>10)+1024, 10) + "K")
+	largeLimit := middleware.BodyLimit(strconv.FormatInt((max(o.ImportMax, o.UploadMax, 1<<20)>>10)+1024, 10) + "K")
 	for _, r := range table {
 		var mw []echo.MiddlewareFunc
-		if r.upload {
+		switch {
+		case r.upload && largeUploads[r.path]:
+			mw = append(mw, largeLimit)
+		case r.upload:
 			mw = append(mw, uploadLimit)
 		}
 		switch r.access {

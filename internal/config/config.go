@@ -28,11 +28,15 @@ type Config struct {
 	MailFrom    string // RIGHTSDESK_MAIL_FROM
 	StorageURL  string // RIGHTSDESK_STORAGE_URL
 	UploadMax   int64  // RIGHTSDESK_UPLOAD_MAX_MB, in bytes: the largest file accepted (default 10 MB)
+	// ImportMax is the largest CSV of the organization's records staff may
+	// upload for identity verification (RIGHTSDESK_IMPORT_MAX_MB, default 100 MB).
+	ImportMax int64
 	// DRPBusinessID is the organization's id in the Data Rights Protocol's
 	// service directory (RIGHTSDESK_DRP_BUSINESS_ID); "" = the DRP API is off.
 	DRPBusinessID string
-	// WebhookAllowPrivate lets outgoing calls (DRP status callbacks) reach
-	// loopback and private addresses (RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE=true).
+	// WebhookAllowPrivate lets outgoing calls (DRP status callbacks, the
+	// records lookup of identity verification) reach loopback and private
+	// addresses (RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE=true).
 	WebhookAllowPrivate bool
 	OrgName             string // RIGHTSDESK_ORG_NAME
 	// Contact is how people reach the privacy team where the portal cannot
@@ -130,6 +134,11 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, errors.New("RIGHTSDESK_UPLOAD_MAX_MB must be a number of megabytes from 1 to 1024")
 	}
 	c.UploadMax = int64(mb) << 20
+	mb, err = strconv.Atoi(get("RIGHTSDESK_IMPORT_MAX_MB", "100"))
+	if err != nil || mb < 1 || mb > 4096 {
+		return c, errors.New("RIGHTSDESK_IMPORT_MAX_MB must be a number of megabytes from 1 to 4096")
+	}
+	c.ImportMax = int64(mb) << 20
 	c.DRPBusinessID = get("RIGHTSDESK_DRP_BUSINESS_ID", "")
 	c.WebhookAllowPrivate = get("RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE", "") == "true"
 	c.StorageURL = get("RIGHTSDESK_STORAGE_URL", "file://"+filepath.ToSlash(mustAbs(filepath.Join(c.DataDir, "blobs"))))

@@ -112,8 +112,40 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		b.line(t.T("mail.extended.reason") + "\n" + d.ReasonText)
 	case mail.TemplateInformationRequested:
 		subject = t.T("mail.info.subject")
-		b.line(t.T("mail.info.intro", t.T("right."+d.Right)))
-		b.line(t.T("mail.info.paused"))
+		switch {
+		case d.Extra["identity"] == "1":
+			b.line(t.T("mail.info.identity", t.T("right."+d.Right)))
+		case d.Extra["document"] == "1":
+			b.line(t.T("mail.info.document", t.T("right."+d.Right)))
+		default:
+			b.line(t.T("mail.info.intro", t.T("right."+d.Right)))
+		}
+		// Messages queued before questions were asked everywhere stopped the clock.
+		if d.Extra["clock"] == "running" {
+			b.line(t.T("mail.info.running"))
+		} else {
+			b.line(t.T("mail.info.paused"))
+		}
+	case mail.TemplateIdentityOutcome:
+		subject = t.T("mail.identity.subject")
+		switch d.Status {
+		case "passed":
+			b.line(t.T("mail.identity.passed", t.T("right."+d.Right)))
+		case "categories":
+			// 11 CCR §7024: not verified for the specific pieces; the person
+			// is told, and the request is answered for the categories.
+			b.line(t.T("mail.identity.categories", t.T("right."+d.Right)))
+		default:
+			b.line(t.T("mail.identity.review", t.T("right."+d.Right)))
+		}
+	case mail.TemplateStaffIdentityReview:
+		subject = t.T("mail.identity_review.subject")
+		b.line(t.T("mail.identity_review.intro", d.Reference))
+		b.line(d.URL)
+	case mail.TemplateStaffLookupDown:
+		subject = t.T("mail.lookup_down.subject")
+		b.line(t.T("mail.lookup_down.intro", t.T("lookup.error."+d.Reason)))
+		b.line(t.T("mail.lookup_down.next") + "\n" + d.URL)
 	case mail.TemplateComplaintReceived:
 		subject = t.T("mail.complaint.subject")
 		b.line(t.T("mail.complaint.intro", r.OrgName))
@@ -234,7 +266,7 @@ func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
 func staffMail(template string) bool {
 	switch template {
 	case mail.TemplateStaffDigest, mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateStaffFraudAlert,
-		mail.TemplateAgentVerify, mail.TemplateAgentDecided:
+		mail.TemplateAgentVerify, mail.TemplateAgentDecided, mail.TemplateStaffLookupDown:
 		return true
 	}
 	return false

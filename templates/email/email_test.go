@@ -97,6 +97,31 @@ func sample(template string) []mail.Data {
 		a, r := base, base
 		a.Status, r.Status = "accepted", "rejected"
 		return []mail.Data{a, r}
+	case mail.TemplateInformationRequested:
+		var out []mail.Data
+		for _, extra := range []map[string]string{nil, {"clock": "stopped"}, {"clock": "running"}, {"clock": "running", "document": "1"},
+			{"clock": "stopped", "identity": "1"}} {
+			d := base
+			d.Reason, d.Extra = "identity", extra
+			out = append(out, d)
+		}
+		return out
+	case mail.TemplateIdentityOutcome:
+		var out []mail.Data
+		for _, st := range []string{"passed", "categories", "review"} {
+			d := base
+			d.Status = st
+			out = append(out, d)
+		}
+		return out
+	case mail.TemplateStaffIdentityReview:
+		return []mail.Data{{Name: "Pat", Reference: "RD-7K3M-Q9XD", Reason: "attempts", URL: "https://privacy.example.com/admin/requests/1"}}
+	case mail.TemplateStaffLookupDown:
+		var out []mail.Data
+		for _, k := range []string{"down", "refused", "malformed", "forged"} {
+			out = append(out, mail.Data{Name: "Pat", Reason: k, URL: "https://privacy.example.com/admin/verification"})
+		}
+		return out
 	case mail.TemplateStaffFraudAlert:
 		return []mail.Data{{Name: "Pat", Reference: "RD-7K3M-Q9XD", Agent: "Helpful Agents Inc.", URL: "https://privacy.example.com/admin/requests/1"}}
 	case mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateAgentVerify:

@@ -113,10 +113,38 @@ type RequestView struct {
 	Pauses       []PauseRow
 	CanWork      bool // the member's role acts on requests (an auditor only reads)
 	Duplicates   []Duplicate
+	// AskStops: asking stops the clock here (the law allows it);
+	// ClockStopped: it stands now.
+	AskStops     bool
+	ClockStopped bool
+	// Identity is how the person was verified, and staff's actions on it.
+	Identity *IdentityPanel
 }
 
-// PauseRow is one stop of the clock.
+// IdentityPanel is a request's identity verification, for staff: what
+// the law asks and why, every check with its evidence (never a value the
+// person gave, except answers kept for review), and the decisions.
+type IdentityPanel struct {
+	Law, LawSource string
+	Narrowing      string  // what the request becomes when the tier is not reached
+	Checks         [][]Row // oldest first
+	Open, Review   bool    // a check is open; it waits for staff
+	ReviewReason   string  // why staff must look
+	Answers        []Row   // answers kept for review (no records, or the lookup was down)
+	Documents      []DocView
+	Erased         []string // documents erased, when
+	Outcomes       []components.Option
+	DecideForm     components.Form
+	CanRetry       bool   // the lookup was down when the person answered
+	LookupDown     string // the lookup endpoint does not answer: since when
+	Raise          []components.Option
+	RaiseHint      string
+	RaiseForm      components.Form
+}
+
+// PauseRow is one question to the person (a stop of the clock where it stood).
 type PauseRow struct {
+	Stopped   bool // the clock stood still meanwhile
 	Reason    string
 	Started   time.Time
 	Ended     *time.Time

@@ -61,6 +61,29 @@ type TrackView struct {
 	ComplaintForm components.Form
 	LookupForm    components.Form
 	Agent         *TrackAgent // when an agent filed for the person
+	// Identity asks the identity questions of the requests that need them.
+	Identity *IdentitySection
+}
+
+// IdentitySection is the identity questions on the tracking page: asked
+// once for every request that waits for them.
+type IdentitySection struct {
+	Token     string
+	For       []string // the requests it is for
+	Questions []IdentityQuestion
+	Points    int    // how many answers are needed
+	Remaining int    // tries left
+	// Declaration is the wording the person signs ("" = none asked).
+	Declaration string
+	// Account: signing in to their account with the organization is offered.
+	Account bool
+	Form    components.Form
+}
+
+// IdentityQuestion is one question.
+type IdentityQuestion struct {
+	Name, Label, Hint, Type, Autocomplete, InputMode string
+	MaxLen                                           int
 }
 
 // TrackAgent is what the person's page says of the agent who filed for
@@ -96,6 +119,17 @@ type TrackRequest struct {
 	WaitingFrom time.Time
 	Question    string
 	AnswerForm  components.Form
+	// ClockRuns: while waiting, the deadline runs on (the law lets no
+	// clock stop here).
+	ClockRuns bool
+	// Identity says how the person's identity was checked for this request.
+	Identity string
+	// IdentityAsked: what staff ask is the identity questions above.
+	IdentityAsked bool
+	// DocumentAsked: staff asked for a document, uploaded here.
+	DocumentAsked bool
+	DocumentForm  components.Form
+	MaxMB         int64
 }
 
 // TrackEvent is one timeline entry shown to the requester.
