@@ -71,8 +71,8 @@ type IdentitySection struct {
 	Token     string
 	For       []string // the requests it is for
 	Questions []IdentityQuestion
-	Points    int    // how many answers are needed
-	Remaining int    // tries left
+	Points    int // how many answers are needed
+	Remaining int // tries left
 	// Declaration is the wording the person signs ("" = none asked).
 	Declaration string
 	// Account: signing in to their account with the organization is offered.
