@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -127,6 +128,14 @@ func (h *Handlers) IdentityDocument(c echo.Context) error {
 	id, err := parseID(c)
 	if err != nil {
 		return err
+	}
+	// Nothing of the body is read for a request that is not this person's.
+	sub, err := h.Submissions.ByTrackingToken(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(sub.Requests, func(r models.Request) bool { return r.ID == id }) {
+		return models.ErrNotFound
 	}
 	_, part, err := h.multipartForm(c, "document")
 	if err != nil {

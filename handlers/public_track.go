@@ -119,8 +119,11 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 func (h *Handlers) trackRequest(p layout.Page, sub *models.Submission, r *models.Request) public.TrackRequest {
 	j := rules.Jurisdiction(r.Jurisdiction)
 	key := wording.StatusKey(r.Kind, r.Status)
-	if r.Status == models.StatusAwaitingInformation {
+	switch {
+	case r.Status == models.StatusAwaitingInformation:
 		key = "status.awaiting_you" // the person's own words: "Waiting for you"
+	case r.Status == models.StatusAwaitingVerification && sub.NeedsCode():
+		key = "status.awaiting_email"
 	}
 	tr := public.TrackRequest{
 		ID: r.ID, Title: wording.Subject(p.T, r.Kind, r.Right), Status: r.Status,

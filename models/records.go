@@ -239,7 +239,7 @@ func (v *Verifications) Preview(ctx context.Context, id int64) (*Preview, error)
 		if err != nil {
 			continue // shown as rejected at import
 		}
-		p.Rows = append(p.Rows, rec)
+		p.Rows = append(p.Rows, slices.Clone(rec)) // the reader reuses its record
 	}
 	return p, nil
 }

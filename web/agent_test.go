@@ -247,8 +247,13 @@ func TestAgentAuthorityKinds(t *testing.T) {
 		if res := person.post("/t/"+token+"/authority", url.Values{"answer": {"yes"}}); res.status != http.StatusSeeOther {
 			t.Fatalf("confirm: %d", res.status)
 		}
-		if got := statuses(t, h, ref); got[0] != models.StatusVerified || got[1] != models.StatusVerified {
+		// The person then proves their own identity at each right's tier
+		// (11 CCR §7063(a)(2)): their tracking page asks the questions.
+		if got := statuses(t, h, ref); got[0] != models.StatusAwaitingVerification || got[1] != models.StatusAwaitingVerification {
 			t.Fatalf("after confirmation and review: %v", got)
+		}
+		if track := person.get("/t/" + token); track.doc.Find(`form[action$="/identity"] #f-q_name`).Length() != 1 {
+			t.Fatalf("the person is not asked to confirm their identity:\n%s", track.text("main"))
 		}
 
 		// (b) A power of attorney: the person is not asked.

@@ -91,7 +91,7 @@ func TestStaffAPI(t *testing.T) {
 		if st := h.apiCall(write, http.MethodPost, "/api/v1/requests/"+itoa(id)+"/status", `{"status":"denied"}`, &apiErr); st != http.StatusUnprocessableEntity || apiErr.Error.Fields["denial_reason"] == "" {
 			t.Fatalf("denial without a reason: %d %+v", st, apiErr)
 		}
-		if st := h.apiCall(write, http.MethodPost, "/api/v1/requests/"+itoa(id)+"/status", `{"status":"verified"}`, &req); st != http.StatusOK || req.Status != models.StatusVerified {
+		if st := h.apiCall(write, http.MethodPost, "/api/v1/requests/"+itoa(id)+"/status", `{"status":"verified","detail":"Called the number on file."}`, &req); st != http.StatusOK || req.Status != models.StatusVerified {
 			t.Fatalf("verify: %d %+v", st, req.Status)
 		}
 		if st := h.apiCall(write, http.MethodPost, "/api/v1/requests/"+itoa(id)+"/notes", `{"body":"Checked by phone."}`, &req); st != http.StatusOK || req.Events[len(req.Events)-1].Body != "Checked by phone." {

@@ -105,6 +105,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 	}
 
+	// The organization's records, imported as staff would: the person's
+	// answers are matched against them.
+	importTestRecords(t, h, "email,name,phone,zip\ne2e@example.org,Robin Endtoend,+1 415 555 0100,94103\n")
+
 	// 1. From the home page to step 1: who asks and where they live. The
 	// state field appears only once the country needs it.
 	run("home page", chromedp.Navigate(h.srv.URL+"/"), chromedp.Click(named("button", "Start now")),
@@ -161,8 +165,40 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if got := text(".notice"); !has(got, "your email address is confirmed") {
 		t.Fatalf("after the code: %q", got)
 	}
-	if got := text(".card .badge"); !strings.EqualFold(got, "Ready to start") {
+	// 3b. A request to see one's information needs three details matched
+	// and a signed declaration (11 CCR §7062(c)): asked on one page, the
+	// name the form had already filled in. A wrong answer is refused
+	// without saying which, a missing declaration is named at the top and
+	// beside its field, with every value kept.
+	if got := text(".card .badge"); !strings.EqualFold(got, "Confirming it is you") {
 		t.Fatalf("status after the code: %q", got)
+	}
+	if got := read("name", chromedp.Value(chromedp.CSS(`#f-q_name`))); got != "Robin Endtoend" {
+		t.Fatalf("the name is not filled in: %q", got)
+	}
+	run("answer without the declaration", chromedp.SendKeys(chromedp.CSS(`#f-q_phone`), "(415) 555-0100"),
+		chromedp.SendKeys(chromedp.CSS(`#f-q_postal_code`), "90210"),
+		chromedp.Click(named("button", "Continue")), chromedp.WaitVisible(chromedp.CSS(`.error-summary`)))
+	if got := text(".error-summary"); !has(got, "Tick the box to sign the declaration", "Type your full name") {
+		t.Fatalf("error summary %q", got)
+	}
+	if got := read("phone kept", chromedp.Value(chromedp.CSS(`#f-q_phone`))); got != "(415) 555-0100" {
+		t.Fatalf("the phone was not kept: %q", got)
+	}
+	run("sign and send a wrong postal code", chromedp.Click(chromedp.CSS(`#f-declared`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-declared_name`), "Robin Endtoend"),
+		chromedp.Click(named("button", "Continue")), chromedp.WaitVisible(chromedp.CSS(`.error-summary`)))
+	if got := text(".error-summary"); !has(got, "could not confirm your identity", "2 tries left") || has(got, "postal") {
+		t.Fatalf("a wrong answer: %q", got)
+	}
+	run("the right postal code", chromedp.SetValue(chromedp.CSS(`#f-q_postal_code`), ""),
+		chromedp.SendKeys(chromedp.CSS(`#f-q_postal_code`), "94103-1234"),
+		chromedp.Click(named("button", "Continue")), chromedp.WaitNotPresent(chromedp.CSS(`#f-q_name`)))
+	if got := text(".notice"); !has(got, "your identity is confirmed") {
+		t.Fatalf("after the answers: %q", got)
+	}
+	if got := text(".card"); !has(got, "Ready to start", "Confirmed against our records", "Identity confirmed") {
+		t.Fatalf("request after the answers: %q", got)
 	}
 
 	// 4. An administrator signs in, finds the request in the queue and

@@ -105,7 +105,7 @@ func TestUKClockStopsThroughTheRouter(t *testing.T) {
 		// The person sees the question and answers on 11 February: 2 to 11
 		// February do not count, ten days, so 28 February becomes 10 March.
 		page := person.get(link)
-		if !strings.Contains(page.text(".card"), "Which of your two accounts") || !strings.Contains(page.text(".badge"), "Waiting for information") ||
+		if !strings.Contains(page.text(".card"), "Which of your two accounts") || !strings.Contains(page.text(".badge"), "Waiting for you") ||
 			!strings.Contains(page.body, "On hold since 2 February 2026") || page.doc.Find("#f-answer").Length() != 1 {
 			t.Fatalf("tracking page while paused:\n%s", page.text("main"))
 		}
