@@ -191,7 +191,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if got := text(".error-summary"); !has(got, "could not confirm your identity", "2 tries left") || has(got, "postal") {
 		t.Fatalf("a wrong answer: %q", got)
 	}
-	run("the right postal code", chromedp.SetValue(chromedp.CSS(`#f-q_postal_code`), ""),
+	run("the right postal code", chromedp.Clear(chromedp.CSS(`#f-q_postal_code`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-q_postal_code`), "94103-1234"),
 		chromedp.Click(named("button", "Continue")), chromedp.WaitNotPresent(chromedp.CSS(`#f-q_name`)))
 	if got := text(".notice"); !has(got, "your identity is confirmed") {

@@ -209,7 +209,7 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 			}
 		case "request-paused":
 			p.open = func() chromedp.Action[chromedp.Void] {
-				return openRow("/admin?status=awaiting_information", "Waiting for information", p.show)
+				return openRow("/admin?status=awaiting_information", "Waiting for the requester", p.show)
 			}
 		case "request-complaint":
 			p.open = func() chromedp.Action[chromedp.Void] {
