@@ -21,11 +21,14 @@ type demoRequest struct {
 	rights                                     []string
 	daysAgo                                    int
 	verify                                     bool
-	to                                         []string // statuses to walk through
-	deny, detail                               string   // a denial's reason and explanation
-	appeal                                     string   // the person appeals the denial with this reason
-	ask                                        string   // staff ask this and the clock stops (UK)
-	complaint                                  string   // the person complains (UK, from 19 June 2026)
+	// confirmed: the person confirmed their e-mail and is asked the
+	// identity questions of their requests' tier.
+	confirmed    bool
+	to           []string // statuses to walk through
+	deny, detail string   // a denial's reason and explanation
+	appeal       string   // the person appeals the denial with this reason
+	ask          string   // staff ask this and the clock stops (UK)
+	complaint    string   // the person complains (UK, from 19 June 2026)
 }
 
 // Demo is what SeedDemo made: the private tracking link of each fictional
@@ -69,6 +72,8 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 	const retention = "Demo: the records are kept under a legal retention obligation."
 	demo := []demoRequest{
 		{name: "Ava Martinez", email: "ava@demo.example", country: "US", region: "CA", relationship: "customer", rights: []string{"access", "delete"}, daysAgo: 2},
+		{name: "Zoe Nakamura", email: "zoe@demo.example", country: "US", region: "CA", relationship: "customer", rights: []string{"access"}, daysAgo: 1,
+			confirmed: true},
 		{name: "Liam Chen", email: "liam@demo.example", country: "US", region: "CA", relationship: "customer", rights: []string{"opt_out_sale"}, daysAgo: 1,
 			to: []string{"completed"}},
 		{name: "Noah Dubois", email: "noah@demo.example", country: "CA", region: "QC", relationship: "employee", rights: []string{"access", "cessation"},
@@ -113,6 +118,13 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 		}
 		if _, ok := out.Links[d.email]; !ok {
 			out.Links[d.email] = "/t/" + res.TrackingToken
+		}
+		if d.confirmed {
+			// As if the person had typed the mailed code.
+			if err := app.Core.DB().Model(&models.Submission{}).Where("id = ?", res.Submission.ID).
+				Update("email_verified_at", at).Error; err != nil {
+				return out, err
+			}
 		}
 		for _, r := range res.Submission.Requests {
 			key := d.email + " " + r.Right

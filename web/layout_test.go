@@ -150,6 +150,7 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		{name: "lookup-sent", show: ".notice.ok"},
 		{name: "track-code", show: "#f-code", open: func() chromedp.Action[chromedp.Void] { return nav(link("ava@demo.example"), "#f-code")() }},
 		{name: "track-appealed", show: ".card", open: func() chromedp.Action[chromedp.Void] { return nav(link("lucas@demo.example"), ".card")() }},
+		{name: "track-identity", show: "#f-q_name", open: func() chromedp.Action[chromedp.Void] { return nav(link("zoe@demo.example"), "#f-q_name")() }},
 		{name: "track-paused", show: "#f-answer", open: func() chromedp.Action[chromedp.Void] { return nav(link("harry@demo.example"), "#f-answer")() }},
 		{name: "track-complaint", show: ".card", open: func() chromedp.Action[chromedp.Void] { return nav(link("olivia@demo.example"), ".card")() }},
 		{name: "track-elsewhere", show: ".recourse", open: func() chromedp.Action[chromedp.Void] { return nav(link("kenji@demo.example"), ".recourse")() }},
@@ -167,6 +168,8 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		{name: "complaints", show: "table.queue", staff: true, open: nav("/admin?kind=complaint&status=all", "table.queue")},
 		{name: "request-paused", show: "#f-resume_note", staff: true},
 		{name: "request-complaint", show: "#f-detail", staff: true},
+		{name: "request-identity", show: "#identity", staff: true},
+		{name: "verification", show: "#f-lookup_url", staff: true, open: nav("/admin/verification", "#f-lookup_url")},
 		{name: "account", show: "#f-current", staff: true, open: nav("/admin/account", "#f-current")},
 		{name: "team", show: "main table", staff: true, open: nav("/admin/team", "main table")},
 		{name: "staff-not-found", show: "main h1", staff: true, open: nav("/admin/requests/999999", "main h1")},
@@ -210,6 +213,10 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		case "request-paused":
 			p.open = func() chromedp.Action[chromedp.Void] {
 				return openRow("/admin?status=awaiting_information", "Waiting for the requester", p.show)
+			}
+		case "request-identity":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return openRow("/admin?status=all", "Awaiting verification", p.show)
 			}
 		case "request-complaint":
 			p.open = func() chromedp.Action[chromedp.Void] {
