@@ -39,6 +39,10 @@ type Core struct {
 	tokenKey   []byte
 	aead       cipher.AEAD
 	track      trackStmts // prepared statements of the tracking page
+
+	// choiceChanged runs after a transaction that changed a preference
+	// commits (see OnChange in choices.go).
+	choiceChanged atomic.Pointer[func()]
 }
 
 // Keys are the secrets the domain needs, derived from the app secret.
@@ -84,6 +88,8 @@ type tx struct {
 	*gorm.DB
 	c      *Core
 	mailed bool
+
+	choices bool // a preference changed
 }
 
 // write runs fn in a transaction. After commit, a transaction that queued
@@ -99,6 +105,11 @@ func (c *Core) write(ctx context.Context, fn func(tx *tx) error) error {
 	c.wrote(err)
 	if err == nil && t.mailed {
 		if f := c.mailQueued.Load(); f != nil {
+			(*f)()
+		}
+	}
+	if err == nil && t.choices {
+		if f := c.choiceChanged.Load(); f != nil {
 			(*f)()
 		}
 	}
@@ -119,7 +130,12 @@ func (t *tx) forUpdate() *gorm.DB {
 
 // enqueue queues a mail in this transaction: it goes out only if the
 // transaction commits, and a crash after commit loses nothing.
+// A person known only by a phone number or an id (a privacy choice) has
+// no address: nothing is queued.
 func (t *tx) enqueue(to, template, lang string, data MailData) error {
+	if to == "" {
+		return nil
+	}
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err

@@ -43,6 +43,8 @@ const (
 	MailStaffDigest    = mail.TemplateStaffDigest
 	MailStaffInvite    = mail.TemplateStaffInvite
 	MailPasswordReset  = mail.TemplatePasswordReset
+	MailChoiceRecorded = mail.TemplateChoiceRecorded
+	MailPreferenceLink = mail.TemplatePreferenceLink
 )
 
 // MailData is what a mail template may say.

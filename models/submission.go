@@ -99,6 +99,10 @@ type SubmissionInput struct {
 	Channel        string    // web (the form) or, for staff intake, email, phone, mail, in_person
 	ReceivedAt     time.Time // staff intake: the day it arrived (the clock runs from it); zero = now
 	IdempotencyKey string    // the form's one-time nonce: a second post of the same form is refused
+	// GPC: the form came from a browser sending the Global Privacy Control
+	// signal. Where the person's law gives an opt-out of sale and sharing,
+	// the signal is that request too (11 CCR §7025(c)): it is added.
+	GPC bool
 }
 
 // Channels a request may arrive through; all but web are entered by staff.
@@ -259,6 +263,17 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		received = in.ReceivedAt.UTC().Truncate(time.Microsecond)
 	}
 	j := rules.Resolve(in.Country, in.Region)
+	if in.GPC && c.Rules.Offers(j, rules.RightOptOutSale) && !contains(in.Rights, string(rules.RightOptOutSale)) {
+		// Unless the person's opt-out is in force already.
+		var n int64
+		if err := c.read(ctx).Model(&Preference{}).Where("id_kind = ? AND identifier = ? AND choice = ? AND opted_out = ?",
+			IDEmail, in.Email, string(rules.RightOptOutSale), true).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			in.Rights = append(in.Rights, string(rules.RightOptOutSale))
+		}
+	}
 	token := newToken()
 	sub := &Submission{
 		TrackingHash: c.hash("track", token), TrackingSealed: c.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
@@ -299,6 +314,9 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 				return err
 			}
 			if err := tx.event(req.ID, EventReceived, actor, "", req.Status, in.Channel, false); err != nil {
+				return err
+			}
+			if err := tx.formChoice(sub, req, in.GPC, actor); err != nil {
 				return err
 			}
 			if req.AcknowledgedAt != nil {
@@ -617,6 +635,9 @@ func (s *Submissions) Withdraw(ctx context.Context, token string, requestID int6
 	c := s.c
 	return c.write(ctx, func(tx *tx) error {
 		if err := tx.setStatus(req, StatusWithdrawn, actor, ""); err != nil {
+			return err
+		}
+		if err := tx.choiceRequestClosed(req, SourceWithdrawn, actor); err != nil {
 			return err
 		}
 		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name,

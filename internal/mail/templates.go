@@ -15,10 +15,13 @@ const (
 	TemplateStaffDigest     = "staff_digest"
 	TemplateStaffInvite     = "staff_invite"
 	TemplatePasswordReset   = "password_reset"
+	TemplateChoiceRecorded  = "choice_recorded" // a privacy choice made on the choices page
+	TemplatePreferenceLink  = "preference_link" // the link to the preference centre
 )
 
 // Templates lists every template name, so a test can render each one.
 func Templates() []string {
 	return []string{TemplateVerifyEmail, TemplateReceived, TemplateAcknowledgement, TemplateTrackingLink,
-		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset}
+		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset,
+		TemplateChoiceRecorded, TemplatePreferenceLink}
 }
