@@ -40,6 +40,13 @@ type Handlers struct {
 	OrgName     string
 	Loc         *time.Location
 	Log         *slog.Logger
+
+	// Privacy choices (public_choices.go): the aggregate, the identifier
+	// the choices page asks for, and the websites that may pass on a
+	// Global Privacy Control signal.
+	Choices           *models.Choices
+	ChoicesIdentifier string
+	ChoicesOrigins    []string
 }
 
 // printer picks the language for this request.

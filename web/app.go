@@ -25,6 +25,7 @@ type App struct {
 	Core        *models.Core
 	Submissions *models.Submissions
 	Requests    *models.Requests
+	Choices     *models.Choices
 	Appeals     *models.Appeals
 	Staff       *models.StaffAccounts
 	Outbox      *models.Outbox
@@ -79,6 +80,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	core.LimitScale = cfg.RateScale
 	core.Log = log
 	return &App{Config: cfg, Core: core, Submissions: models.NewSubmissions(core), Requests: models.NewRequests(core),
+		Choices: models.NewChoices(core, cfg.OneClickKeys),
 		Appeals: models.NewAppeals(core), Staff: models.NewStaffAccounts(core), Outbox: models.NewOutbox(core),
 		Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core), Log: log, close: sqlDB.Close}, nil
 }
@@ -114,7 +116,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		Outage: a.Core.ReportOutage})
 	a.Core.OnMailQueued(a.Worker.Notify)
 	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals, Staff: a.Staff, Audit: a.Audit,
-		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
+		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log,
+		Choices: a.Choices, ChoicesIdentifier: cfg.ChoicesIdentifier, ChoicesOrigins: cfg.ChoicesOrigins}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
 		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log})
 	a.handlers = h

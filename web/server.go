@@ -72,10 +72,11 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		sameOrigin(o.BaseURL, routed),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
 			// No token cookie for files, health checks, the API (bearer
-			// tokens, no cookies), or methods no route has (those answer
-			// 404/405, not 403).
+			// tokens, no cookies), what other sites and mail clients post
+			// (crossSite), or methods no route has (those answer 404/405,
+			// not 403).
 			Skipper: func(c echo.Context) bool {
-				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c)
+				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c) || crossSite[c.Path()]
 			},
 			TokenLookup: "form:_csrf", CookieName: "rd_csrf", CookiePath: "/",
 			CookieHTTPOnly: true, CookieSecure: secure, CookieSameSite: http.SameSiteLaxMode,
@@ -163,7 +164,7 @@ func sameOrigin(baseURL string, routed func(echo.Context) bool) echo.MiddlewareF
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) || handlers.IsAPI(c) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) || handlers.IsAPI(c) || crossSite[c.Path()] {
 				return next(c)
 			}
 			switch r.Header.Get("Sec-Fetch-Site") {
