@@ -47,6 +47,13 @@ type Handlers struct {
 	Contact layout.Contact
 	Loc     *time.Location
 	Log     *slog.Logger
+
+	// Privacy choices (public_choices.go): the aggregate, the identifier
+	// the choices page asks for, and the websites that may pass on a
+	// Global Privacy Control signal.
+	Choices           *models.Choices
+	ChoicesIdentifier string
+	ChoicesOrigins    []string
 }
 
 // printer picks the language for this request.

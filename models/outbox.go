@@ -53,6 +53,8 @@ const (
 	MailInformationRequested = mail.TemplateInformationRequested
 	// MailComplaintReceived acknowledges a complaint.
 	MailComplaintReceived = mail.TemplateComplaintReceived
+	MailChoiceRecorded    = mail.TemplateChoiceRecorded
+	MailPreferenceLink    = mail.TemplatePreferenceLink
 )
 
 // MailData is what a mail template may say.

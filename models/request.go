@@ -404,6 +404,16 @@ func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Acto
 				return err
 			}
 		}
+		// A denied or withdrawn opt-out is not in force: its preference reverts.
+		switch t.To {
+		case StatusDenied:
+			err = tx.choiceRequestClosed(r, SourceDenied, actor)
+		case StatusWithdrawn:
+			err = tx.choiceRequestClosed(r, SourceWithdrawn, actor)
+		}
+		if err != nil {
+			return err
+		}
 		var sub Submission
 		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err

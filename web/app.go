@@ -29,6 +29,7 @@ type App struct {
 	Core        *models.Core
 	Submissions *models.Submissions
 	Requests    *models.Requests
+	Choices     *models.Choices
 	Appeals     *models.Appeals
 	Complaints  *models.Complaints
 	Staff       *models.StaffAccounts
@@ -105,8 +106,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		Appeals: models.NewAppeals(core), Complaints: models.NewComplaints(core), Staff: models.NewStaffAccounts(core),
 		Outbox: models.NewOutbox(core), Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core),
 		Agents: models.NewAgents(core), Documents: docs, Filings: filings, DRP: models.NewDRP(core, filings, cfg.DRPBusinessID),
-		HTTPJobs: models.NewHTTPJobs(core),
-		Log:      log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
+		HTTPJobs: models.NewHTTPJobs(core), Choices: models.NewChoices(core, cfg.OneClickKeys),
+		Log: log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -147,7 +148,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
 		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
 		Contact: layout.Contact{Email: cfg.Contact.Email, Address: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle},
-		Loc:     cfg.TimeZone, Log: log}
+		Loc:     cfg.TimeZone, Log: log,
+		Choices: a.Choices, ChoicesIdentifier: cfg.ChoicesIdentifier, ChoicesOrigins: cfg.ChoicesOrigins}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
 		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log, UploadMax: cfg.UploadMax})
 	a.handlers = h

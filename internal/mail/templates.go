@@ -27,6 +27,8 @@ const (
 	TemplateInformationRequested = "information_requested"
 	// TemplateComplaintReceived acknowledges a complaint.
 	TemplateComplaintReceived = "complaint_received"
+	TemplateChoiceRecorded    = "choice_recorded" // a privacy choice made on the choices page
+	TemplatePreferenceLink    = "preference_link" // the link to the preference centre
 )
 
 // Templates lists every template name, so a test can render each one.
@@ -35,5 +37,6 @@ func Templates() []string {
 		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset,
 		TemplateAgentVerify, TemplateAgentDecided, TemplateAgentFiled, TemplateAgentConfirm, TemplateAuthorityDecided,
 		TemplateStaffFraudAlert,
-		TemplateInformationRequested, TemplateComplaintReceived}
+		TemplateInformationRequested, TemplateComplaintReceived,
+		TemplateChoiceRecorded, TemplatePreferenceLink}
 }

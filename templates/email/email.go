@@ -190,6 +190,25 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		subject = t.T("mail.fraud.subject")
 		b.line(t.T("mail.fraud.intro", d.Agent))
 		b.line(t.T("mail.fraud.next") + "\n" + d.URL)
+	case mail.TemplateChoiceRecorded:
+		subject = t.T("mail.choice.subject")
+		b.line(t.T("mail.choice.intro", r.OrgName))
+		var lines []string
+		for _, x := range d.Rights {
+			lines = append(lines, "- "+t.T("right."+x))
+		}
+		b.line(strings.Join(lines, "\n"))
+		if d.DueAt != nil {
+			b.line(t.T("mail.choice.due", t.Date(*d.DueAt, r.Loc)))
+		}
+		if d.URL != "" {
+			b.line(t.T("mail.choice.centre", 7) + "\n" + d.URL)
+		}
+	case mail.TemplatePreferenceLink:
+		subject = t.T("mail.prefs.subject")
+		b.line(t.T("mail.prefs.intro", r.OrgName))
+		b.line(t.T("mail.prefs.link", 7) + "\n" + d.URL)
+		b.line(t.T("mail.prefs.ignore"))
 	default:
 		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
 	}
@@ -198,7 +217,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	}
 	if d.TrackURL != "" {
 		b.line(t.T("mail.track") + "\n" + d.TrackURL)
-	} else if !staffMail(m.Template) {
+	} else if !staffMail(m.Template) && m.Template != mail.TemplatePreferenceLink {
 		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
 	}
 	b.line(t.T("mail.signoff", r.OrgName))
