@@ -25,10 +25,24 @@ type Renderer struct {
 	Contact string
 	BaseURL string
 	Loc     *time.Location
+	// Org, when set, gives the organization's name, contact address and
+	// time zone as its settings say at the moment of sending.
+	Org func() (name, contact string, loc *time.Location)
+}
+
+// current is the renderer with the organization as it is now.
+func (r *Renderer) current() *Renderer {
+	if r.Org == nil {
+		return r
+	}
+	c := *r
+	c.OrgName, c.Contact, c.Loc = r.Org()
+	return &c
 }
 
 // Render turns one queued message into subject and text.
 func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
+	r = r.current()
 	var d mail.Data
 	if err := json.Unmarshal(m.Data, &d); err != nil {
 		return mail.Email{}, fmt.Errorf("email %s: bad data: %w", m.Template, err)
