@@ -4,6 +4,7 @@
 //	rightsdesk migrate            apply database migrations and exit
 //	rightsdesk staff add --email E --name N --role admin --password-stdin
 //	rightsdesk demo               seed a fictional organization's requests and exit
+//	rightsdesk seed --requests N  add N fictional requests (load tests) and exit
 //	rightsdesk digest             queue the staff deadline digest now and exit
 package main
 
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, log *slog.Logger) 
 		}
 		defer app.Close()
 		return seedDemo(ctx, app, log)
+	case "seed":
+		return seedRequests(ctx, cfg, args, log)
 	case "digest":
 		app, err := web.Open(ctx, cfg, log)
 		if err != nil {
@@ -84,7 +87,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, log *slog.Logger) 
 		log.Info("digest queued", "staff", n)
 		return err
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, staff add, demo, digest)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, staff add, demo, seed, digest)", cmd)
 }
 
 func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) error {
