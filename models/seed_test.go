@@ -190,9 +190,31 @@ func TestSeed(t *testing.T) {
 			if err != nil || len(page.Items) != 50 || page.Next == "" {
 				t.Fatalf("queue: %d rows, next %q, %v", len(page.Items), page.Next, err)
 			}
+			// Open requests counted exactly, closed ones up to CountCap.
 			counts, err := rs.Counts(ctx, KindRequest)
-			if err != nil || counts[FilterOpen].N == 0 || counts[StatusCompleted].N == 0 {
-				t.Fatalf("counts %v %v", counts, err)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]TabCount{FilterOpen: {N: count("requests", "kind = ? AND status IN "+openStatusSQL, KindRequest)}}
+			all := TabCount{}
+			for _, st := range Statuses {
+				n := count("requests", "kind = ? AND status = ?", KindRequest, st)
+				tc := TabCount{N: n}
+				if !contains(OpenStatuses, st) && n > CountCap {
+					tc = TabCount{N: CountCap, AtLeast: true}
+				}
+				want[st] = tc
+				all.N += tc.N
+				all.AtLeast = all.AtLeast || tc.AtLeast
+			}
+			want[FilterAll] = all
+			if !want[StatusCompleted].AtLeast {
+				t.Fatalf("too few completed requests to test the cap: %v", want)
+			}
+			for k, w := range want {
+				if counts[k] != w {
+					t.Errorf("count of %s: %+v, want %+v", k, counts[k], w)
+				}
 			}
 			if _, err := rs.Get(ctx, page.Items[0].ID); err != nil {
 				t.Fatal(err)

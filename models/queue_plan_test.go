@@ -1,0 +1,251 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"gorm.io/gorm"
+)
+
+// queueViews lists every view of the queue: each kind, tab, right filter
+// and sort, first page and next page, with the index that serves it.
+func queueViews() []struct {
+	f     QueueFilter
+	index string
+} {
+	cursor := encodeCursor(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), 12345)
+	var out []struct {
+		f     QueueFilter
+		index string
+	}
+	for _, kind := range []string{KindRequest, KindAppeal} {
+		for _, status := range append([]string{FilterOpen, FilterAll}, Statuses...) {
+			for _, right := range []string{"", string(rules.RightAccess)} {
+				for _, sort := range Sorts {
+					for _, after := range []string{"", cursor} {
+						col := "due"
+						if sort != SortUrgent {
+							col = "received"
+						}
+						var index string
+						switch {
+						case status == FilterOpen && right == "":
+							index = "requests_open_" + col + "_idx"
+						case status == FilterOpen:
+							index = "requests_open_right_" + col + "_idx"
+						case status == FilterAll && right == "":
+							index = "requests_" + col + "_idx"
+						case status == FilterAll:
+							index = "requests_right_" + col + "_idx"
+						case right == "" && col == "due":
+							index = "requests_urgent_idx"
+						case right == "":
+							index = "requests_status_received_idx"
+						case col == "due":
+							index = "requests_right_idx"
+						default:
+							index = "requests_right_status_received_idx"
+						}
+						f := QueueFilter{Kind: kind, Status: status, Right: right, Sort: sort, After: after}
+						f.Normalize()
+						out = append(out, struct {
+							f     QueueFilter
+							index string
+						}{f, index})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// explain returns the plan of q as text: EXPLAIN QUERY PLAN on SQLite;
+// on PostgreSQL the plan for these values (EXPLAIN (FORMAT JSON)) and, when
+// generic, the plan a cached prepared statement may switch to, whatever
+// the values (PREPARE, then EXPLAIN EXECUTE under force_generic_plan).
+func explain(t *testing.T, db *gorm.DB, q *gorm.DB, generic bool) string {
+	t.Helper()
+	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&[]QueueItem{}).Statement
+	sql := stmt.SQL.String()
+	if IsPostgres(db) {
+		var plan string
+		if !generic {
+			if err := db.Raw("EXPLAIN (FORMAT JSON) "+sql, stmt.Vars...).Row().Scan(&plan); err != nil {
+				t.Fatalf("%s: %v", sql, err)
+			}
+			return plan
+		}
+		var args []string
+		for _, v := range stmt.Vars {
+			switch v := v.(type) {
+			case string:
+				args = append(args, "'"+strings.ReplaceAll(v, "'", "''")+"'")
+			case time.Time:
+				args = append(args, "'"+v.Format(time.RFC3339Nano)+"'::timestamptz")
+			default:
+				args = append(args, fmt.Sprint(v))
+			}
+		}
+		// One connection for the three statements.
+		err := db.Connection(func(conn *gorm.DB) error {
+			if err := conn.Exec("SET plan_cache_mode = force_generic_plan").Error; err != nil {
+				return err
+			}
+			defer conn.Exec("DEALLOCATE plan_test; RESET plan_cache_mode")
+			if err := conn.Exec("PREPARE plan_test AS " + sql).Error; err != nil {
+				return err
+			}
+			q := "EXPLAIN (FORMAT JSON) EXECUTE plan_test"
+			if len(args) > 0 {
+				q += "(" + strings.Join(args, ", ") + ")"
+			}
+			return conn.Raw(q).Row().Scan(&plan)
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return plan
+	}
+	rows, err := db.Raw("EXPLAIN QUERY PLAN "+sql, stmt.Vars...).Rows()
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// pgNodes flattens a JSON plan into "Node Type [Index Name]" lines.
+func pgNodes(t *testing.T, plan string) []string {
+	var doc []struct{ Plan map[string]any }
+	if err := json.Unmarshal([]byte(plan), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	var walk func(n map[string]any)
+	walk = func(n map[string]any) {
+		s := fmt.Sprint(n["Node Type"])
+		if ix, ok := n["Index Name"]; ok {
+			s += " " + fmt.Sprint(ix)
+		}
+		out = append(out, s)
+		if kids, ok := n["Plans"].([]any); ok {
+			for _, k := range kids {
+				walk(k.(map[string]any))
+			}
+		}
+	}
+	walk(doc[0].Plan)
+	return out
+}
+
+// Every view of the queue reads an index in the page's order and stops
+// after a page: no sort of the matching rows, whatever their number. The
+// plans are the planners' own choice on a seeded database with fresh
+// statistics (as Optimize keeps them on SQLite and autovacuum on
+// PostgreSQL); on PostgreSQL both the plan for the values and the generic
+// plan of a cached statement are checked. BENCHMARKS.md has the plans
+// measured at a million requests.
+func TestQueuePlans(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			db := openTestDB(t, dialect)
+			ctx := context.Background()
+			if _, err := Seed(ctx, testCore(t, db), SeedOptions{Requests: 20000, RandSeed: 7}); err != nil {
+				t.Fatal(err)
+			}
+			var ref string
+			if err := db.Raw("SELECT reference FROM submissions ORDER BY id LIMIT 1 OFFSET 1000").Scan(&ref).Error; err != nil {
+				t.Fatal(err)
+			}
+			check := func(name string, q *gorm.DB, ok func(plan string, generic bool) bool) {
+				t.Helper()
+				for _, generic := range []bool{false, true} {
+					if generic && dialect == "sqlite" {
+						continue
+					}
+					plan := explain(t, db, q, generic)
+					if dialect == "postgres" {
+						plan = strings.Join(pgNodes(t, plan), "\n")
+					}
+					if !ok(plan, generic) {
+						t.Errorf("%s (generic plan: %v): got\n%s", name, generic, plan)
+					}
+				}
+			}
+			for _, v := range queueViews() {
+				q, _, err := queueQuery(db.WithContext(ctx), v.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("%s/%s/right=%q/%s/after=%v", v.f.Kind, v.f.Status, v.f.Right, v.f.Sort, v.f.After != "")
+				check(name, q, func(plan string, generic bool) bool {
+					if dialect == "postgres" {
+						// A Limit over an index scan (forward, backward or
+						// index-only) that returns the rows in order. For the
+						// values at hand the planner may prefer another index
+						// whose filter most rows pass (a right filter on the
+						// completed tab): the generic plan, chosen on average
+						// selectivity, must use the view's own index.
+						lines := strings.Split(plan, "\n")
+						return len(lines) >= 2 && lines[0] == "Limit" && strings.HasPrefix(lines[1], "Index") &&
+							!strings.Contains(plan, "Sort") &&
+							(!generic || strings.HasSuffix(lines[1], " "+v.index))
+					}
+					// SQLite weighs the values too (its statistics hold
+					// samples): appeals are few, and it may sort the few
+					// rows of an appeals tab. Requests are read in order.
+					return v.f.Kind == KindAppeal || !strings.Contains(plan, "TEMP B-TREE") &&
+						strings.Contains(plan, "SEARCH requests USING ") && strings.Contains(plan, "INDEX requests_")
+				})
+			}
+			// The tab counts read the open requests' index entries and at
+			// most CountCap+1 entries of each closed status: never a
+			// sequential scan, never more of a closed status.
+			for _, kind := range []string{KindRequest, KindAppeal} {
+				q, args := countsQuery(kind)
+				check("counts of "+kind+"s: want index scans only", db.Raw(q, args...), func(plan string, _ bool) bool {
+					if dialect == "postgres" {
+						// (The open part may sort the open rows to group them.)
+						return !strings.Contains(plan, "Seq Scan") && strings.Count(plan, "Limit") == 3 &&
+							strings.Count(plan, "Index Only Scan requests_urgent_idx") >= 3
+					}
+					return !strings.Contains(plan, "SCAN requests") && !strings.Contains(plan, "TEMP B-TREE") &&
+						strings.Count(plan, "SEARCH requests USING COVERING INDEX") == 4
+				})
+			}
+			// A reference search reads one submission, then its requests.
+			for _, right := range []string{"", "access"} {
+				f := QueueFilter{Reference: ref, Right: right}
+				f.Normalize()
+				q, _, err := queueQuery(db.WithContext(ctx), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				check("reference search, right "+right+": want the reference index, then requests_submission_idx", q,
+					func(plan string, _ bool) bool {
+						refIndex := "submissions_reference_key"
+						if dialect == "sqlite" {
+							refIndex = "sqlite_autoindex_submissions_1"
+						}
+						return strings.Contains(plan, refIndex) && strings.Contains(plan, "requests_submission_idx")
+					})
+			}
+		})
+	}
+}
