@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	done := make(chan struct{})
 	go func() { a.Worker.Run(ctx); close(done) }()
 	go a.Digest.Run(ctx, log)
+	go optimizeEvery(ctx, a.Core, 6*time.Hour, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("Rightsdesk is listening", "url", cfg.BaseURL, "addr", cfg.Addr,
@@ -137,6 +138,23 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	err = srv.Shutdown(shutCtx)
 	<-done
 	return err
+}
+
+// optimizeEvery keeps the planner's statistics fresh while the database
+// grows (see models.Optimize; start-up ran it once already).
+func optimizeEvery(ctx context.Context, core *models.Core, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := models.Optimize(ctx, core.DB()); err != nil && ctx.Err() == nil {
+				log.Error("optimize the database", "err", err)
+			}
+		}
+	}
 }
 
 func describeMail(cfg config.Config) string {
