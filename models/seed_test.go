@@ -59,11 +59,11 @@ func TestSeed(t *testing.T) {
 			ctx := context.Background()
 			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 			c.SetClock(func() time.Time { return now })
-			first, err := Seed(ctx, c, SeedOptions{Requests: 3000})
+			first, err := Seed(ctx, c, SeedOptions{Requests: 3000, RandSeed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
-			second, err := Seed(ctx, c, SeedOptions{Requests: 700, NoCopy: true})
+			second, err := Seed(ctx, c, SeedOptions{Requests: 700, RandSeed: 2, NoCopy: true})
 			if err != nil {
 				t.Fatal(err)
 			}
