@@ -202,7 +202,12 @@ func TestQueuePlans(t *testing.T) {
 						// whose filter most rows pass (a right filter on the
 						// completed tab): the generic plan, chosen on average
 						// selectivity, must use the view's own index.
+						// Appeals are few: for the values at hand, the planner
+						// may read the few of one open status and sort them.
 						lines := strings.Split(plan, "\n")
+						if v.f.Kind == KindAppeal && !generic {
+							return lines[0] == "Limit" && !strings.Contains(plan, "Seq Scan")
+						}
 						return len(lines) >= 2 && lines[0] == "Limit" && strings.HasPrefix(lines[1], "Index") &&
 							!strings.Contains(plan, "Sort") &&
 							(!generic || strings.HasSuffix(lines[1], " "+v.index))
@@ -221,12 +226,15 @@ func TestQueuePlans(t *testing.T) {
 				q, args := countsQuery(kind)
 				check("counts of "+kind+"s: want index scans only", db.Raw(q, args...), func(plan string, _ bool) bool {
 					if dialect == "postgres" {
-						// (The open part may sort the open rows to group them.)
 						return !strings.Contains(plan, "Seq Scan") && strings.Count(plan, "Limit") == 3 &&
-							strings.Count(plan, "Index Only Scan requests_urgent_idx") >= 3
+							strings.Count(plan, "Index Only Scan requests_urgent_idx") == 3 &&
+							strings.Count(plan, "requests_open_status_idx") == 3
 					}
+					// (SQLite does not see that status = 'verified' implies the
+					// partial index's IN list; a full index covers it as well.)
 					return !strings.Contains(plan, "SCAN requests") && !strings.Contains(plan, "TEMP B-TREE") &&
-						strings.Count(plan, "SEARCH requests USING COVERING INDEX") == 4
+						strings.Count(plan, "SEARCH requests USING COVERING INDEX requests_urgent_idx") == 3 &&
+						strings.Count(plan, "SEARCH requests USING COVERING INDEX") == 6
 				})
 			}
 			// A reference search reads one submission, then its requests.
