@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/models"
@@ -30,8 +31,8 @@ func CurrentStaff(c echo.Context) *models.Staff {
 // on every request, whether it is still live.
 func (h *Handlers) LoadStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
-			return next(c) // no database work (or cookie) for files
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") || IsAPI(c) {
+			return next(c) // no database work for files; no cookie opens the API
 		}
 		token, _ := h.session(c).Values["sid"].(string)
 		if token != "" {
@@ -49,22 +50,33 @@ func (h *Handlers) LoadStaff(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // RequireStaff sends anyone not signed in to the login page, and refuses
-// a signed-in member whose role is not among roles (any role when none are
-// given).
-func (h *Handlers) RequireStaff(roles ...string) echo.MiddlewareFunc {
+// a signed-in member whose role may not do what the route does (allowed
+// is a rule from models: CanWork, CanConfigure, CanManageTeam; nil lets
+// every role read). An administrator without two-step sign-in is sent to
+// set it up before anything else.
+func (h *Handlers) RequireStaff(allowed func(role string) bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			st := CurrentStaff(c)
 			if st == nil {
+				if IsAPI(c) {
+					return &models.Error{Kind: models.KindUnauthorized, Key: "error.api.token"}
+				}
 				if c.Request().Method == http.MethodGet {
 					return redirect(c, "/admin/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 				}
 				return echo.NewHTTPError(http.StatusForbidden)
 			}
-			if len(roles) > 0 && !contains(roles, st.Role) {
+			noStore(c)
+			if models.NeedsTwoStep(st.Role) && !st.TwoStepOn() && !strings.HasPrefix(c.Path(), "/admin/account") {
+				if c.Request().Method == http.MethodGet {
+					return redirect(c, "/admin/account/two-step")
+				}
+				return &models.Error{Kind: models.KindForbidden, Key: "error.two_step.required"}
+			}
+			if allowed != nil && !allowed(st.Role) {
 				return &models.Error{Kind: models.KindForbidden, Key: "error.role"}
 			}
-			noStore(c)
 			return next(c)
 		}
 	}
@@ -79,10 +91,12 @@ func (h *Handlers) Login(c echo.Context) error {
 	return render(c, http.StatusOK, admin.Login(p, admin.LoginView{Form: components.Form{Values: url.Values{}}, Next: safeNext(c.QueryParam("next"))}))
 }
 
-// LoginPost checks the password and starts a staff session.
+// LoginPost checks the password and starts a staff session, or, for a
+// member with two-step sign-in, asks for the code first.
 func (h *Handlers) LoginPost(c echo.Context) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
-	st, token, err := h.Staff.Authenticate(c.Request().Context(), email, password, client(c))
+	next := safeNext(c.FormValue("next"))
+	in, err := h.Staff.Authenticate(c.Request().Context(), email, password, client(c))
 	if formError(err) {
 		p := h.page(c, "login.title")
 		p.Failed = true
@@ -92,7 +106,59 @@ func (h *Handlers) LoginPost(c echo.Context) error {
 		if status == http.StatusUnprocessableEntity {
 			status = http.StatusUnauthorized
 		}
-		return render(c, status, admin.Login(p, admin.LoginView{Form: f, Next: safeNext(c.FormValue("next"))}))
+		return render(c, status, admin.Login(p, admin.LoginView{Form: f, Next: next}))
+	}
+	if err != nil {
+		return err
+	}
+	if in.SecondStep {
+		// The password was right; the cookie (encrypted and signed) holds
+		// who it was for five minutes, until the code is given.
+		s := h.session(c)
+		s.Values = map[any]any{"two_step": in.Staff.ID, "two_step_until": time.Now().Add(5 * time.Minute).Unix(), "next": next}
+		if err := s.Save(c.Request(), c.Response()); err != nil {
+			return err
+		}
+		return redirect(c, "/admin/login/two-step")
+	}
+	if err := h.startStaffSession(c, in.Session); err != nil {
+		return err
+	}
+	return redirect(c, next)
+}
+
+// twoStepPending is the staff member whose password was just right, while
+// the second step is still to do.
+func (h *Handlers) twoStepPending(c echo.Context) (int64, string, bool) {
+	s := h.session(c)
+	id, _ := s.Values["two_step"].(int64)
+	until, _ := s.Values["two_step_until"].(int64)
+	next, _ := s.Values["next"].(string)
+	return id, next, id != 0 && time.Now().Unix() < until
+}
+
+// TwoStep asks for the authenticator code after the password.
+func (h *Handlers) TwoStep(c echo.Context) error {
+	if _, _, ok := h.twoStepPending(c); !ok {
+		return redirect(c, "/admin/login")
+	}
+	p := h.page(c, "two_step.title")
+	noStore(c)
+	return render(c, http.StatusOK, admin.TwoStep(p, admin.TwoStepView{Form: components.Form{Values: url.Values{}}}))
+}
+
+// TwoStepPost checks the code and opens the session.
+func (h *Handlers) TwoStepPost(c echo.Context) error {
+	id, next, ok := h.twoStepPending(c)
+	if !ok {
+		return redirect(c, "/admin/login")
+	}
+	token, err := h.Staff.SecondStep(c.Request().Context(), id, c.FormValue("code"), client(c))
+	if formError(err) {
+		p := h.page(c, "two_step.title")
+		p.Failed = true
+		noStore(c)
+		return render(c, Status(err), admin.TwoStep(p, admin.TwoStepView{Form: formOf(p, url.Values{}, err, "code", "code")}))
 	}
 	if err != nil {
 		return err
@@ -100,8 +166,7 @@ func (h *Handlers) LoginPost(c echo.Context) error {
 	if err := h.startStaffSession(c, token); err != nil {
 		return err
 	}
-	h.Log.Info("staff signed in", "staff", st.ID)
-	return redirect(c, safeNext(c.FormValue("next")))
+	return redirect(c, safeNext(next))
 }
 
 // startStaffSession puts a new session token in the cookie and drops the

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
@@ -55,6 +56,7 @@ func (h *Handlers) Queue(c echo.Context) error {
 	}
 	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Right: f.Right, Sort: f.Sort, Reference: f.Reference,
 		IsFirst: f.After == "", FirstURL: link(f.Status, "")}
+	v.ExportURL = strings.Replace(link(f.Status, ""), "/admin?", "/admin/export/requests.csv?", 1)
 	for _, st := range append([]string{models.FilterOpen}, append(models.Statuses, models.FilterAll)...) {
 		n := countText(p, counts[st])
 		label := p.T.T("queue.tab."+st, n)

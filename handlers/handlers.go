@@ -34,6 +34,7 @@ type Handlers struct {
 	Requests    *models.Requests
 	Appeals     *models.Appeals
 	Staff       *models.StaffAccounts
+	Audit       *models.AuditLog
 	Catalog     *i18n.Catalog
 	Assets      *static.Assets
 	OrgName     string
@@ -127,6 +128,8 @@ func Status(err error) int {
 		return http.StatusForbidden
 	case models.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case models.KindUnauthorized:
+		return http.StatusUnauthorized
 	}
 	return http.StatusInternalServerError
 }
@@ -201,6 +204,14 @@ func formError(err error) bool {
 		return true
 	}
 	return false
+}
+
+// flashTo shows key once on the next page and redirects there.
+func (h *Handlers) flashTo(c echo.Context, key, to string) error {
+	if err := h.flash(c, key); err != nil {
+		return err
+	}
+	return redirect(c, to)
 }
 
 func redirect(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"sync/atomic"
 	"time"
@@ -29,11 +30,14 @@ type Core struct {
 	BaseURL string // for links in mail
 	// LimitScale multiplies every attempt limit (RIGHTSDESK_RATE_LIMIT_SCALE); 0 = 1.
 	LimitScale float64
+	// Log is where outages of the database are logged (see ReportOutage); nil = slog.Default().
+	Log *slog.Logger
 
+	down       atomic.Bool // the database is in an outage (see ReportOutage)
 	clock      atomic.Pointer[func() time.Time]
 	mailQueued atomic.Pointer[func()]
 	tokenKey   []byte
-	seal       cipher.AEAD
+	aead       cipher.AEAD
 }
 
 // Keys are the secrets the domain needs, derived from the app secret.
@@ -55,7 +59,7 @@ func NewCore(db *gorm.DB, engine *rules.Engine, keys Keys, baseURL string) (*Cor
 	if len(keys.Token) < 32 {
 		return nil, fmt.Errorf("models: token key must be 32 bytes or more")
 	}
-	c := &Core{db: db, Rules: engine, BaseURL: baseURL, tokenKey: keys.Token, seal: aead}
+	c := &Core{db: db, Rules: engine, BaseURL: baseURL, tokenKey: keys.Token, aead: aead}
 	c.SetClock(time.Now)
 	return c, nil
 }
@@ -91,6 +95,7 @@ func (c *Core) write(ctx context.Context, fn func(tx *tx) error) error {
 		t.DB = g
 		return fn(t)
 	})
+	c.wrote(err)
 	if err == nil && t.mailed {
 		if f := c.mailQueued.Load(); f != nil {
 			(*f)()
@@ -155,27 +160,39 @@ func (c *Core) hashEqual(purpose, candidate, stored string) bool {
 	return hmac.Equal([]byte(c.hash(purpose, candidate)), []byte(stored))
 }
 
-// sealToken encrypts a tracking token (AES-256-GCM) for storage.
-func (c *Core) sealToken(token string) string {
-	nonce := make([]byte, c.seal.NonceSize())
+// seal encrypts a secret the app must read back later (AES-256-GCM; the
+// purpose is the associated data, so a value sealed for one use cannot be
+// passed off as another).
+func (c *Core) seal(purpose, plain string) string {
+	nonce := make([]byte, c.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		panic(err)
 	}
-	return base64.RawStdEncoding.EncodeToString(c.seal.Seal(nonce, nonce, []byte(token), []byte("track")))
+	return base64.RawStdEncoding.EncodeToString(c.aead.Seal(nonce, nonce, []byte(plain), []byte(purpose)))
 }
+
+// unseal opens what seal made; false when it cannot (another key, tampering).
+func (c *Core) unseal(purpose, sealed string) (string, bool) {
+	b, err := base64.RawStdEncoding.DecodeString(sealed)
+	if err != nil || len(b) < c.aead.NonceSize() {
+		return "", false
+	}
+	plain, err := c.aead.Open(nil, b[:c.aead.NonceSize()], b[c.aead.NonceSize():], []byte(purpose))
+	return string(plain), err == nil
+}
+
+// sealToken encrypts a tracking token for storage, so later mail can carry
+// the private link.
+func (c *Core) sealToken(token string) string { return c.seal("track", token) }
 
 // trackURLOf is the private tracking link of sub, for mail; "" when the
 // sealed token cannot be opened (e.g. after the secret changed).
 func (c *Core) trackURLOf(sub *Submission) string {
-	b, err := base64.RawStdEncoding.DecodeString(sub.TrackingSealed)
-	if err != nil || len(b) < c.seal.NonceSize() {
+	token, ok := c.unseal("track", sub.TrackingSealed)
+	if !ok {
 		return ""
 	}
-	token, err := c.seal.Open(nil, b[:c.seal.NonceSize()], b[c.seal.NonceSize():], []byte("track"))
-	if err != nil {
-		return ""
-	}
-	return c.TrackURL(string(token))
+	return c.TrackURL(token)
 }
 
 // TrackURL is the private tracking link for token.

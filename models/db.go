@@ -139,6 +139,8 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 // Check reports whether the database answers and can write: a read-only
 // or full disk answers pings but fails the write.
 func (c *Core) Check(ctx context.Context) error {
-	return c.read(ctx).Exec(`INSERT INTO health_checks (id, at) VALUES (1, ?)
+	err := c.read(ctx).Exec(`INSERT INTO health_checks (id, at) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET at = excluded.at`, now()).Error
+	c.wrote(err)
+	return err
 }

@@ -77,7 +77,9 @@ func (d *Digest) Run(ctx context.Context, log *slog.Logger) {
 	for {
 		if d.c.Now().In(d.c.Rules.Location()).Hour() >= digestHour {
 			if n, err := d.Queue(ctx, false); err != nil {
-				log.Error("digest failed", "err", err)
+				if !d.c.ReportOutage(err) { // an outage is logged once, not by every job
+					log.Error("digest failed", "err", err)
+				}
 			} else if n > 0 {
 				log.Info("digest queued", "staff", n)
 			}

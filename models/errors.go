@@ -18,14 +18,15 @@ import (
 type Kind uint8
 
 const (
-	KindInternal    Kind = iota // a bug or an unexpected failure: 500, logged
-	KindInvalid                 // bad input: 422, with the message next to the field
-	KindNotFound                // 404
-	KindConflict                // not allowed in the current state, or a duplicate: 409
-	KindGone                    // expired or used up: 410
-	KindThrottled               // too many attempts: 429
-	KindForbidden               // not allowed for this person: 403
-	KindUnavailable             // the database cannot answer or write now: 503
+	KindInternal     Kind = iota // a bug or an unexpected failure: 500, logged
+	KindInvalid                  // bad input: 422, with the message next to the field
+	KindNotFound                 // 404
+	KindConflict                 // not allowed in the current state, or a duplicate: 409
+	KindGone                     // expired or used up: 410
+	KindThrottled                // too many attempts: 429
+	KindForbidden                // not allowed for this person: 403
+	KindUnavailable              // the database cannot answer or write now: 503
+	KindUnauthorized             // no credentials, or not valid ones (the API): 401
 )
 
 // Error is a domain error: a kind, and a message-catalog key (with
@@ -108,7 +109,7 @@ func Unavailable(err error) bool {
 	var ne net.Error
 	var coded interface{ Code() int }
 	switch {
-	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn),
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn), errors.Is(err, pgconn.ErrConnClosed),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED),
 		errors.Is(err, syscall.ENOSPC), errors.Is(err, context.DeadlineExceeded):
 		return true

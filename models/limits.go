@@ -26,7 +26,9 @@ type Limit struct {
 // Allow counts one attempt against l for subject and reports whether it is
 // within the limit, and if not, when the window ends.
 func (lm *Limits) Allow(ctx context.Context, l Limit, subject string) (bool, time.Time, error) {
-	return lm.c.allow(lm.c.read(ctx), l, subject)
+	ok, until, err := lm.c.allow(lm.c.read(ctx), l, subject)
+	lm.c.wrote(err)
+	return ok, until, err
 }
 
 // allow counts an attempt on db (a transaction, when the attempt must only

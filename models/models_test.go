@@ -229,10 +229,10 @@ func TestSetup(t *testing.T) {
 		if tok, _ := s.staff.NewSetupToken(ctx); tok != "" {
 			t.Fatal("setup token issued while staff exists")
 		}
-		if _, _, err := s.staff.Authenticate(ctx, "A@example.org", "long enough password", models.Client{}); err != nil {
+		if _, err := s.staff.Authenticate(ctx, "A@example.org", "long enough password", models.Client{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.staff.Authenticate(ctx, "a@example.org", "nope", models.Client{}); !errors.Is(err, models.ErrBadLogin) {
+		if _, err := s.staff.Authenticate(ctx, "a@example.org", "nope", models.Client{}); !errors.Is(err, models.ErrBadLogin) {
 			t.Fatal(err)
 		}
 	})

@@ -31,16 +31,18 @@ type OutboxMessage struct {
 
 func (OutboxMessage) TableName() string { return "outbox" }
 
-// Mail templates.
+// Mail templates (names defined once, in internal/mail).
 const (
-	MailVerifyEmail    = "verify_email"
-	MailReceived       = "received" // no verification needed
-	MailAcknowledgment = "acknowledgement"
-	MailTrackingLink   = "tracking_link"
-	MailStatusChanged  = "status_changed"
-	MailMessage        = "message"
-	MailExtended       = "extended"
-	MailStaffDigest    = "staff_digest"
+	MailVerifyEmail    = mail.TemplateVerifyEmail
+	MailReceived       = mail.TemplateReceived
+	MailAcknowledgment = mail.TemplateAcknowledgement
+	MailTrackingLink   = mail.TemplateTrackingLink
+	MailStatusChanged  = mail.TemplateStatusChanged
+	MailMessage        = mail.TemplateMessage
+	MailExtended       = mail.TemplateExtended
+	MailStaffDigest    = mail.TemplateStaffDigest
+	MailStaffInvite    = mail.TemplateStaffInvite
+	MailPasswordReset  = mail.TemplatePasswordReset
 )
 
 // MailData is what a mail template may say.
@@ -84,6 +86,9 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, limit int, lease time
 		return tx.Model(&OutboxMessage{}).Where("id IN ?", ids).
 			Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC(), "lease_token": token}).Error
 	})
+	if err != nil || len(out) > 0 { // an empty claim wrote nothing
+		o.c.wrote(err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +105,7 @@ func (o *Outbox) held(ctx context.Context, id int64, token string) *gorm.DB {
 // row is no longer held under token.
 func (o *Outbox) update(ctx context.Context, id int64, token string, set map[string]any) error {
 	res := o.held(ctx, id, token).Updates(set)
+	o.c.wrote(res.Error)
 	if res.Error != nil {
 		return res.Error
 	}
@@ -137,4 +143,16 @@ func (o *Outbox) MarkFailed(ctx context.Context, id int64, token string, now, ne
 // demo's fictional people).
 func (o *Outbox) DropPending(ctx context.Context, suffix string) error {
 	return o.c.read(ctx).Where("status = ? AND to_addr LIKE ?", "pending", "%"+suffix).Delete(&OutboxMessage{}).Error
+}
+
+// Scrub wipes the old copies of sent messages' data. MarkSent blanks the
+// data in place (secure_delete overwrites the freed bytes), but SQLite's
+// write-ahead log still holds the pages as they were: a truncating
+// checkpoint copies the current pages back and empties the log.
+// PostgreSQL's old row versions go with vacuum; nothing to do here.
+func (o *Outbox) Scrub(ctx context.Context) error {
+	if IsPostgres(o.c.db) {
+		return nil
+	}
+	return o.c.read(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
 }

@@ -136,9 +136,21 @@ func (sa *StaffAccounts) Sessions(ctx context.Context, staffID int64) ([]StaffSe
 	return out, err
 }
 
-// Deactivate disables an account and ends its sessions.
+// Deactivate disables an account and ends its sessions; the last
+// administrator stays.
 func (sa *StaffAccounts) Deactivate(ctx context.Context, staffID int64, actor Actor) error {
 	return sa.c.write(ctx, func(tx *tx) error {
+		others, err := lockAdmins(tx, staffID)
+		if err != nil {
+			return err
+		}
+		var role string
+		if err := tx.Model(&Staff{}).Where("id = ?", staffID).Pluck("role", &role).Error; err != nil {
+			return err
+		}
+		if role == RoleAdmin && others == 0 {
+			return ErrLastAdmin
+		}
 		res := tx.Model(&Staff{}).Where("id = ? AND disabled_at IS NULL", staffID).
 			Updates(map[string]any{"disabled_at": now(), "updated_at": now()})
 		if res.Error != nil {

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,12 +20,30 @@ import (
 
 // Staff roles.
 const (
-	RoleAdmin = "admin"
-	RoleStaff = "staff"
+	RoleAdmin    = "admin"    // everything, the team included; two-step sign-in required
+	RoleOfficer  = "officer"  // the privacy officer: requests and settings
+	RoleReviewer = "reviewer" // works requests, no settings
+	RoleAuditor  = "auditor"  // reads everything, changes nothing
 )
 
-// Roles lists the staff roles.
-var Roles = []string{RoleAdmin, RoleStaff}
+// Roles lists the staff roles, most powerful first.
+var Roles = []string{RoleAdmin, RoleOfficer, RoleReviewer, RoleAuditor}
+
+// What each role may do: decided here, enforced on every route.
+
+// CanWork reports whether role may act on requests (decide, note, message, extend).
+func CanWork(role string) bool {
+	return role == RoleAdmin || role == RoleOfficer || role == RoleReviewer
+}
+
+// CanConfigure reports whether role may change the organization's settings.
+func CanConfigure(role string) bool { return role == RoleAdmin || role == RoleOfficer }
+
+// CanManageTeam reports whether role may invite, deactivate and reset staff.
+func CanManageTeam(role string) bool { return role == RoleAdmin }
+
+// NeedsTwoStep reports whether role must sign in with a second factor.
+func NeedsTwoStep(role string) bool { return role == RoleAdmin }
 
 // MinPassword is the shortest staff password accepted (NIST SP 800-63B).
 const MinPassword = 12
@@ -39,9 +59,17 @@ type Staff struct {
 	UpdatedAt    time.Time
 	LastLoginAt  *time.Time
 	DisabledAt   *time.Time
+	// Two-step sign-in (TOTP): the secret sealed with the app's key, when
+	// it was turned on, and the last time step used (a code works once).
+	TOTPSealed    string     `gorm:"column:totp_sealed"`
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	TOTPLastStep  int64      `gorm:"column:totp_last_step"`
 }
 
 func (Staff) TableName() string { return "staff" }
+
+// TwoStepOn reports whether the member signs in with a second factor.
+func (st *Staff) TwoStepOn() bool { return st.TOTPEnabledAt != nil }
 
 // StaffAccounts is the aggregate of staff members, their sign-in and
 // their sessions.
@@ -51,11 +79,12 @@ type StaffAccounts struct {
 }
 
 // ConcurrentHashes bounds how many argon2id computations (64 MiB each) run
-// at once; the others wait, up to HashWait.
-const (
-	ConcurrentHashes = 4
-	HashWait         = 10 * time.Second
-)
+// at once: one per CPU, two to four. The others wait, up to HashWait.
+var ConcurrentHashes = min(4, max(2, runtime.GOMAXPROCS(0)))
+
+// HashWait is how long a sign-in waits for a hashing slot before the
+// server answers that it is busy.
+const HashWait = 10 * time.Second
 
 // NewStaffAccounts returns the staff aggregate.
 func NewStaffAccounts(c *Core) *StaffAccounts {
@@ -144,48 +173,59 @@ var (
 // counted the same, so the answer tells nothing about which exist.
 var loginsPerAccount = Limit{Name: "login-account", Max: 10, Window: 15 * time.Minute}
 
-// Authenticate checks a staff login and, when it succeeds, opens a session
-// and returns its token (for the cookie).
-func (sa *StaffAccounts) Authenticate(ctx context.Context, email, password string, client Client) (*Staff, string, error) {
+// SignIn is a password that was right: either a session (its token for
+// the cookie), or, for a member with two-step sign-in, the second step
+// still to do (SecondStep).
+type SignIn struct {
+	Staff      *Staff
+	Session    string
+	SecondStep bool
+}
+
+// Authenticate checks a staff login. It opens a session at once unless the
+// member signs in with a second step.
+func (sa *StaffAccounts) Authenticate(ctx context.Context, email, password string, client Client) (*SignIn, error) {
 	v := &ValidationError{}
 	email = strings.ToLower(text(v, "email", email, OneLine, true, MaxEmail))
 	if v.Err() != nil || len(password) > 1024 || !utf8.ValidString(password) {
-		return nil, "", ErrBadLogin
+		return nil, ErrBadLogin
 	}
 	c := sa.c
 	if ok, _, err := c.allow(c.read(ctx), loginsPerAccount, email); err != nil {
-		return nil, "", err
+		return nil, err
 	} else if !ok {
-		return nil, "", ErrLoginRate
+		return nil, ErrLoginRate
 	}
 	var st Staff
 	err := c.read(ctx).Where("email = ? AND disabled_at IS NULL", email).Take(&st).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		if _, err := sa.checkPassword(ctx, dummyHash(), password); err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		return nil, "", ErrBadLogin
+		return nil, ErrBadLogin
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	ok, err := sa.checkPassword(ctx, st.PasswordHash, password)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if !ok {
 		err := c.write(ctx, func(tx *tx) error {
 			return tx.audit(client.actor(st.ID), "staff.login_failed", "staff", st.ID, "")
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		return nil, "", ErrBadLogin
+		return nil, ErrBadLogin
+	}
+	if st.TwoStepOn() {
+		return &SignIn{Staff: &st, SecondStep: true}, nil
 	}
 	var token string
 	err = c.write(ctx, func(tx *tx) error {
-		now := c.Now()
-		if err := tx.Model(&Staff{}).Where("id = ?", st.ID).Update("last_login_at", now).Error; err != nil {
+		if err := tx.Model(&Staff{}).Where("id = ?", st.ID).Update("last_login_at", now()).Error; err != nil {
 			return err
 		}
 		if token, err = openSession(tx, st.ID, client); err != nil {
@@ -193,7 +233,7 @@ func (sa *StaffAccounts) Authenticate(ctx context.Context, email, password strin
 		}
 		return tx.audit(client.actor(st.ID), "staff.login", "staff", st.ID, "")
 	})
-	return &st, token, err
+	return &SignIn{Staff: &st, Session: token}, err
 }
 
 // argon2id parameters: RFC 9106's second recommended option (64 MiB, 3 passes).
@@ -366,3 +406,7 @@ func (sa *StaffAccounts) CompleteSetup(ctx context.Context, token string, in Sta
 	})
 	return st, session, err
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func constantTimeEq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

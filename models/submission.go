@@ -184,6 +184,12 @@ func ValidEmail(e string) bool {
 	if len(e) > MaxEmail || strings.ContainsAny(e, " <>\"()[]\\,;:") {
 		return false
 	}
+	if clean, ok := CleanText(e, OneLine); !ok || clean != e {
+		return false
+	}
+	if clean, ok := CleanText(e, OneLine); !ok || clean != e {
+		return false
+	}
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || a.Name != "" {
 		return false

@@ -30,6 +30,7 @@ type App struct {
 	Outbox      *models.Outbox
 	Digest      *models.Digest
 	Limits      *models.Limits
+	Audit       *models.AuditLog
 	Echo        *echo.Echo
 	Worker      *mail.Worker
 	Log         *slog.Logger
@@ -76,9 +77,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	core.LimitScale = cfg.RateScale
+	core.Log = log
 	return &App{Config: cfg, Core: core, Submissions: models.NewSubmissions(core), Requests: models.NewRequests(core),
 		Appeals: models.NewAppeals(core), Staff: models.NewStaffAccounts(core), Outbox: models.NewOutbox(core),
-		Digest: models.NewDigest(core), Limits: models.NewLimits(core), Log: log, close: sqlDB.Close}, nil
+		Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core), Log: log, close: sqlDB.Close}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -108,9 +110,10 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		return nil, err
 	}
 	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
-	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll})
+	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll,
+		Outage: a.Core.ReportOutage})
 	a.Core.OnMailQueued(a.Worker.Notify)
-	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals, Staff: a.Staff,
+	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals, Staff: a.Staff, Audit: a.Audit,
 		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
 		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log})

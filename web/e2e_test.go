@@ -182,7 +182,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// moves it to in progress, then to completed.
 	const staffEmail, password = "officer-e2e@example.org", "correct horse battery staple"
 	if _, err := h.app.Staff.Create(context.Background(), models.StaffInput{Email: staffEmail, Name: "Pat Officer",
-		Role: models.RoleAdmin, Password: password}, models.SystemActor); err != nil {
+		Role: models.RoleOfficer, Password: password}, models.SystemActor); err != nil {
 		t.Fatal(err)
 	}
 	run("sign in", chromedp.Navigate(h.srv.URL+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(`#f-password`)),

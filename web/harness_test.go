@@ -39,7 +39,7 @@ func dialects(t *testing.T, fn func(t *testing.T, h *harness)) {
 // harness is the real application on a real database, served over HTTP,
 // with a real SMTP server receiving its mail.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	app  *web.App
 	srv  *httptest.Server
 	smtp *testsmtp.Server
@@ -70,11 +70,52 @@ func newHarness(t *testing.T, dialect string) *harness {
 	return newHarnessScale(t, dialect, "100") // many people, one test address
 }
 
+// newBenchHarness is the usual SQLite harness, for a benchmark.
+func newBenchHarness(b *testing.B) *harness { return newHarnessWith(b, harnessOptions{}) }
+
 func newHarnessScale(t *testing.T, dialect, rateScale string) *harness {
 	t.Helper()
-	h := &harness{t: t, smtp: testsmtp.Start(t), rateScale: rateScale}
+	return newHarnessWith(t, harnessOptions{dialect: dialect, rateScale: rateScale})
+}
+
+// harnessOptions say what newHarnessWith builds; the zero value of each
+// field is the usual harness.
+type harnessOptions struct {
+	dialect     string            // "sqlite" (default) or "postgres"
+	databaseURL string            // a PostgreSQL database of the test's own; "" = a fresh one
+	dataDir     string            // "" = a fresh temporary directory
+	rateScale   string            // RIGHTSDESK_RATE_LIMIT_SCALE; "" = 100
+	smtp        *testsmtp.Server  // shared by several instances; nil = one of its own
+	env         map[string]string // further settings, e.g. RIGHTSDESK_TRUST_PROXY
+}
+
+func newHarnessWith(t testing.TB, o harnessOptions) *harness {
+	t.Helper()
+	h, cfg := prepareHarness(t, o)
+	if err := h.open(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	return h
+}
+
+// prepareHarness makes the harness and its configuration without opening
+// the application: a test may open several at once (h.open is safe to
+// call from any goroutine), then start each.
+func prepareHarness(t testing.TB, o harnessOptions) (*harness, config.Config) {
+	t.Helper()
+	if o.rateScale == "" {
+		o.rateScale = "100"
+	}
+	h := &harness{t: t, smtp: o.smtp, rateScale: o.rateScale}
+	if h.smtp == nil {
+		h.smtp = testsmtp.Start(t)
+	}
 	h.srv = httptest.NewUnstartedServer(nil)
-	dir := t.TempDir()
+	dir := o.dataDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	cfg, err := config.Load(func(k string) string {
 		switch k {
 		case "RIGHTSDESK_DATA_DIR":
@@ -90,32 +131,47 @@ func newHarnessScale(t *testing.T, dialect, rateScale string) *harness {
 		case "RIGHTSDESK_RATE_LIMIT_SCALE":
 			return h.rateScale
 		}
-		return ""
+		return o.env[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dialect == "postgres" {
+	switch {
+	case o.databaseURL != "":
+		cfg.DatabaseURL = o.databaseURL
+	case o.dialect == "postgres":
 		cfg.DatabaseURL = testenv.Postgres(t)
 	}
+	return h, cfg
+}
+
+// open opens the application (connects, migrates); it does not call
+// t.Fatal, so that it may run in a goroutine of its own.
+func (h *harness) open(ctx context.Context, cfg config.Config) error {
 	log := slog.New(slog.NewTextHandler(&h.logs, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	h.app, err = web.NewApp(ctx, cfg, log)
+	app, err := web.NewApp(ctx, cfg, log)
 	if err != nil {
-		cancel()
-		t.Fatal(err)
+		h.srv.Listener.Close()
+		return err
 	}
+	h.app = app
+	return nil
+}
+
+// start serves the opened application and runs its mail worker until the
+// test ends.
+func (h *harness) start() {
 	h.srv.Config.Handler = h.app.Echo
 	h.srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { h.app.Worker.Run(ctx); close(done) }()
-	t.Cleanup(func() {
+	h.t.Cleanup(func() {
 		cancel()
 		<-done
 		h.srv.Close()
 		h.app.Close()
 	})
-	return h
 }
 
 // browser is one person's cookie jar.
@@ -123,6 +179,10 @@ type browser struct {
 	h      *harness
 	client *http.Client
 	csrf   string
+	ip     string // sent as X-Forwarded-For, for an app that trusts a proxy
+	// A signed-in staff member's e-mail, authenticator key and one
+	// recovery code, when the test made them.
+	email, secret, recovery string
 }
 
 func (h *harness) browser() *browser {
@@ -145,23 +205,35 @@ func (p page) text(sel string) string { return strings.TrimSpace(p.doc.Find(sel)
 
 func (b *browser) do(req *http.Request) page {
 	b.h.t.Helper()
-	resp, err := b.client.Do(req)
+	p, err := b.send(req)
 	if err != nil {
 		b.h.t.Fatal(err)
+	}
+	return p
+}
+
+// send is do for goroutines other than the test's: it returns the error.
+func (b *browser) send(req *http.Request) (page, error) {
+	if b.ip != "" {
+		req.Header.Set("X-Forwarded-For", b.ip)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return page{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		b.h.t.Fatal(err)
+		return page{}, err
 	}
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(raw)))
 	if err != nil {
-		b.h.t.Fatal(err)
+		return page{}, err
 	}
 	if tok, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value"); ok {
 		b.csrf = tok
 	}
-	return page{status: resp.StatusCode, header: resp.Header, body: string(raw), doc: doc}
+	return page{status: resp.StatusCode, header: resp.Header, body: string(raw), doc: doc}, nil
 }
 
 func (b *browser) get(path string) page {
@@ -265,12 +337,12 @@ func (h *harness) mailTo(addr, subject string) testsmtp.Received {
 	}, 15*time.Second)
 }
 
-// staff signs in a new administrator and returns their browser.
+// staff signs in a new privacy officer and returns their browser.
 func (h *harness) staff() *browser {
 	h.t.Helper()
 	ctx := context.Background()
 	email := "officer" + strings.ToLower(models.NewNonce()[:6]) + "@example.org"
-	if _, err := h.app.Staff.Create(ctx, models.StaffInput{Email: email, Name: "Pat Officer", Role: models.RoleAdmin,
+	if _, err := h.app.Staff.Create(ctx, models.StaffInput{Email: email, Name: "Pat Officer", Role: models.RoleOfficer,
 		Password: "correct horse battery staple"}, models.SystemActor); err != nil {
 		h.t.Fatal(err)
 	}

@@ -12,10 +12,25 @@ import (
 type Access string
 
 const (
-	Public Access = "public" // anyone
-	Staff  Access = "staff"  // any signed-in staff member
-	Admin  Access = "admin"  // administrators only
+	Public    Access = "public"    // anyone
+	Read      Access = "read"      // any signed-in staff member, auditors included
+	Work      Access = "work"      // staff who work requests (models.CanWork)
+	Configure Access = "configure" // staff who change settings (models.CanConfigure)
+	Team      Access = "team"      // administrators (models.CanManageTeam)
 )
+
+// allowed is the rule behind each access level.
+func (a Access) allowed() func(role string) bool {
+	switch a {
+	case Work:
+		return models.CanWork
+	case Configure:
+		return models.CanConfigure
+	case Team:
+		return models.CanManageTeam
+	}
+	return nil
+}
 
 // route is one line of the route table.
 type route struct {
@@ -40,6 +55,7 @@ var (
 	limitGuess  = models.Limit{Name: "guess-ip", Max: 20, Window: minute}
 	limitLogin  = models.Limit{Name: "login-ip", Max: 20, Window: minute}
 	limitWrite  = models.Limit{Name: "write-ip", Max: 60, Window: minute}
+	limitAPI    = models.Limit{Name: "api-ip", Max: 600, Window: minute}
 )
 
 // routes is every route of the application, in one table.
@@ -71,17 +87,42 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/setup", h.SetupPost, Public, &limitGuess},
 		{http.MethodGet, "/admin/login", h.Login, Public, nil},
 		{http.MethodPost, "/admin/login", h.LoginPost, Public, &limitLogin},
+		{http.MethodGet, "/admin/login/two-step", h.TwoStep, Public, nil},
+		{http.MethodPost, "/admin/login/two-step", h.TwoStepPost, Public, &limitLogin},
 		{http.MethodPost, "/admin/logout", h.Logout, Public, nil},
-		{http.MethodGet, "/admin", h.Queue, Staff, nil},
-		{http.MethodGet, "/admin/requests/:id", h.RequestPage, Staff, nil},
-		{http.MethodPost, "/admin/requests/:id/status", h.RequestStatus, Staff, nil},
-		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Staff, nil},
-		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Staff, nil},
-		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Staff, nil},
-		{http.MethodGet, "/admin/account", h.Account, Staff, nil},
-		{http.MethodPost, "/admin/account/password", h.AccountPassword, Staff, &limitLogin},
-		{http.MethodPost, "/admin/account/sign-out-everywhere", h.SignOutEverywhere, Staff, nil},
-		{http.MethodGet, "/admin/team", h.Team, Admin, nil},
-		{http.MethodPost, "/admin/team/:id/deactivate", h.TeamDeactivate, Admin, nil},
+		{http.MethodGet, "/invite/:token", h.Invite, Public, &limitGuess},
+		{http.MethodPost, "/invite/:token", h.InvitePost, Public, &limitGuess},
+		{http.MethodGet, "/reset/:token", h.Reset, Public, &limitGuess},
+		{http.MethodPost, "/reset/:token", h.ResetPost, Public, &limitGuess},
+		{http.MethodGet, "/admin", h.Queue, Read, nil},
+		{http.MethodGet, "/admin/requests/:id", h.RequestPage, Read, nil},
+		{http.MethodGet, "/admin/export/requests.csv", h.ExportRequests, Read, nil},
+		{http.MethodGet, "/admin/export/audit.csv", h.ExportAudit, Read, nil},
+		{http.MethodPost, "/admin/requests/:id/status", h.RequestStatus, Work, nil},
+		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Work, nil},
+		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Work, nil},
+		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Work, nil},
+		{http.MethodGet, "/admin/account", h.Account, Read, nil},
+		{http.MethodPost, "/admin/account/password", h.AccountPassword, Read, &limitLogin},
+		{http.MethodPost, "/admin/account/sign-out-everywhere", h.SignOutEverywhere, Read, nil},
+		{http.MethodGet, "/admin/account/two-step", h.TwoStepSetup, Read, nil},
+		{http.MethodPost, "/admin/account/two-step", h.TwoStepConfirm, Read, &limitLogin},
+		{http.MethodGet, "/admin/team", h.Team, Team, nil},
+		{http.MethodPost, "/admin/team/invite", h.TeamInvite, Team, nil},
+		{http.MethodPost, "/admin/team/:id/role", h.TeamRole, Team, nil},
+		{http.MethodPost, "/admin/team/:id/reset", h.TeamReset, Team, nil},
+		{http.MethodPost, "/admin/team/:id/reset-two-step", h.TeamResetTwoStep, Team, nil},
+		{http.MethodPost, "/admin/team/:id/deactivate", h.TeamDeactivate, Team, nil},
+		{http.MethodPost, "/admin/account/tokens", h.TokenCreate, Read, nil},
+		{http.MethodPost, "/admin/account/tokens/:id/revoke", h.TokenRevoke, Read, nil},
+
+		// The staff JSON API (bearer tokens; described by the OpenAPI document).
+		{http.MethodGet, "/api/v1/openapi.json", h.APIDocument, Public, nil},
+		{http.MethodGet, "/api/v1/requests", h.APIQueue, Read, &limitAPI},
+		{http.MethodGet, "/api/v1/requests/:id", h.APIRequestGet, Read, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/status", h.APIRequestStatus, Work, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/notes", h.APIRequestNote, Work, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/messages", h.APIRequestMessage, Work, &limitAPI},
+		{http.MethodPost, "/api/v1/requests/:id/extend", h.APIRequestExtend, Work, &limitAPI},
 	}
 }

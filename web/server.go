@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -57,8 +56,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		}
 	}
 	routed := func(c echo.Context) bool { return known[c.Request().Method+" "+c.Path()] }
-	out := &outage{log: o.Logger}
-	e.HTTPErrorHandler = errorHandler(h, o.Logger, out)
+	e.HTTPErrorHandler = errorHandler(h, o.Logger)
 
 	store := sessions.NewCookieStore(o.CookieHash, o.CookieKey)
 	store.Options = &sessions.Options{Path: "/", MaxAge: int(models.SessionTTL.Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
@@ -66,31 +64,30 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 	e.Use(
 		middleware.Recover(),
 		middleware.RequestID(),
-		accessLog(o.Logger, out),
+		accessLog(o.Logger),
 		securityHeaders(secure),
 		session.Middleware(store), // before anything that can fail: error pages read the session
 		middleware.BodyLimit(MaxBody),
 		parseForm(routed),
 		sameOrigin(o.BaseURL, routed),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
-			// No token cookie for files, health checks, or methods no route
-			// has (those answer 404/405, not 403).
+			// No token cookie for files, health checks, the API (bearer
+			// tokens, no cookies), or methods no route has (those answer
+			// 404/405, not 403).
 			Skipper: func(c echo.Context) bool {
-				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz"
+				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c)
 			},
 			TokenLookup: "form:_csrf", CookieName: "rd_csrf", CookiePath: "/",
 			CookieHTTPOnly: true, CookieSecure: secure, CookieSameSite: http.SameSiteLaxMode,
 			ErrorHandler: func(error, echo.Context) error { return ErrCSRF },
 		}),
+		h.LoadAPIToken,
 		h.LoadStaff,
 	)
 	for _, r := range table {
 		var mw []echo.MiddlewareFunc
-		switch r.access {
-		case Staff:
-			mw = append(mw, h.RequireStaff())
-		case Admin:
-			mw = append(mw, h.RequireStaff(models.RoleAdmin))
+		if r.access != Public {
+			mw = append(mw, h.RequireStaff(r.access.allowed()))
 		}
 		if r.limit != nil {
 			mw = append(mw, rateLimit(o.Limits, *r.limit))
@@ -166,7 +163,7 @@ func sameOrigin(baseURL string, routed func(echo.Context) bool) echo.MiddlewareF
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) || handlers.IsAPI(c) {
 				return next(c)
 			}
 			switch r.Header.Get("Sec-Fetch-Site") {
@@ -208,28 +205,9 @@ func securityHeaders(secure bool) echo.MiddlewareFunc {
 	}
 }
 
-// outage remembers whether the database is down, so that an outage is
-// logged once when it starts and once when it ends, not once a request.
-type outage struct {
-	down atomic.Bool
-	log  *slog.Logger
-}
-
-func (o *outage) failed(err error) {
-	if o.down.CompareAndSwap(false, true) {
-		o.log.Error("database unavailable: answering 503 until it recovers", "err", err)
-	}
-}
-
-func (o *outage) served() {
-	if o.down.Load() && o.down.CompareAndSwap(true, false) {
-		o.log.Info("database available again")
-	}
-}
-
 // accessLog logs each request by its route pattern, never its URL: paths
 // hold tracking tokens and codes.
-func accessLog(log *slog.Logger, out *outage) echo.MiddlewareFunc {
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -237,11 +215,7 @@ func accessLog(log *slog.Logger, out *outage) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(err)
 			}
-			status := c.Response().Status
-			if status < 500 && c.Path() != "/static/*" {
-				out.served()
-			}
-			log.Info("http", "method", c.Request().Method, "route", c.Path(), "status", status,
+			log.Info("http", "method", c.Request().Method, "route", c.Path(), "status", c.Response().Status,
 				"ms", time.Since(start).Milliseconds(), "id", c.Response().Header().Get(echo.HeaderXRequestID))
 			return nil
 		}
@@ -250,7 +224,9 @@ func accessLog(log *slog.Logger, out *outage) echo.MiddlewareFunc {
 
 // errorHandler turns every error into a page with the right status; the
 // status comes from handlers.Status, the one mapping of error kinds.
-func errorHandler(h *handlers.Handlers, log *slog.Logger, out *outage) echo.HTTPErrorHandler {
+// A database outage is logged by the core, once per outage, not once a
+// request.
+func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -258,13 +234,16 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger, out *outage) echo.HTTP
 		status := handlers.Status(err)
 		key := messageKey(err, status)
 		heading := titleKey(status)
+		if status == http.StatusForbidden && key != "error.csrf" {
+			heading = "error.title.not_allowed"
+		}
 		var ph interface{ Heading() string }
 		if errors.As(err, &ph) {
 			heading = ph.Heading()
 		}
 		switch {
 		case status == http.StatusServiceUnavailable:
-			out.failed(err)
+			h.Core.ReportOutage(err)
 			c.Response().Header().Set("Retry-After", handlers.RetryAfter)
 		case status >= 500:
 			log.Error("request failed", "route", c.Path(), "err", err,
@@ -272,6 +251,12 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger, out *outage) echo.HTTP
 		}
 		if c.Request().Method == http.MethodHead {
 			_ = c.NoContent(status)
+			return
+		}
+		if handlers.IsAPI(c) {
+			if rerr := h.RenderAPIError(c, status, key, messageArgs(err), err); rerr != nil {
+				log.Error("error answer failed", "err", rerr)
+			}
 			return
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
@@ -322,7 +307,7 @@ func messageArgs(err error) []any {
 // titleKey names the heading of an error page.
 func titleKey(status int) string {
 	switch status {
-	case http.StatusNotFound, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests,
+	case http.StatusUnauthorized, http.StatusNotFound, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests,
 		http.StatusRequestEntityTooLarge, http.StatusGone, http.StatusServiceUnavailable:
 		return "error.title." + strconv.Itoa(status)
 	}

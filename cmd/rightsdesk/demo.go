@@ -44,12 +44,14 @@ func seedDemo(ctx context.Context, app *web.App, log *slog.Logger) error {
 	}
 	var officer *models.Staff
 	if staffCount == 0 {
+		// A privacy officer, not an administrator: administrators must set up
+		// two-step sign-in first, and the demo should open at once.
 		officer, err = app.Staff.Create(ctx, models.StaffInput{Email: demoEmail, Name: "Dana Officer (demo)",
-			Role: models.RoleAdmin, Password: demoPassword}, models.SystemActor)
+			Role: models.RoleOfficer, Password: demoPassword}, models.SystemActor)
 		if err != nil {
 			return err
 		}
-		log.Warn("demo: administrator created", "email", demoEmail, "password", demoPassword)
+		log.Warn("demo: privacy officer created", "email", demoEmail, "password", demoPassword)
 	}
 	actor := models.SystemActor
 	if officer != nil {

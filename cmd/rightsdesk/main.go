@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, log *slog.Logger) 
 		return nil
 	case "staff":
 		if len(args) == 0 || args[0] != "add" {
-			return errors.New("usage: rightsdesk staff add --email E --name N --role admin|staff --password-stdin")
+			return errors.New("usage: rightsdesk staff add --email E --name N --role admin|officer|reviewer|auditor --password-stdin")
 		}
 		return staffAdd(ctx, cfg, args[1:], stdin, log)
 	case "demo":
@@ -171,7 +171,7 @@ func staffAdd(ctx context.Context, cfg config.Config, args []string, stdin io.Re
 	fs := flag.NewFlagSet("staff add", flag.ContinueOnError)
 	emailAddr := fs.String("email", "", "email address (login)")
 	name := fs.String("name", "", "full name")
-	role := fs.String("role", models.RoleStaff, "admin or staff")
+	role := fs.String("role", models.RoleReviewer, "admin, officer, reviewer or auditor")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	if err := fs.Parse(args); err != nil {
 		return err

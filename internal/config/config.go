@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -121,27 +122,74 @@ func duration(v string, days bool) (time.Duration, error) {
 // Secure reports whether the portal is served over TLS.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
-// EnsureSecret fills c.Secret from DataDir/secret, creating it (0600) when
-// neither the environment nor the file provides one.
+// MinSecret is the shortest secret accepted: every key is derived from it,
+// so a short one would let a session cookie or a token be forged.
+const MinSecret = 32
+
+// EnsureSecret fills c.Secret from DataDir/secret, creating that file
+// (0600, written whole or not at all) when neither the environment nor the
+// file provides one. An existing file is never overwritten: one that cannot
+// be read or is too short is an error to fix, because replacing it would
+// break every tracking link and sign everyone out.
 func (c *Config) EnsureSecret() error {
 	if c.Secret != "" {
+		if len(c.Secret) < MinSecret {
+			return fmt.Errorf("RIGHTSDESK_SECRET is %d characters long; it must be at least %d (for example the output of: openssl rand -hex 32)", len(c.Secret), MinSecret)
+		}
 		return nil
 	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return err
 	}
 	path := filepath.Join(c.DataDir, "secret")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		c.Secret = strings.TrimSpace(string(b))
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		secret := strings.TrimSpace(string(b))
+		if len(secret) < MinSecret {
+			return fmt.Errorf("%s holds %d characters; a secret needs at least %d. Restore the file from a backup, or remove it to generate a new one (existing tracking links and sessions then stop working)", path, len(secret), MinSecret)
+		}
+		c.Secret = secret
 		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot read the secret file (it is not replaced): %w", err)
 	}
 	buf := make([]byte, 32)
 	if _, err := rand.Read(buf); err != nil {
 		return err
 	}
-	c.Secret = hex.EncodeToString(buf)
-	c.SecretGenerated = true
-	return os.WriteFile(path, []byte(c.Secret+"\n"), 0o600)
+	secret := hex.EncodeToString(buf)
+	if err := writeNew(path, []byte(secret+"\n")); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return c.EnsureSecret() // another process created it first: use theirs
+		}
+		return fmt.Errorf("write the secret file: %w", err)
+	}
+	c.Secret, c.SecretGenerated = secret, true
+	return nil
+}
+
+// writeNew creates path with data, mode 0600, atomically: the content is
+// written and synced under a temporary name, then linked into place, which
+// fails with fs.ErrExist rather than replace a file that appeared meanwhile.
+func writeNew(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Link(tmp.Name(), path)
 }
 
 func mustAbs(p string) string {

@@ -3,6 +3,8 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -88,4 +90,70 @@ func TestMailDurations(t *testing.T) {
 			t.Errorf("%s=%s: %v, %v; want %v", tc.key, tc.value, got, err, tc.want)
 		}
 	}
+}
+
+// Weak or broken secrets are refused with a clear message, and an
+// existing secret file is never replaced.
+func TestSecretRules(t *testing.T) {
+	t.Run("short environment secret", func(t *testing.T) {
+		c := Config{Secret: "x", DataDir: t.TempDir()}
+		if err := c.EnsureSecret(); err == nil || !strings.Contains(err.Error(), "at least 32") {
+			t.Fatalf("short secret accepted: %v", err)
+		}
+	})
+	t.Run("short secret file kept", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "secret")
+		if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := Config{DataDir: dir}
+		if err := c.EnsureSecret(); err == nil || !strings.Contains(err.Error(), "at least 32") {
+			t.Fatalf("short file accepted: %v", err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "short\n" {
+			t.Fatalf("secret file replaced: %q", b)
+		}
+	})
+	t.Run("unreadable secret file kept", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "secret")
+		if err := os.Mkdir(path, 0o700); err != nil { // a directory cannot be read as a file
+			t.Fatal(err)
+		}
+		c := Config{DataDir: dir}
+		if err := c.EnsureSecret(); err == nil || !strings.Contains(err.Error(), "not replaced") {
+			t.Fatalf("unreadable file: %v", err)
+		}
+	})
+	t.Run("generated 0600, once, by concurrent starts", func(t *testing.T) {
+		dir := t.TempDir()
+		var wg sync.WaitGroup
+		secrets := make([]string, 8)
+		for i := range secrets {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := Config{DataDir: dir}
+				if err := c.EnsureSecret(); err != nil {
+					t.Error(err)
+				}
+				secrets[i] = c.Secret
+			}()
+		}
+		wg.Wait()
+		for _, s := range secrets {
+			if s != secrets[0] || len(s) < MinSecret {
+				t.Fatalf("starts disagree on the secret: %q", secrets)
+			}
+		}
+		st, err := os.Stat(filepath.Join(dir, "secret"))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("secret file mode: %v %v", st, err)
+		}
+		left, _ := filepath.Glob(filepath.Join(dir, ".secret-*"))
+		if len(left) != 0 {
+			t.Fatalf("temporary files left: %v", left)
+		}
+	})
 }

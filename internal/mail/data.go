@@ -9,6 +9,8 @@ type Data struct {
 	Reference    string            `json:"reference,omitempty"`
 	TrackURL     string            `json:"track_url,omitempty"`
 	VerifyURL    string            `json:"verify_url,omitempty"`
+	URL          string            `json:"url,omitempty"`  // a staff link: invitation, password reset
+	Role         string            `json:"role,omitempty"` // the role a staff member is invited to
 	Code         string            `json:"code,omitempty"`
 	Right        string            `json:"right,omitempty"`
 	Status       string            `json:"status,omitempty"`

@@ -13,10 +13,12 @@ const (
 	TemplateMessage         = "message"
 	TemplateExtended        = "extended"
 	TemplateStaffDigest     = "staff_digest"
+	TemplateStaffInvite     = "staff_invite"
+	TemplatePasswordReset   = "password_reset"
 )
 
 // Templates lists every template name, so a test can render each one.
 func Templates() []string {
 	return []string{TemplateVerifyEmail, TemplateReceived, TemplateAcknowledgement, TemplateTrackingLink,
-		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest}
+		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset}
 }

@@ -25,6 +25,10 @@ type WorkerOptions struct {
 	MaxAttempts int                             // default 12 (about 20 hours of retries with Backoff)
 	Backoff     func(attempt int) time.Duration // default Backoff; attempt counts from 1
 	ExpireEvery time.Duration                   // default 1h: how often an Expirer sender drops old copies
+	// Outage reports an error of the outbox and says whether it means the
+	// database is down, which the outbox's owner logs once per outage;
+	// the worker then does not log it on every poll. Default: never.
+	Outage func(error) bool
 }
 
 // Worker sends what the outbox holds.
@@ -64,6 +68,9 @@ func NewWorker(o Outbox, r Renderer, s Sender, log *slog.Logger, opt WorkerOptio
 	if opt.ExpireEvery <= 0 {
 		opt.ExpireEvery = time.Hour
 	}
+	if opt.Outage == nil {
+		opt.Outage = func(error) bool { return false }
+	}
 	return &Worker{outbox: o, renderer: r, sender: s, log: log, opt: opt, wake: make(chan struct{}, 1)}
 }
 
@@ -102,7 +109,7 @@ func (w *Worker) Run(ctx context.Context) {
 	for {
 		for ctx.Err() == nil {
 			claimed, err := w.safeBatch(ctx)
-			if err != nil && ctx.Err() == nil {
+			if err != nil && ctx.Err() == nil && !w.opt.Outage(err) {
 				w.log.Error("mail outbox", "err", err)
 			}
 			if claimed < w.opt.Batch || err != nil {
@@ -173,7 +180,17 @@ func (w *Worker) batch(ctx context.Context) (claimed, sent int, err error) {
 		}
 		errs = append(errs, err)
 	}
+	if sc, ok := w.outbox.(Scrubber); ok && sent > 0 {
+		errs = append(errs, sc.Scrub(ctx))
+	}
 	return len(msgs), sent, errors.Join(errs...)
+}
+
+// Scrubber is an outbox that can wipe what sent messages left behind on
+// disk (codes and links in old copies of database pages); the worker calls
+// it after a batch that sent something.
+type Scrubber interface {
+	Scrub(ctx context.Context) error
 }
 
 // leases keeps a batch's messages claimed while it is worked through: a
@@ -248,7 +265,9 @@ func (l *leases) renew(ctx context.Context) {
 		case ctx.Err() != nil:
 			return
 		default:
-			l.w.log.Warn("mail lease renewal failed", "id", id, "err", err)
+			if !l.w.opt.Outage(err) {
+				l.w.log.Warn("mail lease renewal failed", "id", id, "err", err)
+			}
 			if !time.Now().Before(h.until) {
 				l.lose(id) // ran out: another worker may claim it now
 			}

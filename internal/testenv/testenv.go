@@ -15,6 +15,11 @@
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
 //
+// A test that needs to stop and restart PostgreSQL under the application
+// gets a cluster of its own from [NewCluster], whatever
+// RIGHTSDESK_TEST_POSTGRES_URL says; the shared cluster is never stopped
+// before Main ends.
+//
 // If the test binary dies without reaching the end of Main (a panic, the
 // -timeout, Ctrl-C, SIGKILL), a small watchdog process started with the
 // cluster notices its pipe from the test binary closing, stops the cluster
@@ -158,7 +163,7 @@ func Postgres(t testing.TB) string {
 func (s *server) setUp() {
 	raw := os.Getenv("RIGHTSDESK_TEST_POSTGRES_URL")
 	if raw == "" {
-		c, err := startCluster()
+		c, err := startCluster(false)
 		if err != nil {
 			s.err = err
 			return
@@ -189,15 +194,42 @@ func (s *server) setUp() {
 // cluster is a throw-away PostgreSQL cluster in a temporary directory.
 type cluster struct {
 	url      string
+	port     int
 	dir      string // temporary directory: data/, log, Unix socket
+	durable  bool   // commits survive a crash of the server (not of the machine)
 	run      func(name string, args ...string) ([]byte, error)
 	watchdog *exec.Cmd
 	lifeline *os.File // closing it tells the watchdog to clean up
 }
 
-// startCluster runs initdb and pg_ctl start on a free loopback port, as the
-// postgres user when running as root.
-func startCluster() (*cluster, error) {
+// startCluster makes a cluster and starts it on a free loopback port.
+func startCluster(durable bool) (*cluster, error) {
+	c, err := newCluster()
+	if err != nil {
+		return nil, err
+	}
+	c.durable = durable
+	var errs []error
+	for range 5 { // another test binary may take the port first
+		port, err := freePort()
+		if err != nil {
+			c.stop()
+			return nil, err
+		}
+		if err := c.start(port); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		return c, nil
+	}
+	c.stop()
+	return nil, errors.Join(errs...)
+}
+
+// newCluster runs initdb in a fresh temporary directory, as the postgres
+// user when running as root, with a watchdog that removes it all if the
+// test binary dies. The cluster is not started.
+func newCluster() (*cluster, error) {
 	bin, err := findPGBin()
 	if err != nil {
 		return nil, err
@@ -231,34 +263,44 @@ func startCluster() (*cluster, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	fail := func(err error) (*cluster, error) {
-		c.stop()
-		return nil, err
-	}
-
-	data := filepath.Join(dir, "data")
-	if out, err := c.run("initdb", "-D", data, "-U", "postgres", "--auth=trust",
+	if out, err := c.run("initdb", "-D", c.data(), "-U", "postgres", "--auth=trust",
 		"--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
-		return fail(fmt.Errorf("initdb: %v: %s", err, bytes.TrimSpace(out)))
+		c.stop()
+		return nil, fmt.Errorf("initdb: %v: %s", err, bytes.TrimSpace(out))
 	}
-	logFile := filepath.Join(dir, "log")
-	var errs []error
-	for range 5 { // another test binary may take the port first
-		port, err := freePort()
-		if err != nil {
-			return fail(err)
-		}
-		opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s -F"+
-			" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"+
-			" -c max_connections=300 -c shared_buffers=32MB", port, dir)
-		out, err := c.run("pg_ctl", "-w", "-t", "60", "-D", data, "-l", logFile, "-o", opts, "start")
-		if err == nil {
-			c.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-			return c, nil
-		}
-		errs = append(errs, fmt.Errorf("pg_ctl start on port %d: %v: %s\n%s", port, err, bytes.TrimSpace(out), tail(logFile, 10)))
+	return c, nil
+}
+
+func (c *cluster) data() string { return filepath.Join(c.dir, "data") }
+
+// start starts the server on port and waits until it accepts connections.
+func (c *cluster) start(port int) error {
+	logFile := filepath.Join(c.dir, "log")
+	// Fast and not crash-safe: fsync off (a crash of the machine would lose
+	// data), and unless durable, commits acknowledged before their WAL is
+	// written (a crash of the server loses the last ones).
+	syncCommit := "off"
+	if c.durable {
+		syncCommit = "on"
 	}
-	return fail(errors.Join(errs...))
+	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s -F"+
+		" -c fsync=off -c synchronous_commit=%s -c full_page_writes=off"+
+		" -c max_connections=300 -c shared_buffers=32MB", port, c.dir, syncCommit)
+	out, err := c.run("pg_ctl", "-w", "-t", "60", "-D", c.data(), "-l", logFile, "-o", opts, "start")
+	if err != nil {
+		return fmt.Errorf("pg_ctl start on port %d: %v: %s\n%s", port, err, bytes.TrimSpace(out), tail(logFile, 10))
+	}
+	c.port = port
+	c.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	return nil
+}
+
+// halt stops the server (mode: smart, fast or immediate) and keeps its data.
+func (c *cluster) halt(mode string) error {
+	if out, err := c.run("pg_ctl", "-D", c.data(), "-m", mode, "-w", "-t", "60", "stop"); err != nil {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
 }
 
 // makeDir makes the cluster's temporary directory, owned by owner when set,
@@ -419,4 +461,23 @@ func randHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// SmallDisk returns a directory on a filesystem of its own, size bytes
+// large (a tmpfs, mounted for the test and unmounted after), so that a
+// test can fill it: disk-full is a real error from the kernel, not a mock.
+// Mounting needs root; without it the test is skipped (failed under CI).
+func SmallDisk(t testing.TB, size int64) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d,mode=0700", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		unavailable(t, "cannot mount a small tmpfs (needs root): %v %s", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
 }

@@ -92,6 +92,14 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			lines = append(lines, fmt.Sprintf("- %s · %s · %s\n  %s", it.Reference, t.T("right."+it.Right), t.Date(it.DueAt, r.Loc), it.URL))
 		}
 		b.line(strings.Join(lines, "\n"))
+	case mail.TemplateStaffInvite:
+		subject = t.T("mail.invite.subject", r.OrgName)
+		b.line(t.T("mail.invite.intro", r.OrgName, t.T("role."+d.Role)))
+		b.line(t.T("mail.invite.link", 7) + "\n" + d.URL)
+	case mail.TemplatePasswordReset:
+		subject = t.T("mail.reset.subject")
+		b.line(t.T("mail.reset.intro", r.OrgName))
+		b.line(t.T("mail.reset.link", 24) + "\n" + d.URL)
 	default:
 		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
 	}
@@ -100,7 +108,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	}
 	if d.TrackURL != "" {
 		b.line(t.T("mail.track") + "\n" + d.TrackURL)
-	} else if m.Template != mail.TemplateStaffDigest {
+	} else if !staffMail(m.Template) {
 		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
 	}
 	b.line(t.T("mail.signoff", r.OrgName))
@@ -130,3 +138,8 @@ type body struct{ parts []string }
 
 func (b *body) line(s string)  { b.parts = append(b.parts, s) }
 func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
+
+// staffMail reports whether a template goes to staff, who have no tracking page.
+func staffMail(template string) bool {
+	return template == mail.TemplateStaffDigest || template == mail.TemplateStaffInvite || template == mail.TemplatePasswordReset
+}

@@ -59,6 +59,8 @@ func sample(template string) []mail.Data {
 		one := mail.Data{Items: []mail.DigestItem{{Reference: "RD-7K3M-Q9XD", Right: "delete", DueAt: due, URL: "https://privacy.example.com/admin/requests/1"}}}
 		two := mail.Data{Items: append(one.Items, mail.DigestItem{Reference: "RD-AAAA-BBBB", Right: "access", DueAt: due, URL: "https://privacy.example.com/admin/requests/2"})}
 		return []mail.Data{one, two}
+	case mail.TemplateStaffInvite, mail.TemplatePasswordReset:
+		return []mail.Data{{Name: "Ada Lovelace", URL: "https://privacy.example.com/invite/tok", Role: "reviewer"}}
 	}
 	anonymous := base
 	anonymous.Name, anonymous.TrackURL, anonymous.Rights = "", "", nil

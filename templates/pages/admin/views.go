@@ -33,6 +33,7 @@ type QueueView struct {
 	Rows      []QueueRow
 	NextURL   string
 	FirstURL  string
+	ExportURL string // the same requests as CSV
 	IsFirst   bool
 	Filtering bool
 }
@@ -116,11 +117,55 @@ type Event struct {
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
-// AccountView is a staff member's own account: sessions and password.
+// AccountView is a staff member's own account: sessions, password and
+// two-step sign-in.
 type AccountView struct {
 	Name, Email, Role string
 	Sessions          []SessionRow
 	PasswordForm      components.Form
+	TwoStepOn         bool
+	RecoveryLeft      int
+	Tokens            []TokenRow
+	TokenForm         components.Form
+	Scopes            []components.Option
+	NewToken          string // shown once, right after it was made
+}
+
+// TokenRow is one live API token.
+type TokenRow struct {
+	ID       int64
+	Name     string
+	Scope    string
+	Created  time.Time
+	LastUsed *time.Time
+}
+
+// TwoStepView asks for the second step of a sign-in.
+type TwoStepView struct {
+	Form components.Form
+}
+
+// TwoStepSetupView enrols an authenticator app.
+type TwoStepSetupView struct {
+	Required bool   // an administrator must set it up before going on
+	QR       string // data: URL of the QR code image
+	Secret   string // the key, grouped for typing
+	Sealed   string
+	Form     components.Form
+}
+
+// RecoveryCodesView shows the recovery codes, once.
+type RecoveryCodesView struct {
+	Codes []string
+}
+
+// PasswordView is where an invited member, or one whose password was
+// reset, chooses a password.
+type PasswordView struct {
+	Action string
+	Intro  string
+	Email  string
+	Form   components.Form
 }
 
 // SessionRow is one live session.
@@ -130,16 +175,27 @@ type SessionRow struct {
 	Current           bool
 }
 
-// TeamView lists the staff accounts (administrators only).
+// TeamView lists the staff accounts and invitations (administrators only).
 type TeamView struct {
-	Members []Member
+	Members     []Member
+	Invitations []Invitation
+	Roles       []components.Option
+	InviteForm  components.Form
+}
+
+// Invitation is one invitation not yet accepted.
+type Invitation struct {
+	Name, Email, Role string
+	Expires           time.Time
 }
 
 // Member is one staff account.
 type Member struct {
 	ID                int64
 	Name, Email, Role string
+	RoleCode          string
 	LastLogin         *time.Time
 	Disabled          bool
 	Self              bool
+	TwoStepOn         bool
 }

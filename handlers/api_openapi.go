@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// APIOperation is one operation of the staff API, as the OpenAPI document
+// describes it; a test checks these against the route table.
+type APIOperation struct {
+	Method, Path, ID, Summary string
+	Write                     bool   // needs a write-scoped token and a role that works requests
+	Body                      string // name of the request body schema, if any
+	Response                  string // name of the 200 response schema
+	Query                     []string
+}
+
+// APIOperations lists the staff API.
+func APIOperations() []APIOperation {
+	return []APIOperation{
+		{Method: http.MethodGet, Path: "/api/v1/requests", ID: "listRequests", Summary: "List requests, most urgent first, as the queue does",
+			Response: "RequestList", Query: []string{"status", "kind", "right", "sort", "reference", "after", "limit"}},
+		{Method: http.MethodGet, Path: "/api/v1/requests/{id}", ID: "getRequest", Summary: "One request, with its requester and timeline", Response: "Request"},
+		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/status", ID: "moveRequest", Summary: "Decide: move the request to another status (the requester is told)",
+			Write: true, Body: "StatusChange", Response: "Request"},
+		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/notes", ID: "addNote", Summary: "Add an internal note", Write: true, Body: "Text", Response: "Request"},
+		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/messages", ID: "sendMessage", Summary: "Message the requester (the mail only says a message is waiting)",
+			Write: true, Body: "Text", Response: "Request"},
+		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/extend", ID: "extendRequest", Summary: "Extend the deadline once, where the law allows", Write: true,
+			Body: "Extension", Response: "Request"},
+	}
+}
+
+type object = map[string]any
+
+func str(desc string) object { return object{"type": "string", "description": desc} }
+
+func enum(values ...string) object { return object{"type": "string", "enum": values} }
+
+func ref(name string) object { return object{"$ref": "#/components/schemas/" + name} }
+
+// OpenAPI builds the OpenAPI 3.1 document of the staff API.
+func OpenAPI(baseURL string) object {
+	rights := make([]string, 0, len(rules.AllRights))
+	for _, r := range rules.AllRights {
+		rights = append(rights, string(r))
+	}
+	dateTime := object{"type": "string", "format": "date-time"}
+	summary := object{"type": "object", "required": []string{"id", "reference", "kind", "right", "jurisdiction", "status", "received_at", "due_at"},
+		"properties": object{
+			"id": object{"type": "integer", "format": "int64"}, "reference": str("e.g. RD-7K3M-Q9XD"),
+			"kind": enum(models.KindRequest, models.KindAppeal), "right": enum(rights...), "jurisdiction": str("e.g. US-CA, EU, GB, CA-QC"),
+			"status": enum(models.Statuses...), "received_at": dateTime, "due_at": dateTime, "extended_at": dateTime,
+			"days_left": object{"type": "integer", "description": "whole days to the deadline; negative when overdue; absent when closed"},
+			"urgency":   enum("risk", "overdue"),
+		}}
+	schemas := object{
+		"RequestSummary": summary,
+		"RequestList": object{"type": "object", "required": []string{"requests"}, "properties": object{
+			"requests": object{"type": "array", "items": ref("RequestSummary")},
+			"next":     str("cursor for the next page (?after=); absent on the last page")}},
+		"Request": object{"allOf": []any{ref("RequestSummary"), object{"type": "object", "properties": object{
+			"original_due_at": dateTime, "closed_at": dateTime, "denial_reason": str("catalog code of the reason"),
+			"denial_detail": str("what the requester was told"),
+			"requester": object{"type": "object", "properties": object{"name": str(""), "email": str(""), "email_verified_at": dateTime,
+				"phone": str(""), "country": str("ISO 3166-1"), "region": str(""), "relationship": str(""), "details": str(""), "channel": str("")}},
+			"next_statuses":  object{"type": "array", "items": enum(models.Statuses...)},
+			"events":         object{"type": "array", "items": ref("Event")},
+			"extension":      object{"type": "object", "properties": object{"allowed": object{"type": "boolean"}, "reason": str("why not, when not")}},
+			"other_requests": object{"type": "array", "items": object{"type": "integer"}},
+			"appeal_of":      object{"type": "integer"},
+		}}}},
+		"Event": object{"type": "object", "properties": object{"at": dateTime, "kind": str(""), "actor": enum("staff", "requester", "system"),
+			"status_from": str(""), "status_to": str(""), "body": str(""), "internal": object{"type": "boolean"}}},
+		"StatusChange": object{"type": "object", "required": []string{"status"}, "properties": object{"status": enum(models.Statuses...),
+			"denial_reason": str("required to deny: one of the reasons the law allows for this request"),
+			"detail":        str("shown to the requester with a denial; required for the reasons 'other' and 'fraud'")}},
+		"Text":      object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
+		"Extension": object{"type": "object", "required": []string{"reason"}, "properties": object{"reason": str("told to the requester")}},
+		"Error": object{"type": "object", "properties": object{"error": object{"type": "object", "properties": object{
+			"status": object{"type": "integer"}, "message": str(""), "fields": object{"type": "object", "additionalProperties": object{"type": "string"}}}}}},
+	}
+	errResp := func(desc string) object {
+		return object{"description": desc, "content": object{"application/json": object{"schema": ref("Error")}}}
+	}
+	paths := object{}
+	for _, op := range APIOperations() {
+		o := object{"operationId": op.ID, "summary": op.Summary,
+			"responses": object{
+				"200": object{"description": "OK", "content": object{"application/json": object{"schema": ref(op.Response)}}},
+				"401": errResp("no token, or not a live one"), "403": errResp("the token's scope or the member's role does not allow it"),
+				"404": errResp("no such request"), "422": errResp("invalid input; fields names each problem"),
+				"409": errResp("not allowed in the request's current state"), "429": errResp("too many requests"),
+			}}
+		var params []any
+		if strings.Contains(op.Path, "{id}") {
+			params = append(params, object{"name": "id", "in": "path", "required": true, "schema": object{"type": "integer", "format": "int64"}})
+		}
+		for _, q := range op.Query {
+			params = append(params, object{"name": q, "in": "query", "schema": object{"type": "string"}})
+		}
+		if params != nil {
+			o["parameters"] = params
+		}
+		if op.Body != "" {
+			o["requestBody"] = object{"required": true, "content": object{"application/json": object{"schema": ref(op.Body)}}}
+		}
+		if op.Write {
+			o["description"] = "Needs a token with the write scope, of a member whose role works requests."
+		}
+		item, _ := paths[op.Path].(object)
+		if item == nil {
+			item = object{}
+		}
+		item[strings.ToLower(op.Method)] = o
+		paths[op.Path] = item
+	}
+	return object{
+		"openapi": "3.1.0",
+		"info": object{"title": "Rightsdesk staff API", "version": "1",
+			"description": "Read the queue and requests, and act on them, as the member whose personal token is used. " +
+				"Tokens are made on the staff account page; a read token only reads."},
+		"servers":    []any{object{"url": baseURL}},
+		"security":   []any{object{"token": []string{}}},
+		"paths":      paths,
+		"components": object{"schemas": schemas, "securitySchemes": object{"token": object{"type": "http", "scheme": "bearer"}}},
+	}
+}
+
+// APIDocument serves the OpenAPI document.
+func (h *Handlers) APIDocument(c echo.Context) error {
+	return c.JSON(http.StatusOK, OpenAPI(h.Core.BaseURL))
+}

@@ -1,0 +1,293 @@
+package blob
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rightsdesk/rightsdesk/internal/testenv"
+)
+
+var testKeys = Keys{Current: "k1", ByID: map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32)}}
+
+func open(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), "file://"+dir, testKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// pdf builds a small PDF whose catalog holds extra.
+func pdf(extra string) []byte {
+	return []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R " + extra + " >>\nendobj\n" +
+		"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+}
+
+// pdfWithObjectStream hides body inside a Flate-compressed object stream.
+func pdfWithObjectStream(body string) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte(body))
+	zw.Close()
+	return []byte(fmt.Sprintf("%%PDF-1.7\n3 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\nendobj\n"+
+		"1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n", z.Len(), z.Bytes()))
+}
+
+func jpegWithGPS(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	for x := range 32 {
+		img.Set(x, x%24, color.RGBA{200, 10, 10, 255})
+	}
+	var plain bytes.Buffer
+	if err := jpeg.Encode(&plain, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	// An APP1 Exif segment naming a GPS position, right after SOI.
+	exif := []byte("Exif\x00\x00MM\x00*GPSLatitude 48.8584 N GPSLongitude 2.2945 E")
+	seg := append([]byte{0xFF, 0xE1, byte((len(exif) + 2) >> 8), byte(len(exif) + 2)}, exif...)
+	b := plain.Bytes()
+	return append(append(append([]byte{}, b[:2]...), seg...), b[2:]...)
+}
+
+func pngImage(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 10, 10))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func read(t *testing.T, s *Store, key string) []byte {
+	t.Helper()
+	r, err := s.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// files lists what the bucket directory holds.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestAcceptedFilesRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	doc := pdf("")
+	big := bytes.Repeat([]byte("0123456789"), 30_000) // several encryption segments
+	withBig := append(append(append([]byte{}, doc[:len(doc)-6]...), big...), []byte("\n%%EOF\n")...)
+	for name, in := range map[string][]byte{"pdf": doc, "pdf over several segments": withBig} {
+		st, err := s.Put(context.Background(), "test", bytes.NewReader(in))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if st.ContentType != PDF || st.Size != int64(len(in)) || st.KeyID != "k1" {
+			t.Fatalf("%s: %+v", name, st)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(st.Key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte("/Catalog")) {
+			t.Fatalf("%s: stored in the clear", name)
+		}
+		if got := read(t, s, st.Key); !bytes.Equal(got, in) {
+			t.Fatalf("%s: %d bytes back, want %d", name, len(got), len(in))
+		}
+	}
+	st, err := s.Put(context.Background(), "test", bytes.NewReader(pngImage(t)))
+	if err != nil || st.ContentType != PNG {
+		t.Fatalf("png: %v %+v", err, st)
+	}
+	if _, err := png.Decode(bytes.NewReader(read(t, s, st.Key))); err != nil {
+		t.Fatalf("png back: %v", err)
+	}
+}
+
+// Images are encoded again: their metadata, GPS positions included, is gone.
+func TestImageMetadataDropped(t *testing.T) {
+	s := open(t, t.TempDir())
+	in := jpegWithGPS(t)
+	if !bytes.Contains(in, []byte("GPSLatitude")) {
+		t.Fatal("test image lacks its metadata")
+	}
+	st, err := s.Put(context.Background(), "id", bytes.NewReader(in))
+	if err != nil || st.ContentType != JPEG {
+		t.Fatalf("%v %+v", err, st)
+	}
+	out := read(t, s, st.Key)
+	if bytes.Contains(out, []byte("GPS")) || bytes.Contains(out, []byte("Exif")) {
+		t.Fatal("metadata survived")
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(out)); err != nil {
+		t.Fatalf("not a JPEG any more: %v", err)
+	}
+}
+
+// Every refused file is refused for the right reason, and leaves nothing
+// behind in the bucket.
+func TestRefusedFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	s.MaxSize = 64 << 10
+	elf := append([]byte("\x7fELF\x02\x01\x01\x00"), bytes.Repeat([]byte{0}, 200)...)
+	huge := append(pdf(""), bytes.Repeat([]byte(" "), 70<<10)...)
+	cases := []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"javascript", pdf("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), ErrPDFActive},
+		{"escaped name", pdf("/OpenAction << /S /J#61vaScript /JS (x) >>"), ErrPDFActive},
+		{"launch action", pdf("/OpenAction << /S /Launch /F (calc.exe) >>"), ErrPDFActive},
+		{"embedded file", pdf("/Names << /EmbeddedFiles 5 0 R >>"), ErrPDFActive},
+		{"javascript in an object stream", pdfWithObjectStream("<< /S /JavaScript /JS (app.alert(1)) >>"), ErrPDFActive},
+		{"truncated pdf", pdf("")[:60], ErrTruncated},
+		{"renamed executable", elf, ErrType},
+		{"html", []byte("<!doctype html><script>alert(1)</script>"), ErrType},
+		{"oversized", huge, ErrTooLarge},
+		{"empty", nil, ErrEmpty},
+		{"broken image", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 100)...), ErrImage},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.Put(context.Background(), "test", bytes.NewReader(c.in))
+			if !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+			if left := files(t, dir); len(left) != 0 {
+				t.Fatalf("left behind: %v", left)
+			}
+		})
+	}
+	// A harmless object stream passes.
+	if _, err := s.Put(context.Background(), "test", bytes.NewReader(pdfWithObjectStream("<< /Type /Font /Subtype /Type1 >>"))); err != nil {
+		t.Fatalf("harmless object stream refused: %v", err)
+	}
+}
+
+// When the storage fails in the middle of an upload (a full disk, for
+// real), the uploader gets ErrStorage and nothing half-written remains.
+func TestStorageFailsMidUpload(t *testing.T) {
+	dir := testenv.SmallDisk(t, 256<<10)
+	s := open(t, dir)
+	s.MaxSize = 4 << 20
+	doc := pdf("")
+	big := append(append(append([]byte{}, doc[:len(doc)-6]...), bytes.Repeat([]byte("x"), 1<<20)...), []byte("\n%%EOF\n")...)
+	_, err := s.Put(context.Background(), "test", bytes.NewReader(big))
+	if !errors.Is(err, ErrStorage) {
+		t.Fatalf("got %v, want ErrStorage", err)
+	}
+	if left := files(t, dir); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+	// Once there is room again, uploads work.
+	if _, err := s.Put(context.Background(), "test", bytes.NewReader(doc)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A stored file that was tampered with or cut short does not decrypt.
+func TestTamperedFilesDoNotOpen(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	in := append(pdf(""), bytes.Repeat([]byte("%pad\n"), 30_000)...)
+	st, err := s.Put(context.Background(), "t", bytes.NewReader(append(in, []byte("%%EOF\n")...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, filepath.FromSlash(st.Key))
+	raw, _ := os.ReadFile(path)
+	for name, bad := range map[string][]byte{
+		"flipped byte":  func() []byte { b := bytes.Clone(raw); b[len(b)/2] ^= 1; return b }(),
+		"cut short":     raw[:len(raw)-segmentSize/2],
+		"last dropped":  raw[:len(raw)-100],
+		"unknown key":   append([]byte("RDBLOB1\x02k9"), raw[len(magic)+3:]...),
+		"not encrypted": []byte("%PDF-1.7 plain"),
+	} {
+		if err := os.WriteFile(path, bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Open(context.Background(), st.Key)
+		if err == nil {
+			_, err = io.ReadAll(r)
+			r.Close()
+		}
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// After a key rotation, new files use the new key and old ones still open.
+func TestKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	old, err := s.Put(context.Background(), "t", bytes.NewReader(pdf("")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated := Keys{Current: "k2", ByID: map[string][]byte{"k1": testKeys.ByID["k1"], "k2": bytes.Repeat([]byte{2}, 32)}}
+	s2, err := Open(context.Background(), "file://"+dir, rotated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	fresh, err := s2.Put(context.Background(), "t", bytes.NewReader(pdf("")))
+	if err != nil || fresh.KeyID != "k2" {
+		t.Fatalf("%v %+v", err, fresh)
+	}
+	if got := read(t, s2, old.Key); !bytes.Equal(got, pdf("")) {
+		t.Fatal("a file from before the rotation does not open")
+	}
+	if err := s2.Delete(context.Background(), old.Key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Open(context.Background(), old.Key); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("deleted file: %v", err)
+	}
+	if err := s2.Delete(context.Background(), old.Key); err != nil {
+		t.Fatalf("deleting twice: %v", err)
+	}
+}
+
+func TestDecodeName(t *testing.T) {
+	for in, want := range map[string]string{"J#61vaScript": "JavaScript", "A#2": "A#2", "#4A#53": "JS", "plain": "plain"} {
+		if got := decodeName([]byte(in)); got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+	if !strings.Contains(fmt.Sprint(ErrType), "error.upload.type") {
+		t.Fatal("rejection text")
+	}
+}

@@ -1,0 +1,423 @@
+package models_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+	"github.com/rightsdesk/rightsdesk/internal/mail"
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// Every invariant below lives in the database: each test fires many
+// goroutines at one rule, on SQLite and on PostgreSQL, and checks that
+// exactly as many win as the rule allows and that the losers get the
+// domain's answer, never a database error.
+
+const racers = 16
+
+// race runs fn in n goroutines released at once and returns their errors.
+func race(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			start.Wait()
+			errs[i] = fn(i)
+		}()
+	}
+	start.Done()
+	done.Wait()
+	return errs
+}
+
+// tally counts nil errors and checks that every other error is one of allowed.
+func tally(t *testing.T, errs []error, allowed ...error) int {
+	t.Helper()
+	wins := 0
+	for _, err := range errs {
+		if err == nil {
+			wins++
+			continue
+		}
+		ok := false
+		for _, a := range allowed {
+			if errors.Is(err, a) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("unexpected error: %v (kind %d)", err, models.KindOf(err))
+		}
+	}
+	return wins
+}
+
+// officer creates a staff member to act as.
+func (d *domain) officer(t *testing.T) models.Actor {
+	t.Helper()
+	st, err := d.staff.Create(context.Background(), models.StaffInput{Email: "officer@example.org", Name: "Officer",
+		Role: models.RoleReviewer, Password: "a long enough password"}, models.SystemActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return models.StaffActor(st.ID, "test")
+}
+
+func (d *domain) submitIn(t *testing.T, country, region, email string, rights ...string) *models.Submitted {
+	t.Helper()
+	in := input(email, rights...)
+	in.Country, in.Region = country, region
+	res, err := d.subs.Submit(context.Background(), in, models.SystemActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// A request moves out of a status once: of many simultaneous decisions,
+// one is applied and the others are refused as a change of state.
+func TestOneTransitionWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		staffActor := s.officer(t)
+		id := s.submitIn(t, "GB", "", "move@example.org", "access").Submission.Requests[0].ID
+		if err := s.reqs.Move(ctx, id, models.Transition{To: models.StatusVerified}, staffActor); err != nil {
+			t.Fatal(err)
+		}
+		errs := race(racers, func(i int) error {
+			tr := models.Transition{To: models.StatusCompleted}
+			if i%2 == 1 {
+				tr = models.Transition{To: models.StatusDenied, DenialReason: "exemption"}
+			}
+			return s.reqs.Move(ctx, id, tr, staffActor)
+		})
+		if wins := tally(t, errs, models.ErrInvalidState); wins != 1 {
+			t.Fatalf("%d decisions applied, want 1", wins)
+		}
+		var closes int64
+		s.db.Model(&models.Event{}).Where("request_id = ? AND kind = ? AND status_from = ?", id, models.EventStatus, models.StatusVerified).Count(&closes)
+		if closes != 1 {
+			t.Fatalf("%d status events from verified, want 1", closes)
+		}
+	})
+}
+
+// One extension per request, however many are posted at once.
+func TestOneExtensionWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		staffActor := s.officer(t)
+		id := s.submitIn(t, "US", "CA", "extend@example.org", "access").Submission.Requests[0].ID
+		errs := race(racers, func(int) error { return s.reqs.Extend(ctx, id, "volume", staffActor) })
+		if wins := tally(t, errs, models.ErrAlreadyExtended); wins != 1 {
+			t.Fatalf("%d extensions, want 1", wins)
+		}
+		var mails int64
+		s.db.Model(&models.OutboxMessage{}).Where("template = ?", models.MailExtended).Count(&mails)
+		if mails != 1 {
+			t.Fatalf("%d extension mails, want 1", mails)
+		}
+	})
+}
+
+// An extension racing a denial never extends a closed request: either
+// the extension came first (and the denial after it), or it is refused
+// and no "extended" mail goes out.
+func TestExtensionNeverAfterClose(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		staffActor := s.officer(t)
+		for round := range 6 {
+			id := s.submitIn(t, "US", "CA", fmt.Sprintf("race%d@example.org", round), "access").Submission.Requests[0].ID
+			errs := race(2, func(i int) error {
+				if i == 0 {
+					return s.reqs.Extend(ctx, id, "volume", staffActor)
+				}
+				return s.reqs.Move(ctx, id, models.Transition{To: models.StatusDenied, DenialReason: "exemption"}, staffActor)
+			})
+			if errs[1] != nil {
+				t.Fatalf("denial: %v", errs[1])
+			}
+			var r models.Request
+			s.db.First(&r, id)
+			var mails int64
+			s.db.Model(&models.OutboxMessage{}).Where("template = ? AND data LIKE ?", models.MailExtended, fmt.Sprintf("%%race%d%%", round)).Count(&mails)
+			switch {
+			case errs[0] == nil:
+				if r.ExtendedAt == nil || r.ClosedAt == nil || r.ExtendedAt.After(*r.ClosedAt) {
+					t.Fatalf("extended %v after closing %v", r.ExtendedAt, r.ClosedAt)
+				}
+			case errors.Is(errs[0], models.ErrExtensionClosed):
+				if r.ExtendedAt != nil {
+					t.Fatal("a refused extension left extended_at set")
+				}
+			default:
+				t.Fatalf("extension: %v", errs[0])
+			}
+		}
+	})
+}
+
+// One appeal per denial, however many are posted at once.
+func TestOneAppealWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		staffActor := s.officer(t)
+		res := s.submitIn(t, "US", "VA", "appeal@example.org", "delete")
+		id := res.Submission.Requests[0].ID
+		if err := s.reqs.Move(ctx, id, models.Transition{To: models.StatusDenied, DenialReason: "exemption"}, staffActor); err != nil {
+			t.Fatal(err)
+		}
+		errs := race(racers, func(int) error {
+			return s.appeals.Appeal(ctx, res.TrackingToken, id, "I disagree.", models.RequesterActor("test"))
+		})
+		if wins := tally(t, errs, models.ErrAppealExists, models.ErrInvalidState); wins != 1 {
+			t.Fatalf("%d appeals accepted, want 1", wins)
+		}
+		var n int64
+		s.db.Model(&models.Request{}).Where("appeal_of_id = ?", id).Count(&n)
+		if n != 1 {
+			t.Fatalf("%d appeal rows, want 1", n)
+		}
+	})
+}
+
+// The same form posted many times at once is one submission; the others
+// are told it is a duplicate (409), never a database error.
+func TestDuplicateSubmissionRace(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		in := input("twice@example.org", "access")
+		in.IdempotencyKey = models.NewNonce()
+		errs := race(racers, func(int) error {
+			_, err := s.subs.Submit(ctx, in, models.SystemActor)
+			return err
+		})
+		if wins := tally(t, errs, models.ErrDuplicate); wins != 1 {
+			t.Fatalf("%d submissions recorded, want 1", wins)
+		}
+		for _, table := range []string{"submissions", "requests", "email_verifications"} {
+			var n int64
+			s.db.Table(table).Count(&n)
+			if n != 1 {
+				t.Fatalf("%s: %d rows, want 1", table, n)
+			}
+		}
+	})
+}
+
+// codeOf reads the code of the latest verification mail to addr.
+func codeOf(t *testing.T, s *domain, addr string) string {
+	t.Helper()
+	var m models.OutboxMessage
+	if err := s.db.Where("to_addr = ? AND template = ?", addr, models.MailVerifyEmail).Order("id DESC").First(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	var d mail.Data
+	if err := json.Unmarshal([]byte(m.Data), &d); err != nil || d.Code == "" {
+		t.Fatalf("no code in %q: %v", m.Data, err)
+	}
+	return d.Code
+}
+
+// However many guesses arrive at once, at most CodeMaxAttempts are
+// compared: the attempt is counted by a guarded UPDATE first.
+func TestGuessesAreCountedBeforeComparing(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		res := s.submitIn(t, "GB", "", "guess@example.org", "access")
+		code := codeOf(t, s, "guess@example.org")
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		errs := race(100, func(int) error {
+			return s.subs.VerifyEmail(ctx, res.TrackingToken, wrong, models.RequesterActor("test"))
+		})
+		compared := 0
+		for _, err := range errs {
+			switch {
+			case errors.Is(err, models.ErrCodeWrong):
+				compared++
+			case errors.Is(err, models.ErrCodeLocked):
+			default:
+				t.Fatalf("guess: %v", err)
+			}
+		}
+		if compared > models.CodeMaxAttempts {
+			t.Fatalf("%d guesses compared, limit %d", compared, models.CodeMaxAttempts)
+		}
+		var v models.EmailVerification
+		s.db.Where("submission_id = ?", res.Submission.ID).First(&v)
+		if v.Attempts != models.CodeMaxAttempts {
+			t.Fatalf("attempts %d, want %d", v.Attempts, models.CodeMaxAttempts)
+		}
+		// The right code is refused once the attempts are spent.
+		if err := s.subs.VerifyEmail(ctx, res.TrackingToken, code, models.RequesterActor("test")); !errors.Is(err, models.ErrCodeLocked) {
+			t.Fatalf("right code after the lock: %v", err)
+		}
+	})
+}
+
+// Among many simultaneous guesses, the right code counts as one of the
+// limited attempts: it is accepted only when it is among the first
+// CodeMaxAttempts counted.
+func TestRightCodeAmongParallelGuesses(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		for round := range 4 {
+			addr := fmt.Sprintf("mixed%d@example.org", round)
+			res := s.submitIn(t, "GB", "", addr, "access")
+			code := codeOf(t, s, addr)
+			errs := race(20, func(i int) error {
+				guess := fmt.Sprintf("%06d", (i*7919+1)%1000000)
+				if i == 7 {
+					guess = code
+				} else if guess == code {
+					guess = "999999"
+				}
+				return s.subs.VerifyEmail(ctx, res.TrackingToken, guess, models.RequesterActor("test"))
+			})
+			var v models.EmailVerification
+			s.db.Where("submission_id = ?", res.Submission.ID).First(&v)
+			if v.Attempts > models.CodeMaxAttempts {
+				t.Fatalf("attempts %d over the limit", v.Attempts)
+			}
+			accepted := errs[7] == nil
+			var sub models.Submission
+			s.db.First(&sub, res.Submission.ID)
+			if accepted != (sub.EmailVerifiedAt != nil) {
+				t.Fatalf("right code answered %v but verified=%v", errs[7], sub.EmailVerifiedAt != nil)
+			}
+		}
+	})
+}
+
+// Simultaneous resends send one new code.
+func TestOneResendWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		res := s.submitIn(t, "GB", "", "resend@example.org", "access")
+		s.at(time.Now().Add(2 * time.Minute))
+		errs := race(racers, func(int) error {
+			return s.subs.ResendCode(ctx, res.TrackingToken, models.RequesterActor("test"))
+		})
+		if wins := tally(t, errs, models.ErrResendLimit); wins != 1 {
+			t.Fatalf("%d resends, want 1", wins)
+		}
+		var n int64
+		s.db.Model(&models.EmailVerification{}).Where("submission_id = ?", res.Submission.ID).Count(&n)
+		if n != 2 {
+			t.Fatalf("%d codes, want 2", n)
+		}
+	})
+}
+
+// The first administrator is created once, however many set-ups race.
+func TestOneSetupWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		tok, err := s.staff.NewSetupToken(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := race(4, func(i int) error {
+			_, _, err := s.staff.CompleteSetup(ctx, tok, models.StaffInput{Email: fmt.Sprintf("a%d@example.org", i),
+				Name: "Admin", Password: "a long enough password"}, models.Client{})
+			return err
+		})
+		if wins := tally(t, errs, models.ErrSetupDone, models.ErrSetupInvalid); wins != 1 {
+			t.Fatalf("%d administrators created, want 1", wins)
+		}
+	})
+}
+
+// A limit of 10 lets exactly 10 of 100 simultaneous attempts through.
+func TestLimitIsExact(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		l := models.Limit{Name: "test", Max: 10, Window: time.Hour}
+		var mu sync.Mutex
+		allowed := 0
+		errs := race(100, func(int) error {
+			ok, _, err := s.limits.Allow(ctx, l, "198.51.100.7")
+			if ok {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+			return err
+		})
+		tally(t, errs)
+		if allowed != 10 {
+			t.Fatalf("%d allowed, want 10", allowed)
+		}
+		if ok, _, _ := s.limits.Allow(ctx, l, "198.51.100.8"); !ok {
+			t.Fatal("another subject is limited too")
+		}
+	})
+}
+
+// Two administrators demoting each other at once leave one administrator.
+func TestLastAdministratorStays(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		var ids []int64
+		for i := range 2 {
+			st, err := s.staff.Create(ctx, models.StaffInput{Email: fmt.Sprintf("admin%d@example.org", i), Name: "Admin",
+				Role: models.RoleAdmin, Password: "a long enough password"}, models.SystemActor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, st.ID)
+		}
+		errs := race(2, func(i int) error {
+			return s.staff.SetRole(ctx, ids[i], models.RoleReviewer, models.StaffActor(ids[1-i], "test"))
+		})
+		if wins := tally(t, errs, models.ErrLastAdmin); wins != 1 {
+			t.Fatalf("%d demotions, want 1", wins)
+		}
+		var admins int64
+		s.db.Model(&models.Staff{}).Where("role = ?", models.RoleAdmin).Count(&admins)
+		if admins != 1 {
+			t.Fatalf("%d administrators left", admins)
+		}
+	})
+}
+
+// An authenticator code opens one session, however many posts race with it.
+func TestSecondStepCodeWorksOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		st, err := s.staff.Create(ctx, models.StaffInput{Email: "twostep@example.org", Name: "Admin",
+			Role: models.RoleAdmin, Password: "a long enough password"}, models.SystemActor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup, err := s.staff.NewTwoStep(st, "Test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, _ := totp.GenerateCode(setup.Secret, time.Now())
+		if _, err := s.staff.ConfirmTwoStep(ctx, st.ID, setup.Sealed, now, models.SystemActor); err != nil {
+			t.Fatal(err)
+		}
+		next, _ := totp.GenerateCode(setup.Secret, time.Now().Add(30*time.Second))
+		errs := race(4, func(int) error {
+			_, err := s.staff.SecondStep(ctx, st.ID, next, models.Client{})
+			return err
+		})
+		if wins := tally(t, errs, models.ErrCodeInvalid); wins != 1 {
+			t.Fatalf("%d sessions from one code, want 1", wins)
+		}
+	})
+}
