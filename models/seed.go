@@ -138,17 +138,42 @@ func Seed(ctx context.Context, c *Core, opts SeedOptions) (SeedResult, error) {
 		return res, err
 	}
 	// Fresh statistics: on SQLite as the app refreshes them (Optimize); on
-	// PostgreSQL at once rather than when autovacuum comes by, with a
-	// visibility map, so that counts are index-only scans.
+	// PostgreSQL at once rather than when autovacuum comes by.
 	if !postgres {
 		return res, Optimize(ctx, c.db)
 	}
-	for _, t := range []string{"submissions", "requests", "events"} {
-		if _, err := sqlDB.ExecContext(ctx, "VACUUM (ANALYZE) "+t); err != nil {
-			return res, fmt.Errorf("seed: vacuum %s: %w", t, err)
+	return res, seedVacuum(ctx, sqlDB)
+}
+
+// seedVacuum vacuums, then analyzes, the seeded tables, so that their
+// pages are marked all-visible and the tab counts are index-only scans
+// from the start. VACUUM cannot mark a page whose rows' commits it cannot
+// yet hint, which it cannot while a commit sharing their commit-log LSN
+// group (32 transactions) may still be lost: under synchronous_commit=off
+// (test clusters), ANALYZE's own commit would hold back the next table's
+// VACUUM. So every VACUUM comes first, and the connection commits
+// synchronously.
+func seedVacuum(ctx context.Context, sqlDB *sql.DB) error {
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tables := []string{"submissions", "requests", "events"}
+	stmts := []string{"SET synchronous_commit = on"}
+	for _, t := range tables {
+		stmts = append(stmts, "VACUUM "+t)
+	}
+	for _, t := range tables {
+		stmts = append(stmts, "ANALYZE "+t)
+	}
+	stmts = append(stmts, "RESET synchronous_commit")
+	for _, stmt := range stmts {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("seed: %s: %w", stmt, err)
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // seedRows is one batch. Ids are positions in the batch until the writer
@@ -593,6 +618,11 @@ func (b *seedRows) rows(subBase, reqBase int64) (subs, reqs, events [][]any) {
 	return subs, reqs, events
 }
 
+// seedLockSQL starts a batch's transaction on PostgreSQL: other inserts
+// wait while the batch takes its ids from the sequences. Its commit is
+// flushed even where synchronous_commit is off (see seedVacuum).
+const seedLockSQL = "SET LOCAL synchronous_commit = on; LOCK TABLE submissions, requests IN SHARE ROW EXCLUSIVE MODE"
+
 // seedCopy writes a batch on PostgreSQL with COPY, in one transaction
 // that holds off other inserts while it takes ids from the sequences.
 func seedCopy(ctx context.Context, sqlDB *sql.DB, b *seedRows) error {
@@ -616,7 +646,7 @@ func seedCopy(ctx context.Context, sqlDB *sql.DB, b *seedRows) error {
 			err := tx.QueryRow(ctx, sql, args...).Scan(&v)
 			return v, err
 		}
-		if _, err := tx.Exec(ctx, "LOCK TABLE submissions, requests IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		if _, err := tx.Exec(ctx, seedLockSQL); err != nil {
 			return err
 		}
 		subBase, err := q("SELECT nextval(pg_get_serial_sequence('submissions', 'id'))")
@@ -660,7 +690,7 @@ func seedInsert(ctx context.Context, sqlDB *sql.DB, postgres bool, b *seedRows) 
 	defer tx.Rollback()
 	var subBase, reqBase int64
 	if postgres {
-		if _, err := tx.ExecContext(ctx, "LOCK TABLE submissions, requests IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		if _, err := tx.ExecContext(ctx, seedLockSQL); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, "SELECT nextval(pg_get_serial_sequence('submissions', 'id'))").Scan(&subBase); err != nil {
