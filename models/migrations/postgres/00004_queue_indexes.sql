@@ -27,8 +27,8 @@
 -- search reads submissions by reference, then requests_submission_idx.
 -- The tab counts count each open status from requests_open_status_idx
 -- (SQLite, which cannot tell that status = 'x' implies the IN list, from
--- requests_urgent_idx) and each closed status, capped, from its range of
--- requests_urgent_idx.
+-- a full index on (kind, status, ...)) and each closed status, capped,
+-- from its range of requests_urgent_idx.
 CREATE INDEX requests_open_due_idx ON requests (kind, due_at, id)
     WHERE status IN ('awaiting_verification', 'verified', 'in_progress') AND id > 0;
 CREATE INDEX requests_open_received_idx ON requests (kind, received_at, id)
