@@ -12,6 +12,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/templates/components"
 	"github.com/rightsdesk/rightsdesk/templates/layout"
 	"github.com/rightsdesk/rightsdesk/templates/pages/admin"
+	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
 
 // Queue lists requests (or appeals) for staff.
@@ -29,14 +30,12 @@ func (h *Handlers) Queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	titleKey := "queue.title"
-	if f.Kind == models.KindAppeal {
-		titleKey = "queue.appeals_title"
-	}
+	titleKey := map[string]string{models.KindRequest: "queue.title", models.KindAppeal: "queue.appeals_title",
+		models.KindComplaint: "queue.complaints_title"}[f.Kind]
 	p := h.page(c, titleKey)
 	link := func(status, after string) string {
 		v := url.Values{}
-		if f.Kind == models.KindAppeal {
+		if f.Kind != models.KindRequest {
 			v.Set("kind", f.Kind)
 		}
 		v.Set("status", status)
@@ -61,22 +60,27 @@ func (h *Handlers) Queue(c echo.Context) error {
 		n := countText(p, counts[st])
 		label := p.T.T("queue.tab."+st, n)
 		if st != models.FilterOpen && st != models.FilterAll {
-			label = p.T.T("queue.tab.status", p.T.T("status."+st), n)
+			label = p.T.T("queue.tab.status", p.T.T(wording.StatusKey(f.Kind, st)), n)
 		}
 		v.Tabs = append(v.Tabs, admin.Tab{Label: label, URL: link(st, ""), Current: st == f.Status && f.Reference == ""})
 	}
-	for _, r := range rules.AllRights {
-		v.Rights = append(v.Rights, components.Option{Value: string(r), Label: p.T.T("right." + string(r))})
+	if f.Kind != models.KindComplaint { // a complaint is about no one right
+		for _, r := range rules.AllRights {
+			v.Rights = append(v.Rights, components.Option{Value: string(r), Label: p.T.T("right." + string(r))})
+		}
 	}
 	for _, s := range models.Sorts {
 		v.Sorts = append(v.Sorts, components.Option{Value: s, Label: p.T.T("queue.sort." + s)})
 	}
 	for _, it := range page.Items {
-		row := admin.QueueRow{ID: it.ID, Reference: it.Reference, Right: p.T.T("right." + it.Right),
+		row := admin.QueueRow{ID: it.ID, Reference: it.Reference, Right: wording.Subject(p.T, f.Kind, it.Right),
 			Jurisdiction: p.T.T("jurisdiction." + it.Jurisdiction), Status: it.Status,
-			StatusText: p.T.T("status." + it.Status), ReceivedAt: it.ReceivedAt, DueAt: it.DueAt}
+			StatusText: p.T.T(wording.StatusKey(f.Kind, it.Status)), ReceivedAt: it.ReceivedAt, DueAt: it.DueAt}
 		row.DaysLeft, row.DueText, row.Urgency = dueText(p, it.Urgency)
-		if it.Urgency.Open && it.Urgency.DeemedRefusal {
+		switch {
+		case it.Urgency.Paused:
+			row.Flag = p.T.T("queue.waiting")
+		case it.Urgency.Open && it.Urgency.DeemedRefusal:
 			row.Flag = p.T.T("queue.deemed_refusal")
 		}
 		v.Rows = append(v.Rows, row)
@@ -99,6 +103,9 @@ func countText(p layout.Page, n models.TabCount) string {
 func dueText(p layout.Page, u models.Urgency) (int, string, string) {
 	if !u.Open {
 		return 0, p.T.T("due.closed"), ""
+	}
+	if u.Paused {
+		return 0, p.T.T("due.paused"), ""
 	}
 	switch {
 	case u.DaysLeft < 0:

@@ -10,11 +10,13 @@ import (
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/templates/components"
 	"github.com/rightsdesk/rightsdesk/templates/pages/admin"
+	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
 
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
-	status, note, message, extend components.Form
+	status, note, message, extend, authority, pause, resume components.Form
+	failed                                                  components.Form // the one that failed, for the summary at the top
 }
 
 // RequestPage shows one request to staff.
@@ -36,14 +38,31 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	p := h.page(c, "req.title", sub.Reference)
 	p.Failed = status >= 400
 	v := admin.RequestView{
-		ID: r.ID, Reference: sub.Reference, Right: p.T.T("right." + r.Right), Kind: r.Kind,
-		Jurisdiction: p.T.T("jurisdiction." + r.Jurisdiction), Status: r.Status, StatusText: p.T.T("status." + r.Status),
+		ID: r.ID, Reference: sub.Reference, Right: wording.Subject(p.T, r.Kind, r.Right), Kind: r.Kind,
+		Jurisdiction: p.T.T("jurisdiction." + r.Jurisdiction), Status: r.Status, StatusText: p.T.T(wording.StatusKey(r.Kind, r.Status)),
 		ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, OriginalDueAt: r.OriginalDueAt, Extended: r.ExtendedAt != nil,
 		ExtensionNote: r.ExtensionReason, AckDueAt: r.AckDueAt, AckedAt: r.AcknowledgedAt, Details: sub.Details,
 		StatusForm: orEmpty(f.status), NoteForm: orEmpty(f.note), MessageForm: orEmpty(f.message), ExtendForm: orEmpty(f.extend),
+		PauseForm: orEmpty(f.pause), ResumeForm: orEmpty(f.resume), Failed: f.failed, Waiting: r.Paused(),
+		DetailLabel: p.T.T("req.detail"), DetailHint: p.T.T("req.detail_hint"),
 	}
-	if r.Kind == models.KindAppeal {
-		v.Right = p.T.T("track.appeal_of", p.T.T("right."+r.Right))
+	if r.Kind == models.KindComplaint {
+		v.DetailLabel, v.DetailHint = p.T.T("req.outcome"), p.T.T("req.outcome_hint")
+	}
+	for _, reason := range d.PauseReasons {
+		v.PauseReasons = append(v.PauseReasons, components.Option{Value: reason, Label: p.T.T("pause." + reason),
+			Hint: p.T.T("pause." + reason + ".hint")})
+	}
+	for _, ps := range d.Pauses {
+		row := admin.PauseRow{Reason: p.T.T("pause." + ps.Reason), Started: ps.StartedAt, Ended: ps.EndedAt, Days: ps.Days,
+			DueBefore: ps.DueBefore, DueAfter: ps.DueAfter}
+		if ps.EndedBy != "" {
+			row.EndedBy = p.T.T("pause.ended_by." + ps.EndedBy)
+		}
+		v.Pauses = append(v.Pauses, row)
+	}
+	if v.Authority, err = h.authorityView(c, p, sub.ID, f.authority); err != nil {
+		return err
 	}
 	v.DaysLeft, v.DueText, v.Urgency = dueText(p, d.Urgency)
 	if r.Status == models.StatusDenied {
@@ -74,13 +93,14 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
 	}
 	for _, s := range d.Siblings {
-		v.Siblings = append(v.Siblings, admin.Link{Label: p.T.T("right."+s.Right) + " · " + p.T.T("status."+s.Status), URL: "/admin/requests/" + strconv.FormatInt(s.ID, 10)})
+		v.Siblings = append(v.Siblings, admin.Link{Label: wording.Subject(p.T, s.Kind, s.Right) + " · " + p.T.T(wording.StatusKey(s.Kind, s.Status)),
+			URL: "/admin/requests/" + strconv.FormatInt(s.ID, 10)})
 	}
 	if r.AppealOfID != nil {
 		v.AppealOf = &admin.Link{Label: p.T.T("req.original_request"), URL: "/admin/requests/" + strconv.FormatInt(*r.AppealOfID, 10)}
 	}
 	if d.Appeal != nil {
-		v.Appeal = &admin.Link{Label: p.T.T("status." + d.Appeal.Status), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
+		v.Appeal = &admin.Link{Label: p.T.T(wording.StatusKey(d.Appeal.Kind, d.Appeal.Status)), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
 	}
 	if fl, ok := h.Core.Rules.Frequency(j, rules.Right(r.Right)); ok && r.Kind == models.KindRequest {
 		months := p.T.N("req.months", fl.Months)
@@ -90,16 +110,25 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		}
 	}
 	if d.Urgency.Open && d.Urgency.DeemedRefusal {
-		v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag"))
+		// Quebec has no extension; PIPEDA has one (s.8(4)): say which.
+		if h.Core.Rules.CanExtend(j, r.RuleRight()) {
+			v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag_extension"))
+		} else {
+			v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag"))
+		}
 	}
 	for _, e := range r.Events {
 		v.Events = append(v.Events, admin.Event{At: e.CreatedAt, Who: p.T.T("actor." + e.ActorKind), Text: eventText(p, r, e), Body: eventBody(e), Internal: e.Internal})
 	}
 	for _, st := range r.NextStatuses() {
-		v.Next = append(v.Next, components.Option{Value: st, Label: p.T.T("status." + st)})
+		v.Next = append(v.Next, components.Option{Value: st, Label: p.T.T(wording.StatusKey(r.Kind, st))})
 	}
-	for _, reason := range h.Core.Rules.DenialReasons(j, rules.Right(r.Right)) {
+	for _, reason := range h.Core.Rules.DenialReasons(j, r.RuleRight()) {
 		v.DenialReasons = append(v.DenialReasons, components.Option{Value: reason, Label: p.T.T("denial." + reason)})
+	}
+	v.CanWork = models.CanWork(CurrentStaff(c).Role)
+	for _, dup := range d.Duplicates {
+		v.Duplicates = append(v.Duplicates, admin.Duplicate{ID: dup.ID, Reference: dup.Reference, ReceivedAt: dup.ReceivedAt, DueAt: dup.DueAt})
 	}
 	// The domain decided whether an extension can be granted now.
 	if d.Extension == nil {
@@ -125,6 +154,23 @@ func (h *Handlers) RequestStatus(c echo.Context) error {
 	})
 }
 
+// RequestMerge joins the request to an earlier one of the same person.
+func (h *Handlers) RequestMerge(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	into, err := strconv.ParseInt(c.FormValue("into"), 10, 64)
+	if err != nil || into <= 0 {
+		return models.ErrNotFound
+	}
+	st := CurrentStaff(c)
+	if err := h.Requests.Merge(c.Request().Context(), id, into, models.StaffActor(st.ID, ip(c))); err != nil {
+		return err
+	}
+	return h.flashTo(c, "flash.merged", "/admin/requests/"+strconv.FormatInt(into, 10))
+}
+
 // RequestNote adds an internal note.
 func (h *Handlers) RequestNote(c echo.Context) error {
 	return h.staffAction(c, "note", "flash.note_added", func(id int64, v url.Values, a models.Actor) error {
@@ -136,6 +182,22 @@ func (h *Handlers) RequestNote(c echo.Context) error {
 func (h *Handlers) RequestMessage(c echo.Context) error {
 	return h.staffAction(c, "message", "flash.message_sent", func(id int64, v url.Values, a models.Actor) error {
 		return h.Requests.SendMessage(c.Request().Context(), id, v.Get("message"), a)
+	})
+}
+
+// RequestPause asks the person for information and stops the clock,
+// where the law allows.
+func (h *Handlers) RequestPause(c echo.Context) error {
+	return h.staffAction(c, "pause", "flash.paused", func(id int64, v url.Values, a models.Actor) error {
+		return h.Requests.AskForInformation(c.Request().Context(), id, v.Get("pause_reason"), v.Get("question"), a)
+	})
+}
+
+// RequestResume restarts a stopped clock when the information arrived
+// another way.
+func (h *Handlers) RequestResume(c echo.Context) error {
+	return h.staffAction(c, "resume", "flash.resumed", func(id int64, v url.Values, a models.Actor) error {
+		return h.Requests.Resume(c.Request().Context(), id, v.Get("resume_note"), a)
 	})
 }
 
@@ -172,7 +234,14 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.message = fm
 		case "extend":
 			f.extend = fm
+		case "authority":
+			f.authority = fm
+		case "pause":
+			f.pause = fm
+		case "resume":
+			f.resume = fm
 		}
+		f.failed = fm
 		noStore(c)
 		return h.renderRequest(c, Status(err), f)
 	}
@@ -190,8 +259,12 @@ func formField(form string) string {
 	switch form {
 	case "status":
 		return "status"
-	case "extend":
+	case "extend", "authority":
 		return "reason"
+	case "pause":
+		return "pause_reason"
+	case "resume":
+		return "resume_note"
 	}
 	return form
 }

@@ -45,15 +45,16 @@ func ref(name string) object { return object{"$ref": "#/components/schemas/" + n
 
 // OpenAPI builds the OpenAPI 3.1 document of the staff API.
 func OpenAPI(baseURL string) object {
-	rights := make([]string, 0, len(rules.AllRights))
+	rights := make([]string, 0, len(rules.AllRights)+1)
 	for _, r := range rules.AllRights {
 		rights = append(rights, string(r))
 	}
+	rights = append(rights, string(rules.RightComplaint)) // a complaint's right
 	dateTime := object{"type": "string", "format": "date-time"}
 	summary := object{"type": "object", "required": []string{"id", "reference", "kind", "right", "jurisdiction", "status", "received_at", "due_at"},
 		"properties": object{
 			"id": object{"type": "integer", "format": "int64"}, "reference": str("e.g. RD-7K3M-Q9XD"),
-			"kind": enum(models.KindRequest, models.KindAppeal), "right": enum(rights...), "jurisdiction": str("e.g. US-CA, EU, GB, CA-QC"),
+			"kind": enum(models.Kinds...), "right": enum(rights...), "jurisdiction": str("e.g. US-CA, EU, GB, CA-QC"),
 			"status": enum(models.Statuses...), "received_at": dateTime, "due_at": dateTime, "extended_at": dateTime,
 			"days_left": object{"type": "integer", "description": "whole days to the deadline; negative when overdue; absent when closed"},
 			"urgency":   enum("risk", "overdue"),

@@ -11,6 +11,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/internal/i18n"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
 	"github.com/rightsdesk/rightsdesk/models"
+	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
 
 // Every message key the code names, literally or by a prefix and a code,
@@ -73,16 +74,25 @@ func TestCatalogHasEveryKey(t *testing.T) {
 	for _, r := range rules.AllRights {
 		want["right."+string(r)], want["right."+string(r)+".hint"] = true, true
 	}
-	for _, s := range models.Statuses {
-		want["status."+s], want["status."+s+".help"] = true, true
+	for _, kind := range models.Kinds {
+		for _, s := range models.Statuses {
+			key := wording.StatusKey(kind, s)
+			want[key], want[key+".help"] = true, true
+		}
 	}
 	for _, j := range rules.Jurisdictions() {
 		want["jurisdiction."+string(j)], want["law."+string(j)] = true, true
 		rc := engine.Recourse(j)
 		want[rc.Key], want[rc.AfterAppealKey] = true, true
-		for _, r := range engine.Rights(j) {
+		if c := engine.Law(j).Complaints; c != nil {
+			want[c.RecourseKey] = true
+		}
+		for _, r := range append(engine.Rights(j), rules.RightAppeal, rules.RightComplaint) {
 			for _, reason := range engine.DenialReasons(j, r) {
 				want["denial."+reason] = true
+			}
+			for _, reason := range engine.PauseReasons(j, r) {
+				want["pause."+reason], want["pause."+reason+".hint"] = true, true
 			}
 		}
 	}
@@ -104,9 +114,14 @@ func TestCatalogHasEveryKey(t *testing.T) {
 	for _, k := range []string{"staff", "requester", "system"} {
 		want["actor."+k] = true
 	}
-	for _, k := range []string{models.EventAcknowledged, models.EventNote, models.EventMessage, models.EventExtended, models.EventAppealed} {
+	for _, k := range []string{models.EventAcknowledged, models.EventNote, models.EventMessage, models.EventExtended, models.EventAppealed,
+		models.EventAppealReason, models.EventPaused, models.EventResumed, models.EventComplaint} {
 		want["event."+k] = true
 	}
+	for _, k := range []string{models.PauseEndedByAnswer, models.PauseEndedByStaff, models.PauseEndedByClose} {
+		want["pause.ended_by."+k] = true
+	}
+	want["right."+string(rules.RightComplaint)] = true
 	for _, k := range []string{"open", "all"} {
 		want["queue.tab."+k] = true
 	}
@@ -155,6 +170,36 @@ func TestCatalogHasEveryKey(t *testing.T) {
 		}
 		if !usedWithN[key] {
 			t.Errorf("plural message %q is never counted with N", key)
+		}
+	}
+}
+
+// The catalog promises nothing the product does not do today, and counts
+// with plural messages rather than "(s)".
+func TestCatalogSaysOnlyWhatIsTrue(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cat.Printer("en")
+	for _, key := range cat.Keys() {
+		texts := []string{p.T(key)}
+		for _, f := range cat.Forms("en", key) {
+			texts = append(texts, f)
+		}
+		for _, text := range texts {
+			for _, bad := range []string{
+				"(s)",                           // plurals go through N
+				"JSON and CSV",                  // no export exists yet
+				"reply to us through this page", // there is no reply form
+				"use the appeal form on this page",
+				"The deadline already runs",  // unclear
+				"no extension and no answer", // PIPEDA has an extension
+			} {
+				if strings.Contains(text, bad) {
+					t.Errorf("%s: %q says %q", key, text, bad)
+				}
+			}
 		}
 	}
 }

@@ -33,13 +33,20 @@ type Handlers struct {
 	Submissions *models.Submissions
 	Requests    *models.Requests
 	Appeals     *models.Appeals
+	Complaints  *models.Complaints
 	Staff       *models.StaffAccounts
 	Audit       *models.AuditLog
+	Agents      *models.Agents
+	Documents   *models.Documents
+	Filings     *models.Filings
+	DRP         *models.DRP
 	Catalog     *i18n.Catalog
 	Assets      *static.Assets
 	OrgName     string
-	Loc         *time.Location
-	Log         *slog.Logger
+	// Contact is the privacy team's contact, on every page that needs it.
+	Contact layout.Contact
+	Loc     *time.Location
+	Log     *slog.Logger
 }
 
 // printer picks the language for this request.
@@ -51,7 +58,7 @@ func (h *Handlers) printer(c echo.Context) i18n.Printer {
 func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Page {
 	t := h.printer(c)
 	p := layout.Page{
-		T: t, Title: t.T(titleKey, args...), OrgName: h.OrgName,
+		T: t, Title: t.T(titleKey, args...), OrgName: h.OrgName, Contact: h.Contact,
 		CSS: h.Assets.URL("css/site.css"), JS: h.Assets.URL("js/app.js"), Logo: h.Assets.URL("img/logo.svg"),
 		Loc: h.Loc, Now: h.Core.Now(),
 	}
@@ -60,6 +67,9 @@ func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Pag
 	}
 	if st := CurrentStaff(c); st != nil {
 		p.Staff = &layout.StaffBadge{Name: st.Name, Role: st.Role}
+	}
+	if a := CurrentAgent(c); a != nil && strings.HasPrefix(c.Path(), "/agent") {
+		p.Agent = &layout.AgentBadge{Name: a.Name}
 	}
 	if key := h.popFlash(c); key != "" {
 		p.Flash = t.T(key)
@@ -78,15 +88,25 @@ func render(c echo.Context, status int, comp templ.Component) error {
 }
 
 // RenderError shows an error page; the web error handler calls it. Staff
-// pages keep the staff frame.
+// pages (the admin and the first administrator's set-up) keep the staff
+// frame, whether or not a route matched.
 func (h *Handlers) RenderError(c echo.Context, status int, headingKey, messageKey string, args ...any) error {
 	p := h.page(c, headingKey)
 	v := public.ErrorView{Status: status, Heading: p.Title, Message: message(p.T, messageKey, args...), Back: "/"}
-	if strings.HasPrefix(c.Path(), "/admin") || status == http.StatusNotFound && strings.HasPrefix(c.Request().URL.Path, "/admin") {
+	if staffPath(c.Path()) || staffPath(c.Request().URL.Path) {
 		v.Back = "/admin"
 		return render(c, status, admin.Error(p, v))
 	}
+	if status == http.StatusNotFound {
+		// A tracking link replaced by a newer one is the likely cause.
+		v.Links = []public.Link{{Label: p.T.T("error.not_found_link"), URL: "/track"}}
+	}
 	return render(c, status, public.Error(p, v))
+}
+
+// staffPath reports whether path belongs to the staff side.
+func staffPath(path string) bool {
+	return path == "/admin" || strings.HasPrefix(path, "/admin/") || path == "/setup"
 }
 
 // message formats a domain message: a plural one by its first argument,

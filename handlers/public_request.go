@@ -32,6 +32,16 @@ func (h *Handlers) RequestWhere(c echo.Context) error {
 	return h.renderWhere(c, http.StatusOK, url.Values{}, nil)
 }
 
+// RequestChange goes back from step 2 to step 1 with everything entered on
+// both kept: step 1's answers in its fields, step 2's carried along.
+func (h *Handlers) RequestChange(c echo.Context) error {
+	values, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	return h.renderWhere(c, http.StatusOK, values, nil)
+}
+
 // RequestWherePost checks step 1 and shows step 2 for that jurisdiction.
 func (h *Handlers) RequestWherePost(c echo.Context) error {
 	values, err := c.FormParams()
@@ -127,6 +137,11 @@ func (h *Handlers) renderWhere(c echo.Context, status int, values url.Values, er
 		States:    codeOptions(p.T, "state.", rules.USStates()),
 		Provinces: codeOptions(p.T, "province.", rules.CanadianProvinces()),
 	}
+	for _, name := range append(detailFields, "nonce") {
+		for _, val := range values[name] {
+			v.Carry = append(v.Carry, public.Hidden{Name: name, Value: val})
+		}
+	}
 	return render(c, status, public.Where(p, v))
 }
 
@@ -154,7 +169,8 @@ func (h *Handlers) renderDetails(c echo.Context, status int, values url.Values, 
 		where = p.T.T("form.where_region", p.T.T("province."+in.Region), where)
 	}
 	v := public.DetailsView{Form: formOf(p, values, err, "rights", detailFields...), WhereLabel: where,
-		LawLabel: p.T.T("law." + string(j)), Rights: rights, Relationships: rels, Nonce: values.Get("nonce")}
+		LawLabel: p.T.T("law." + string(j)), Rights: rights, Relationships: rels, Nonce: values.Get("nonce"),
+		QuebecOfficer: j == rules.Quebec}
 	return render(c, status, public.Details(p, v))
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/templates/components"
 	"github.com/rightsdesk/rightsdesk/templates/layout"
 	"github.com/rightsdesk/rightsdesk/templates/pages/public"
+	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
 
 // Track shows the private tracking page of a submission.
@@ -21,9 +22,13 @@ func (h *Handlers) Track(c echo.Context) error {
 
 // trackForms holds the state of the tracking page's forms after a failed post.
 type trackForms struct {
-	code     components.Form
-	appealID int64
-	appeal   components.Form
+	code      components.Form
+	appealID  int64
+	appeal    components.Form
+	answerID  int64
+	answer    components.Form
+	complaint components.Form
+	failed    components.Form // the one that failed, for the summary at the top
 }
 
 func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
@@ -45,13 +50,26 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 	p.Failed = status >= 400
 	v := public.TrackView{
 		Token: token, Reference: sub.Reference, Name: sub.Name, Email: maskEmail(sub.Email),
-		NeedsCode: sub.NeedsCode(), CodeForm: f.code, JustCreated: justCreated,
-		LawLabel: p.T.T("law." + sub.Jurisdiction),
+		NeedsCode: sub.NeedsCode(), CodeForm: orEmpty(f.code), JustCreated: justCreated,
+		LawLabel: p.T.T("law." + sub.Jurisdiction), Failed: f.failed,
+		CanComplain: h.Complaints.CanComplain(sub), ComplaintForm: orEmpty(f.complaint),
+	}
+	if f, a, err := h.Filings.OfTrackingToken(c.Request().Context(), sub); err != nil {
+		return err
+	} else if f != nil {
+		v.Agent = &public.TrackAgent{Name: a.Label(), Ask: f.Confirmation == models.ConfirmWaiting && anyOpen(sub.Requests)}
+		switch f.Confirmation {
+		case models.ConfirmConfirmed, models.ConfirmRefused:
+			v.Agent.Answer = p.T.T("confirm.answered."+f.Confirmation, p.DateTime(*f.ConfirmedAt))
+		}
 	}
 	for i := range sub.Requests {
 		tr := h.trackRequest(p, sub, &sub.Requests[i])
 		if tr.ID == f.appealID {
 			tr.AppealForm = f.appeal
+		}
+		if tr.ID == f.answerID {
+			tr.AnswerForm = f.answer
 		}
 		v.Requests = append(v.Requests, tr)
 	}
@@ -61,24 +79,44 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 
 func (h *Handlers) trackRequest(p layout.Page, sub *models.Submission, r *models.Request) public.TrackRequest {
 	j := rules.Jurisdiction(r.Jurisdiction)
+	key := wording.StatusKey(r.Kind, r.Status)
 	tr := public.TrackRequest{
-		ID: r.ID, Right: p.T.T("right." + r.Right), Status: r.Status,
-		StatusText: p.T.T("status." + r.Status), StatusHelp: p.T.T("status." + r.Status + ".help"),
-		DueAt: r.DueAt, Extended: r.ExtendedAt != nil, Closed: r.Closed(),
-		CanWithdraw: !r.Closed(), IsAppeal: r.Kind == models.KindAppeal,
+		ID: r.ID, Title: wording.Subject(p.T, r.Kind, r.Right), Status: r.Status,
+		StatusText: p.T.T(key), StatusHelp: p.T.T(key + ".help"), DueLabel: p.T.T("track.due"),
+		DueAt: r.DueAt, Extended: r.ExtendedAt != nil, PausedDays: r.PausedDays, Closed: r.Closed(),
+		CanWithdraw: !r.Closed(), Waiting: r.Paused(),
+		AppealForm: components.Form{Values: url.Values{}}, AnswerForm: components.Form{Values: url.Values{}},
+	}
+	if r.Kind == models.KindComplaint {
+		tr.DueLabel = p.T.T("track.complaint_due")
+		if r.Status == models.StatusCompleted {
+			if c := h.Core.Rules.Law(j).Complaints; c != nil {
+				tr.Recourse = p.T.T(c.RecourseKey, c.RecourseURL)
+			}
+		}
 	}
 	if r.Status == models.StatusDenied {
 		tr.DenialReason = p.T.T("denial." + r.DenialReason)
 		tr.DenialDetail = r.DenialDetail
-		tr.Recourse = h.recourseText(p, j, r.Kind == models.KindAppeal)
-		if r.Kind == models.KindRequest {
+		s := wording.Situation{AfterAppeal: r.Kind == models.KindAppeal, Contact: p.Contact.Email, Loc: p.Loc}
+		if _, ok := h.Core.Rules.Appeal(j); ok && r.Kind == models.KindRequest && r.ClosedAt != nil {
+			s.AppealUntil = h.Core.Rules.AppealWindowEnds(j, *r.ClosedAt)
+			for _, other := range sub.Requests {
+				if other.AppealOfID != nil && *other.AppealOfID == r.ID && other.Status != models.StatusWithdrawn {
+					s.Appealed = true
+				}
+			}
 			if until, ok := h.Appeals.Window(sub, r); ok {
-				tr.CanAppeal, tr.AppealUntil = true, until
+				tr.CanAppeal, tr.AppealUntil, s.AppealOpen = true, until, true
 			}
 		}
+		tr.Recourse = wording.Recourse(p.T, h.Core.Rules.Recourse(j), s)
 	}
 	for _, e := range r.Events {
 		tr.Events = append(tr.Events, public.TrackEvent{At: e.CreatedAt, Text: eventText(p, r, e), Body: publicBody(e)})
+		if e.Kind == models.EventPaused {
+			tr.Question, tr.WaitingFrom = e.Body, e.CreatedAt
+		}
 	}
 	return tr
 }
@@ -100,13 +138,18 @@ func eventBody(e models.Event) string {
 	return e.Body
 }
 
+// eventText is what a timeline says happened. Appeals and complaints come
+// from the tracking page: their receipt names no channel.
 func eventText(p layout.Page, r *models.Request, e models.Event) string {
 	switch e.Kind {
 	case models.EventStatus:
-		return p.T.T("event.status", p.T.T("status."+e.StatusTo))
+		return p.T.T("event.status", p.T.T(wording.StatusKey(r.Kind, e.StatusTo)))
 	case models.EventReceived:
-		if r.Kind == models.KindAppeal {
+		switch r.Kind {
+		case models.KindAppeal:
 			return p.T.T("event.appeal_received")
+		case models.KindComplaint:
+			return p.T.T("event.complaint_received")
 		}
 		return p.T.T("event.received", p.T.T("channel."+e.Body))
 	}
@@ -120,7 +163,8 @@ func (h *Handlers) VerifyPost(c echo.Context) error {
 	err := h.Submissions.VerifyEmail(c.Request().Context(), token, code, models.RequesterActor(ip(c)))
 	if formError(err) {
 		p := h.page(c, "track.title")
-		return h.renderTrack(c, Status(err), trackForms{code: formOf(p, url.Values{"code": {code}}, err, "code", "code")})
+		f := formOf(p, url.Values{"code": {code}}, err, "code", "code")
+		return h.renderTrack(c, Status(err), trackForms{code: f, failed: f})
 	}
 	if err != nil {
 		return err
@@ -159,7 +203,8 @@ func (h *Handlers) Resend(c echo.Context) error {
 		return redirect(c, "/t/"+token)
 	case formError(err):
 		p := h.page(c, "track.title")
-		return h.renderTrack(c, Status(err), trackForms{code: formOf(p, url.Values{}, err, "code", "code")})
+		f := formOf(p, url.Values{}, err, "code", "code")
+		return h.renderTrack(c, Status(err), trackForms{code: f, failed: f})
 	case err != nil:
 		return err
 	}
@@ -272,8 +317,8 @@ func (h *Handlers) Appeal(c echo.Context) error {
 	err = h.Appeals.Appeal(c.Request().Context(), token, id, reason, models.RequesterActor(ip(c)))
 	if formError(err) {
 		p := h.page(c, "track.title")
-		return h.renderTrack(c, Status(err), trackForms{appealID: id,
-			appeal: formOf(p, url.Values{"reason": {reason}}, err, "reason", "reason")})
+		f := formOf(p, url.Values{"reason": {reason}}, err, "reason", "reason")
+		return h.renderTrack(c, Status(err), trackForms{appealID: id, appeal: f, failed: f})
 	}
 	if err != nil {
 		return err
@@ -282,4 +327,63 @@ func (h *Handlers) Appeal(c echo.Context) error {
 		return err
 	}
 	return redirect(c, "/t/"+token)
+}
+
+// AuthorityAnswer records the person's answer to whether they asked the
+// agent who filed for them to do so.
+func (h *Handlers) AuthorityAnswer(c echo.Context) error {
+	token := c.Param("token")
+	answer := c.FormValue("answer")
+	if answer != "yes" && answer != "no" {
+		return echo.ErrBadRequest
+	}
+	err := h.Filings.Confirm(c.Request().Context(), token, answer == "yes", models.RequesterActor(ip(c)))
+	if errors.Is(err, models.ErrAnswered) {
+		return redirect(c, "/t/"+token)
+	}
+	if err != nil {
+		return err
+	}
+	key := "flash.confirmed"
+	if answer == "no" {
+		key = "flash.refused"
+	}
+	return h.flashTo(c, key, "/t/"+token)
+}
+
+// Answer is the person's answer to what staff asked: the clock restarts.
+func (h *Handlers) Answer(c echo.Context) error {
+	token := c.Param("token")
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	answer := c.FormValue("answer")
+	err = h.Submissions.Answer(c.Request().Context(), token, id, answer, models.RequesterActor(ip(c)))
+	if formError(err) {
+		p := h.page(c, "track.title")
+		f := formOf(p, url.Values{"answer": {answer}}, err, "answer", "answer")
+		return h.renderTrack(c, Status(err), trackForms{answerID: id, answer: f, failed: f})
+	}
+	if err != nil {
+		return err
+	}
+	return h.flashTo(c, "flash.answered", "/t/"+token)
+}
+
+// Complain records a complaint about how the organization handled the
+// person's data (where their law gives one).
+func (h *Handlers) Complain(c echo.Context) error {
+	token := c.Param("token")
+	body := c.FormValue("complaint")
+	err := h.Complaints.Complain(c.Request().Context(), token, body, models.RequesterActor(ip(c)))
+	if formError(err) {
+		p := h.page(c, "track.title")
+		f := formOf(p, url.Values{"complaint": {body}}, err, "complaint", "complaint")
+		return h.renderTrack(c, Status(err), trackForms{complaint: f, failed: f})
+	}
+	if err != nil {
+		return err
+	}
+	return h.flashTo(c, "flash.complained", "/t/"+token)
 }

@@ -5,10 +5,12 @@ import (
 	"time"
 )
 
-// Actor is who did something: a staff member, the requester, or the system.
+// Actor is who did something: a staff member, the requester, an
+// authorized agent, or the system.
 type Actor struct {
-	Kind    string // "staff", "requester", "system"
+	Kind    string // "staff", "requester", "agent", "system"
 	StaffID *int64
+	AgentID *int64
 	IP      string
 }
 
@@ -20,6 +22,10 @@ var (
 // RequesterActor is the person who submitted, acting from ip.
 func RequesterActor(ip string) Actor { return Actor{Kind: "requester", IP: ip} }
 
+// AgentActor is authorized agent id acting from ip (in the browser or
+// through the Data Rights Protocol).
+func AgentActor(id int64, ip string) Actor { return Actor{Kind: "agent", AgentID: &id, IP: ip} }
+
 // StaffActor is staff member id acting from ip.
 func StaffActor(id int64, ip string) Actor { return Actor{Kind: "staff", StaffID: &id, IP: ip} }
 
@@ -30,6 +36,7 @@ type AuditEntry struct {
 	At         time.Time
 	ActorKind  string
 	StaffID    *int64
+	AgentID    *int64
 	Action     string
 	ObjectType string
 	ObjectID   *int64

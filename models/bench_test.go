@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rightsdesk/rightsdesk/internal/testenv"
 	"github.com/rightsdesk/rightsdesk/models"
+	"gorm.io/gorm"
 )
 
 // benchStore is a SQLite store holding n submissions spread over a year.
@@ -109,4 +111,86 @@ func BenchmarkConcurrentSignIn(b *testing.B) {
 		wg.Wait()
 	}
 	b.ReportMetric(peakRSS(b), "peak-RSS-MiB")
+}
+
+// BenchmarkPrepareStmt runs the tracking page's read, a two-right
+// submission and the first queue page through the Store, on SQLite and on
+// PostgreSQL, with GORM's PrepareStmt off and on (a session over the same
+// pool), to decide whether the app should turn it on.
+func BenchmarkPrepareStmt(b *testing.B) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run("db="+d, func(b *testing.B) {
+			var url string
+			if d == "postgres" {
+				url = testenv.Postgres(b)
+			}
+			db, err := models.Open(url, b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			sqlDB, _ := db.DB()
+			b.Cleanup(func() { sqlDB.Close() })
+			if _, err := models.Migrate(context.Background(), db); err != nil {
+				b.Fatal(err)
+			}
+			base := newDomain(b, db)
+			ctx := context.Background()
+			var tokens []string
+			start := time.Now().AddDate(-1, 0, 0)
+			for i := range 1000 {
+				base.at(start.Add(time.Duration(i) * 8 * time.Hour))
+				sub, err := base.subs.Submit(ctx, input(fmt.Sprintf("p%d@example.org", i), "access", "delete"), models.SystemActor)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tokens = append(tokens, sub.TrackingToken)
+			}
+			base.core.SetClock(time.Now)
+			if models.IsPostgres(db) {
+				// Fresh statistics, so that autovacuum analysing the table
+				// midway does not change the plans between off and on.
+				if err := db.Exec("ANALYZE").Error; err != nil {
+					b.Fatal(err)
+				}
+			}
+			ops := []struct {
+				name string
+				run  func(s *domain, i int) error
+			}{
+				{"track", func(s *domain, i int) error {
+					_, err := s.subs.ByTrackingToken(ctx, tokens[(i*7)%len(tokens)])
+					return err
+				}},
+				{"queue", func(s *domain, i int) error {
+					_, err := s.reqs.Queue(ctx, models.QueueFilter{Limit: 50})
+					return err
+				}},
+				// Last, so the rows it adds do not weigh on the reads.
+				{"submit", func(s *domain, i int) error {
+					_, err := s.subs.Submit(ctx, input(fmt.Sprintf("b%d-%d@example.org", i, time.Now().UnixNano()), "access", "delete"), models.SystemActor)
+					return err
+				}},
+			}
+			for _, op := range ops {
+				b.Run("op="+op.name, func(b *testing.B) {
+					for _, prepare := range []bool{false, true} {
+						name := "prepare=off"
+						if prepare {
+							name = "prepare=on"
+						}
+						b.Run(name, func(b *testing.B) {
+							s := newDomain(b, db.Session(&gorm.Session{PrepareStmt: prepare}))
+							i := 0
+							for b.Loop() {
+								i++
+								if err := op.run(s, i); err != nil {
+									b.Fatal(err)
+								}
+							}
+						})
+					}
+				})
+			}
+		})
+	}
 }

@@ -36,8 +36,11 @@ type Core struct {
 	down       atomic.Bool // the database is in an outage (see ReportOutage)
 	clock      atomic.Pointer[func() time.Time]
 	mailQueued atomic.Pointer[func()]
+	httpQueued atomic.Pointer[func()]
 	tokenKey   []byte
 	aead       cipher.AEAD
+	track      trackStmts    // prepared statements of the tracking page
+	hashes     chan struct{} // bounds concurrent password hashing (staff and agents alike)
 }
 
 // Keys are the secrets the domain needs, derived from the app secret.
@@ -59,7 +62,8 @@ func NewCore(db *gorm.DB, engine *rules.Engine, keys Keys, baseURL string) (*Cor
 	if len(keys.Token) < 32 {
 		return nil, fmt.Errorf("models: token key must be 32 bytes or more")
 	}
-	c := &Core{db: db, Rules: engine, BaseURL: baseURL, tokenKey: keys.Token, aead: aead}
+	c := &Core{db: db, Rules: engine, BaseURL: baseURL, tokenKey: keys.Token, aead: aead,
+		hashes: make(chan struct{}, ConcurrentHashes)}
 	c.SetClock(time.Now)
 	return c, nil
 }
@@ -77,12 +81,17 @@ func (c *Core) Now() time.Time { return (*c.clock.Load())().UTC().Truncate(time.
 // (the mail worker's wake-up), so mail goes out without waiting for a poll.
 func (c *Core) OnMailQueued(f func()) { c.mailQueued.Store(&f) }
 
+// OnHTTPQueued sets what runs after a transaction that queued an outgoing
+// HTTP call commits (the HTTP job worker's wake-up).
+func (c *Core) OnHTTPQueued(f func()) { c.httpQueued.Store(&f) }
+
 // tx is one write transaction: the gorm handle plus what the transaction
 // queued, acted on after commit.
 type tx struct {
 	*gorm.DB
 	c      *Core
 	mailed bool
+	called bool // queued an outgoing HTTP call
 }
 
 // write runs fn in a transaction. After commit, a transaction that queued
@@ -98,6 +107,11 @@ func (c *Core) write(ctx context.Context, fn func(tx *tx) error) error {
 	c.wrote(err)
 	if err == nil && t.mailed {
 		if f := c.mailQueued.Load(); f != nil {
+			(*f)()
+		}
+	}
+	if err == nil && t.called {
+		if f := c.httpQueued.Load(); f != nil {
 			(*f)()
 		}
 	}
@@ -133,7 +147,7 @@ func (t *tx) enqueue(to, template, lang string, data MailData) error {
 
 // audit writes one line of the audit trail.
 func (t *tx) audit(a Actor, action, objectType string, objectID int64, detail string) error {
-	e := AuditEntry{At: t.c.Now(), ActorKind: a.Kind, StaffID: a.StaffID, Action: action,
+	e := AuditEntry{At: t.c.Now(), ActorKind: a.Kind, StaffID: a.StaffID, AgentID: a.AgentID, Action: action,
 		ObjectType: objectType, IP: a.IP, Detail: detail}
 	if objectID != 0 {
 		e.ObjectID = &objectID

@@ -43,7 +43,8 @@ func (d *Digest) Queue(ctx context.Context, force bool) (int, error) {
 		err := tx.Table("requests").
 			Select("requests.id, submissions.reference, requests.right_code, requests.due_at").
 			Joins("JOIN submissions ON submissions.id = requests.submission_id").
-			Where("requests.status IN "+openStatusSQL+" AND requests.due_at <= ?", now.Add(DigestHorizon)).
+			// A request waiting for the person has no running deadline.
+			Where("requests.status IN "+runningStatusSQL+" AND requests.due_at <= ?", now.Add(DigestHorizon)).
 			Order("requests.due_at, requests.id").Limit(500).Scan(&items).Error
 		if err != nil || len(items) == 0 {
 			return err

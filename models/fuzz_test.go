@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rightsdesk/rightsdesk/internal/rules"
@@ -154,6 +155,29 @@ func FuzzSubmissionForm(f *testing.F) {
 		}
 		if len(in.Rights) == 0 || utf8.RuneCountInString(in.Name) > MaxName {
 			t.Fatalf("accepted %+v", in)
+		}
+	})
+}
+
+// The hand-written parser of SQLite's time text agrees with time.Parse.
+func FuzzSQLiteTime(f *testing.F) {
+	for _, s := range []string{"2026-01-31 18:00:00+00:00", "2026-01-31 18:00:00.123456-08:00", "2026-01-31 18:00:00Z",
+		"2026-02-30 25:61:61+00:00", "2026-01-31T18:00:00.5+05:30", "2026-01-31 18:00:00.1234567891+00:00", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseSQLiteTime(s)
+		want, err := time.Parse("2006-01-02 15:04:05.999999999Z07:00", s)
+		if err != nil {
+			want, err = time.Parse(time.RFC3339Nano, s)
+		}
+		if ok && err == nil && !got.Equal(want) {
+			t.Fatalf("%q: %v, time.Parse says %v", s, got, want)
+		}
+		// What the fast path refuses, dbTime reads with time.Parse.
+		var d dbTime
+		if derr := d.Scan(s); err == nil && (derr != nil || !d.Equal(want)) {
+			t.Fatalf("%q: dbTime %v %v, time.Parse says %v", s, d.Time, derr, want)
 		}
 	})
 }

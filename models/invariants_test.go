@@ -421,3 +421,134 @@ func TestSecondStepCodeWorksOnce(t *testing.T) {
 		}
 	})
 }
+
+// The clock stops once: of many simultaneous questions one pauses the
+// request, and there is one open pause.
+func TestOnePauseWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		staffActor := s.officer(t)
+		id := s.submitIn(t, "GB", "", "pause-race@example.org", "access").Submission.Requests[0].ID
+		if err := s.reqs.Move(ctx, id, models.Transition{To: models.StatusVerified}, staffActor); err != nil {
+			t.Fatal(err)
+		}
+		errs := race(racers, func(i int) error {
+			return s.reqs.AskForInformation(ctx, id, "identity", fmt.Sprintf("Question %d", i), staffActor)
+		})
+		if wins := tally(t, errs, models.ErrPauseState); wins != 1 {
+			t.Fatalf("%d pauses, want 1", wins)
+		}
+		var pauses, events int64
+		s.db.Model(&models.RequestPause{}).Where("request_id = ?", id).Count(&pauses)
+		s.db.Model(&models.Event{}).Where("request_id = ? AND kind = ?", id, models.EventPaused).Count(&events)
+		if pauses != 1 || events != 1 {
+			t.Fatalf("%d pause rows, %d pause events", pauses, events)
+		}
+	})
+}
+
+// It restarts once: of many simultaneous answers one moves the deadline,
+// by the paused days and no more.
+func TestOneResumeWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		staffActor := s.officer(t)
+		start := time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC)
+		s.at(start)
+		res := s.submitIn(t, "GB", "", "resume-race@example.org", "access")
+		id := res.Submission.Requests[0].ID
+		if err := s.reqs.Move(ctx, id, models.Transition{To: models.StatusVerified}, staffActor); err != nil {
+			t.Fatal(err)
+		}
+		before := s.request(t, id).DueAt
+		if err := s.reqs.AskForInformation(ctx, id, "identity", "Your date of birth?", staffActor); err != nil {
+			t.Fatal(err)
+		}
+		s.at(start.Add(4 * 24 * time.Hour)) // answered four days later: five days do not count
+		errs := race(racers, func(i int) error {
+			if i%4 == 3 {
+				return s.reqs.Resume(ctx, id, "By phone.", staffActor)
+			}
+			return s.subs.Answer(ctx, res.TrackingToken, id, "1 April 1990", models.RequesterActor("test"))
+		})
+		if wins := tally(t, errs, models.ErrNotPaused); wins != 1 {
+			t.Fatalf("%d restarts, want 1", wins)
+		}
+		r := s.request(t, id)
+		if r.PausedDays != 5 || !r.DueAt.Equal(before.AddDate(0, 0, 5)) || r.Status != models.StatusVerified {
+			t.Fatalf("after the race: %s, due %s (was %s), %d days", r.Status, r.DueAt, before, r.PausedDays)
+		}
+		var resumed int64
+		s.db.Model(&models.Event{}).Where("request_id = ? AND kind = ?", id, models.EventResumed).Count(&resumed)
+		if resumed != 1 {
+			t.Fatalf("%d restart events", resumed)
+		}
+	})
+}
+
+// An answer racing a withdrawal: a withdrawal while the clock stands
+// closes the pause and the late answer is refused; an answer first
+// restarts the clock once, and the withdrawal then applies to the running
+// request or is refused as a change of state. Never a restart after a
+// withdrawal, never an open pause on a closed request.
+func TestAnswerOrWithdrawal(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		staffActor := s.officer(t)
+		for round := range 6 {
+			res := s.submitIn(t, "GB", "", fmt.Sprintf("either%d@example.org", round), "access")
+			id := res.Submission.Requests[0].ID
+			if err := s.reqs.Move(ctx, id, models.Transition{To: models.StatusVerified}, staffActor); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.reqs.AskForInformation(ctx, id, "identity", "Who?", staffActor); err != nil {
+				t.Fatal(err)
+			}
+			errs := race(2, func(i int) error {
+				if i == 0 {
+					return s.subs.Answer(ctx, res.TrackingToken, id, "Me.", models.RequesterActor("test"))
+				}
+				return s.subs.Withdraw(ctx, res.TrackingToken, id, models.RequesterActor("test"))
+			})
+			if wins := tally(t, errs, models.ErrNotPaused, models.ErrInvalidState); wins == 0 {
+				t.Fatalf("round %d: neither won (%v)", round, errs)
+			}
+			var open, resumed int64
+			s.db.Model(&models.RequestPause{}).Where("request_id = ? AND ended_at IS NULL", id).Count(&open)
+			s.db.Model(&models.Event{}).Where("request_id = ? AND kind = ?", id, models.EventResumed).Count(&resumed)
+			r := s.request(t, id)
+			answered, withdrew := errs[0] == nil, errs[1] == nil
+			switch {
+			case open != 0:
+				t.Fatalf("round %d: the pause is still open", round)
+			case answered != (resumed == 1) || resumed > 1:
+				t.Fatalf("round %d: answer %v, %d restarts", round, errs[0], resumed)
+			case withdrew != (r.Status == models.StatusWithdrawn):
+				t.Fatalf("round %d: withdrawal %v, status %s", round, errs[1], r.Status)
+			case !answered && !withdrew:
+				t.Fatalf("round %d: both refused", round)
+			}
+		}
+	})
+}
+
+// One open complaint per person, however many are posted at once.
+func TestOneOpenComplaint(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		s.at(time.Date(2026, 7, 1, 17, 0, 0, 0, time.UTC))
+		res := s.submitIn(t, "GB", "", "complaint-race@example.org", "access")
+		errs := race(racers, func(i int) error {
+			return s.compl.Complain(ctx, res.TrackingToken, fmt.Sprintf("Complaint %d", i), models.RequesterActor("test"))
+		})
+		if wins := tally(t, errs, models.ErrComplaintOpen); wins != 1 {
+			t.Fatalf("%d complaints, want 1", wins)
+		}
+		var n, mails int64
+		s.db.Model(&models.Request{}).Where("kind = ?", models.KindComplaint).Count(&n)
+		s.db.Model(&models.OutboxMessage{}).Where("template = ?", models.MailComplaintReceived).Count(&mails)
+		if n != 1 || mails != 1 {
+			t.Fatalf("%d complaints, %d acknowledgements", n, mails)
+		}
+	})
+}

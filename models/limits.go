@@ -53,8 +53,3 @@ func (c *Core) allow(db *gorm.DB, l Limit, subject string) (bool, time.Time, err
 	}
 	return count <= limit, ends, nil
 }
-
-// Sweep deletes counters whose window has ended.
-func (lm *Limits) Sweep(ctx context.Context) error {
-	return lm.c.read(ctx).Exec("DELETE FROM rate_limits WHERE expires_at < ?", now()).Error
-}

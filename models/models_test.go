@@ -22,6 +22,7 @@ type domain struct {
 	subs    *models.Submissions
 	reqs    *models.Requests
 	appeals *models.Appeals
+	compl   *models.Complaints
 	staff   *models.StaffAccounts
 	outbox  *models.Outbox
 	limits  *models.Limits
@@ -39,7 +40,7 @@ func newDomain(t testing.TB, db *gorm.DB) *domain {
 		t.Fatal(err)
 	}
 	return &domain{core: core, subs: models.NewSubmissions(core), reqs: models.NewRequests(core),
-		appeals: models.NewAppeals(core), staff: models.NewStaffAccounts(core), outbox: models.NewOutbox(core),
+		appeals: models.NewAppeals(core), compl: models.NewComplaints(core), staff: models.NewStaffAccounts(core), outbox: models.NewOutbox(core),
 		limits: models.NewLimits(core), db: db}
 }
 
@@ -234,6 +235,28 @@ func TestSetup(t *testing.T) {
 		}
 		if _, err := s.staff.Authenticate(ctx, "a@example.org", "nope", models.Client{}); !errors.Is(err, models.ErrBadLogin) {
 			t.Fatal(err)
+		}
+	})
+}
+
+// Housekeeping deletes what expired and keeps what is live.
+func TestHousekeeping(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		if _, _, err := s.limits.Allow(ctx, models.Limit{Name: "old", Max: 1, Window: time.Microsecond}, "x"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.limits.Allow(ctx, models.Limit{Name: "live", Max: 1, Window: time.Hour}, "x"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		if err := models.NewHousekeeping(s.core).Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		s.db.Table("rate_limits").Count(&n)
+		if n != 1 {
+			t.Fatalf("%d counters left, want the live one", n)
 		}
 	})
 }

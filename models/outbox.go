@@ -43,6 +43,16 @@ const (
 	MailStaffDigest    = mail.TemplateStaffDigest
 	MailStaffInvite    = mail.TemplateStaffInvite
 	MailPasswordReset  = mail.TemplatePasswordReset
+	MailAgentVerify    = mail.TemplateAgentVerify
+	MailAgentDecided   = mail.TemplateAgentDecided
+	MailAgentFiled     = mail.TemplateAgentFiled
+	MailAgentConfirm   = mail.TemplateAgentConfirm
+	MailAuthority      = mail.TemplateAuthorityDecided
+	MailFraudAlert     = mail.TemplateStaffFraudAlert
+	// MailInformationRequested: staff asked a question and the clock stopped.
+	MailInformationRequested = mail.TemplateInformationRequested
+	// MailComplaintReceived acknowledges a complaint.
+	MailComplaintReceived = mail.TemplateComplaintReceived
 )
 
 // MailData is what a mail template may say.

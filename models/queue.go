@@ -30,7 +30,7 @@ const (
 
 // QueueFilter selects and orders the staff queue.
 type QueueFilter struct {
-	Kind      string // request (default) or appeal
+	Kind      string // request (default), appeal or complaint
 	Status    string // "open" (default), "all", or one status
 	Right     string
 	Reference string // one submission's requests, whatever their status
@@ -42,7 +42,7 @@ type QueueFilter struct {
 // Normalize replaces anything unknown with the defaults: the open
 // requests, most urgent first, 50 a page.
 func (f *QueueFilter) Normalize() {
-	if f.Kind != KindAppeal {
+	if !contains(Kinds, f.Kind) {
 		f.Kind = KindRequest
 	}
 	if f.Status != FilterAll && !contains(Statuses, f.Status) {
@@ -109,7 +109,7 @@ func (rs *Requests) Queue(ctx context.Context, f QueueFilter) (QueuePage, error)
 	for i := range page.Items {
 		it := &page.Items[i]
 		it.ReceivedAt, it.DueAt = it.ReceivedAt.UTC(), it.DueAt.UTC()
-		it.Urgency = rs.c.UrgencyOf(it.Jurisdiction, it.DueAt, contains(OpenStatuses, it.Status), now)
+		it.Urgency = rs.c.UrgencyOf(it.Jurisdiction, it.DueAt, it.Status, now)
 	}
 	return page, nil
 }

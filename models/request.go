@@ -14,35 +14,70 @@ const (
 	StatusAwaitingVerification = "awaiting_verification"
 	StatusVerified             = "verified"
 	StatusInProgress           = "in_progress"
-	StatusCompleted            = "completed"
-	StatusDenied               = "denied"
-	StatusWithdrawn            = "withdrawn"
+	// StatusAwaitingInformation: the organization asked the person for
+	// information and the clock stands still until it arrives (where the
+	// law allows: see rules.Engine.PauseReasons).
+	StatusAwaitingInformation = "awaiting_information"
+	StatusCompleted           = "completed"
+	StatusDenied              = "denied"
+	StatusWithdrawn           = "withdrawn"
+	StatusMerged              = "merged" // joined to an earlier open request for the same thing
 )
 
 // Statuses in lifecycle order.
-var Statuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress,
-	StatusCompleted, StatusDenied, StatusWithdrawn}
+var Statuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress, StatusAwaitingInformation,
+	StatusCompleted, StatusDenied, StatusWithdrawn, StatusMerged}
 
-// OpenStatuses are those still waiting for the organization.
-var OpenStatuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress}
+// OpenStatuses are those not yet closed. All but StatusAwaitingInformation
+// are waiting for the organization, with the deadline running.
+var OpenStatuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress, StatusAwaitingInformation}
 
 // openStatusSQL is OpenStatuses as an SQL literal list. Queries on open
 // requests spell it out rather than bind it, so that the partial indexes
 // WHERE status IN (…) apply (a bound parameter cannot prove the predicate).
-const openStatusSQL = "('awaiting_verification', 'verified', 'in_progress')"
+const openStatusSQL = "('awaiting_verification', 'verified', 'in_progress', 'awaiting_information')"
 
-// transitions lists where a request may move from each status.
-var transitions = map[string][]string{
-	StatusAwaitingVerification: {StatusVerified, StatusDenied, StatusWithdrawn},
-	StatusVerified:             {StatusInProgress, StatusCompleted, StatusDenied, StatusWithdrawn},
-	StatusInProgress:           {StatusCompleted, StatusDenied, StatusWithdrawn},
+// runningStatusSQL are the open statuses whose deadline runs: not a
+// request whose clock stands still.
+const runningStatusSQL = "('awaiting_verification', 'verified', 'in_progress')"
+
+// transitions lists where a request of each kind may move from each
+// status. The clock stops and restarts through AskForInformation and
+// resume, not here.
+var transitions = map[string]map[string][]string{
+	KindRequest: {
+		StatusAwaitingVerification: {StatusVerified, StatusDenied, StatusWithdrawn, StatusMerged},
+		StatusVerified:             {StatusInProgress, StatusCompleted, StatusDenied, StatusWithdrawn, StatusMerged},
+		StatusInProgress:           {StatusCompleted, StatusDenied, StatusWithdrawn, StatusMerged},
+		// Waiting for the person: they may withdraw; staff may refuse (no
+		// answer to an identity question, say), record a withdrawal, or merge.
+		StatusAwaitingInformation: {StatusDenied, StatusWithdrawn, StatusMerged},
+	},
+	KindAppeal: {
+		StatusVerified:   {StatusInProgress, StatusCompleted, StatusDenied, StatusWithdrawn},
+		StatusInProgress: {StatusCompleted, StatusDenied, StatusWithdrawn},
+	},
+	// A complaint is answered (completed, with the outcome) or withdrawn,
+	// never denied (DPA 2018 s.164A(4)).
+	KindComplaint: {
+		StatusVerified:   {StatusInProgress, StatusCompleted, StatusWithdrawn},
+		StatusInProgress: {StatusCompleted, StatusWithdrawn},
+	},
 }
+
+// decided are the moves staff choose from a list; the others have their
+// own action (withdrawing is the person's, merging names the other request).
+func decided(to string) bool { return to != StatusMerged }
 
 // Request kinds.
 const (
-	KindRequest = "request"
-	KindAppeal  = "appeal"
+	KindRequest   = "request"
+	KindAppeal    = "appeal"
+	KindComplaint = "complaint" // a complaint to the organization (UK, DPA 2018 s.164A)
 )
+
+// Kinds lists the request kinds, each with its own queue.
+var Kinds = []string{KindRequest, KindAppeal, KindComplaint}
 
 // Event kinds on a request's timeline.
 const (
@@ -54,6 +89,10 @@ const (
 	EventExtended     = "extended"
 	EventAppealed     = "appealed"
 	EventAppealReason = "appeal_reason" // the person's reasons for appealing
+	EventPaused       = "paused"        // the clock stopped; the body is what staff asked
+	EventResumed      = "resumed"       // the clock restarted; the body is the person's answer or staff's note
+	EventComplaint    = "complaint"     // what the person complains about
+	EventMerged       = "merged"        // another request was joined to this one
 )
 
 // MaxNote bounds notes, messages and reasons.
@@ -75,10 +114,12 @@ type Request struct {
 	AcknowledgedAt  *time.Time
 	ExtendedAt      *time.Time
 	ExtensionReason string
+	PausedDays      int // days the clock stood still, already added to DueAt
 	VerifiedAt      *time.Time
 	ClosedAt        *time.Time
 	DenialReason    string
 	DenialDetail    string
+	MergedIntoID    *int64
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 
@@ -88,11 +129,34 @@ type Request struct {
 // Closed reports whether the request reached an end.
 func (r *Request) Closed() bool { return !contains(OpenStatuses, r.Status) }
 
-// CanMoveTo reports whether r may move to status to.
-func (r *Request) CanMoveTo(to string) bool { return contains(transitions[r.Status], to) }
+// Paused reports whether r's clock stands still, waiting for the person.
+func (r *Request) Paused() bool { return r.Status == StatusAwaitingInformation }
 
-// NextStatuses lists where staff may move r.
-func (r *Request) NextStatuses() []string { return transitions[r.Status] }
+// CanMoveTo reports whether r may move to status to.
+func (r *Request) CanMoveTo(to string) bool { return contains(transitions[r.Kind][r.Status], to) }
+
+// NextStatuses lists where staff may move r by a decision.
+func (r *Request) NextStatuses() []string {
+	var out []string
+	for _, to := range transitions[r.Kind][r.Status] {
+		if decided(to) {
+			out = append(out, to)
+		}
+	}
+	return out
+}
+
+// RuleRight is what the rules engine knows r as: its right, or the appeal
+// or complaint it is.
+func (r *Request) RuleRight() rules.Right {
+	switch r.Kind {
+	case KindAppeal:
+		return rules.RightAppeal
+	case KindComplaint:
+		return rules.RightComplaint
+	}
+	return rules.Right(r.Right)
+}
 
 // Event is one step on a request's timeline.
 type Event struct {
@@ -115,32 +179,29 @@ type Requests struct{ c *Core }
 // NewRequests returns the requests aggregate.
 func NewRequests(c *Core) *Requests { return &Requests{c: c} }
 
-// newRequest builds (without saving) a request whose clock starts at received.
+// newRequest builds (without saving) a request whose clock starts at
+// received. An appeal keeps the right it appeals (appealOf); a complaint's
+// right is rules.RightComplaint. Both come from the person's private link,
+// so they need no further verification.
 func (c *Core) newRequest(sub *Submission, right rules.Right, kind string, appealOf *Request, received time.Time) (*Request, error) {
 	j := rules.Jurisdiction(sub.Jurisdiction)
 	req := &Request{SubmissionID: sub.ID, Kind: kind, Right: string(right), Jurisdiction: sub.Jurisdiction,
 		Status: StatusAwaitingVerification, ReceivedAt: received, CreatedAt: received, UpdatedAt: received}
 	if kind == KindAppeal {
-		due, err := c.Rules.AppealDeadline(j, received)
-		if err != nil {
-			return nil, err
-		}
-		req.AppealOfID, req.DueAt, req.Status = &appealOf.ID, due.UTC(), StatusVerified
-		req.VerifiedAt = &received
-	} else {
-		d, err := c.Rules.Deadlines(j, right, received)
-		if err != nil {
-			return nil, err
-		}
-		req.DueAt = d.Due.UTC()
-		if d.AckDue != nil {
-			a := d.AckDue.UTC()
-			req.AckDueAt = &a
-		}
-		if c.Rules.VerificationTier(j, right) == rules.TierNone || sub.EmailVerifiedAt != nil {
-			// Opt-outs need no verification (11 CCR §7026(d)).
-			req.Status, req.VerifiedAt = StatusVerified, &received
-		}
+		req.AppealOfID = &appealOf.ID
+	}
+	d, err := c.Rules.Deadlines(j, req.RuleRight(), received)
+	if err != nil {
+		return nil, err
+	}
+	req.DueAt = d.Due.UTC()
+	if d.AckDue != nil {
+		a := d.AckDue.UTC()
+		req.AckDueAt = &a
+	}
+	if kind != KindRequest || c.Rules.VerificationTier(j, right) == rules.TierNone || sub.EmailVerifiedAt != nil {
+		// Opt-outs need no verification (11 CCR §7026(d)).
+		req.Status, req.VerifiedAt = StatusVerified, &received
 	}
 	req.OriginalDueAt = req.DueAt
 	return req, nil
@@ -170,11 +231,21 @@ func (t *tx) setStatus(r *Request, to string, a Actor, body string) error {
 	if res.RowsAffected != 1 {
 		return ErrInvalidState
 	}
+	if from == StatusAwaitingInformation {
+		// Closed while waiting for the person: the pause ends with it.
+		if err := t.Model(&RequestPause{}).Where("request_id = ? AND ended_at IS NULL", r.ID).
+			Updates(map[string]any{"ended_at": now, "ended_by": PauseEndedByClose}).Error; err != nil {
+			return err
+		}
+	}
 	r.Status = to
 	if !contains(OpenStatuses, to) {
 		r.ClosedAt = &now
 	}
-	return t.event(r.ID, EventStatus, a, from, to, body, false)
+	if err := t.event(r.ID, EventStatus, a, from, to, body, false); err != nil {
+		return err
+	}
+	return t.drpChanged(r.ID) // an agent that asked through the DRP is called back
 }
 
 // lockRequest re-reads a request inside a transaction, locking it on
@@ -199,7 +270,23 @@ type RequestDetail struct {
 	Earlier int
 	// Extension is nil when the request may be extended now, else why not.
 	Extension *Error
-	Urgency   Urgency
+	// PauseReasons are why staff may stop the clock now (none: it cannot
+	// stop); Pauses every time it stopped, oldest first.
+	PauseReasons []string
+	Pauses       []RequestPause
+	Urgency      Urgency
+	// Duplicates are the person's other open requests for the same right
+	// (same confirmed address), received earlier: this one may be merged
+	// into one of them.
+	Duplicates []Duplicate
+}
+
+// Duplicate is an earlier open request a request may be merged into.
+type Duplicate struct {
+	ID         int64
+	Reference  string
+	ReceivedAt time.Time
+	DueAt      time.Time
 }
 
 // Get loads one request with its submission and full timeline.
@@ -245,9 +332,24 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 		}
 		d.Earlier = int(n)
 	}
+	if err := db.Where("request_id = ?", id).Order("id").Find(&d.Pauses).Error; err != nil {
+		return nil, err
+	}
+	if !r.Closed() && r.Kind == KindRequest && d.Sub.EmailVerifiedAt != nil {
+		err := db.Table("requests").Select("requests.id, submissions.reference, requests.received_at, requests.due_at").
+			Joins("JOIN submissions ON submissions.id = requests.submission_id").
+			Where("submissions.email = ? AND submissions.email_verified_at IS NOT NULL AND requests.right_code = ? AND requests.kind = ? "+
+				"AND requests.status IN "+openStatusSQL+" AND requests.submission_id <> ? AND requests.received_at <= ?",
+				d.Sub.Email, r.Right, KindRequest, d.Sub.ID, r.ReceivedAt).
+			Order("requests.received_at, requests.id").Limit(5).Scan(&d.Duplicates).Error
+		if err != nil {
+			return nil, err
+		}
+	}
 	now := c.Now()
 	d.Extension = c.extensionRefusal(r, now)
-	d.Urgency = c.UrgencyOf(r.Jurisdiction, r.DueAt, !r.Closed(), now)
+	d.PauseReasons = c.pauseReasons(r)
+	d.Urgency = c.UrgencyOf(r.Jurisdiction, r.DueAt, r.Status, now)
 	return &d, nil
 }
 
@@ -273,20 +375,25 @@ func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Acto
 		if err != nil {
 			return err
 		}
-		if !r.CanMoveTo(t.To) {
+		if !r.CanMoveTo(t.To) || !decided(t.To) {
 			return ErrInvalidState
 		}
 		if t.To == StatusDenied {
-			if !contains(c.Rules.DenialReasons(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)), t.DenialReason) {
+			if !contains(c.Rules.DenialReasons(rules.Jurisdiction(r.Jurisdiction), r.RuleRight()), t.DenialReason) {
 				v.Add("denial_reason", "error.denial_reason.required")
 			}
-			// "Other" says nothing by itself; a fraud denial must say why (11 CCR §7026(e)).
-			if (t.DenialReason == "other" || t.DenialReason == "fraud") && t.Detail == "" {
+			// "Other" says nothing by itself; a fraud denial must say why (11 CCR
+			// §7026(e)); an appeal upheld gives written reasons (Va. Code §59.1-577(C)).
+			if (t.DenialReason == "other" || t.DenialReason == "fraud" || t.DenialReason == "upheld") && t.Detail == "" {
 				v.Add("detail", "error.detail.required")
 			}
-			if err := v.Err(); err != nil {
-				return err
-			}
+		}
+		if r.Kind == KindComplaint && t.To == StatusCompleted && t.Detail == "" {
+			// The person is told the outcome (DPA 2018 s.164A(4)(b)).
+			v.Add("detail", "error.outcome.required")
+		}
+		if err := v.Err(); err != nil {
+			return err
 		}
 		if err := tx.setStatus(r, t.To, actor, t.Detail); err != nil {
 			return err
@@ -308,11 +415,15 @@ func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Acto
 			}
 		}
 		data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, Status: t.To,
-			Jurisdiction: r.Jurisdiction, Reason: t.DenialReason, ReasonText: t.Detail}
-		if r.Kind == KindAppeal {
-			data.Extra = map[string]string{"appeal": "1"}
+			Jurisdiction: r.Jurisdiction, Reason: t.DenialReason, ReasonText: t.Detail, Extra: kindExtra(r.Kind)}
+		if t.To == StatusDenied && r.Kind == KindRequest {
+			if _, ok := c.Rules.Appeal(rules.Jurisdiction(r.Jurisdiction)); ok {
+				until := c.Rules.AppealWindowEnds(rules.Jurisdiction(r.Jurisdiction), *r.ClosedAt).UTC()
+				data.Until = &until // the mail says until when the person may appeal
+			}
 		}
-		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, data); err != nil {
+		// A denial tells the person their recourse even when an agent filed (rule 7).
+		if err := tx.tellRequester(&sub, MailStatusChanged, data, t.To == StatusDenied); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.status", "request", r.ID, t.To+" "+t.DenialReason)
@@ -356,12 +467,23 @@ func (rs *Requests) SendMessage(ctx context.Context, id int64, body string, acto
 		if err := tx.event(id, EventMessage, actor, "", "", body, false); err != nil {
 			return err
 		}
-		if err := tx.enqueue(sub.Email, MailMessage, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right}); err != nil {
+		if err := tx.tellRequester(&sub, MailMessage,
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right}, false); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.message", "request", id, "")
 	})
+}
+
+// kindExtra marks mail about an appeal or a complaint, so the mail names it.
+func kindExtra(kind string) map[string]string {
+	switch kind {
+	case KindAppeal:
+		return map[string]string{"appeal": "1", "kind": kind}
+	case KindComplaint:
+		return map[string]string{"kind": kind}
+	}
+	return nil
 }
 
 // Extension refusals, each with the message staff see.
@@ -370,18 +492,25 @@ var (
 	ErrExtensionTooLate    = &Error{Kind: KindConflict, Key: "error.extension.too_late", Field: "reason", Err: rules.ErrExtensionTooLate}
 	ErrAlreadyExtended     = &Error{Kind: KindConflict, Key: "error.extension.already", Field: "reason", Err: rules.ErrAlreadyExtended}
 	ErrExtensionClosed     = &Error{Kind: KindConflict, Key: "error.extension.closed", Field: "reason"}
+	ErrExtensionPaused     = &Error{Kind: KindConflict, Key: "error.extension.paused", Field: "reason"}
 )
 
 // extensionRefusal decides whether r may be extended at now: nil when it
-// may, else the reason it may not.
+// may, else the reason it may not. Whether an appeal or complaint may be
+// extended is the law table's to say (rules.Engine.Extension). While the
+// clock stands still there is nothing to extend: staff extend, if they
+// still need to, once the information has arrived.
 func (c *Core) extensionRefusal(r *Request, now time.Time) *Error {
 	if r.Closed() {
 		return ErrExtensionClosed
 	}
-	if r.Kind == KindAppeal {
+	if !c.Rules.CanExtend(rules.Jurisdiction(r.Jurisdiction), r.RuleRight()) {
 		return ErrExtensionNotAllowed
 	}
-	_, err := c.Rules.Extend(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right), r.ReceivedAt, r.DueAt, r.ExtendedAt != nil, now)
+	if r.Paused() {
+		return ErrExtensionPaused
+	}
+	_, err := c.Rules.ExtendPaused(rules.Jurisdiction(r.Jurisdiction), r.RuleRight(), r.ReceivedAt, r.PausedDays, r.DueAt, r.ExtendedAt != nil, now)
 	switch {
 	case err == nil:
 		return nil
@@ -412,13 +541,13 @@ func (rs *Requests) Extend(ctx context.Context, id int64, reason string, actor A
 		if refusal := c.extensionRefusal(r, now); refusal != nil {
 			return refusal
 		}
-		newDue, err := c.Rules.Extend(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right), r.ReceivedAt, r.DueAt, false, now)
+		newDue, err := c.Rules.ExtendPaused(rules.Jurisdiction(r.Jurisdiction), r.RuleRight(), r.ReceivedAt, r.PausedDays, r.DueAt, false, now)
 		if err != nil {
 			return err
 		}
 		newDue = newDue.UTC()
 		res := tx.Model(&Request{}).
-			Where("id = ? AND extended_at IS NULL AND due_at >= ? AND status IN "+openStatusSQL, r.ID, now).
+			Where("id = ? AND extended_at IS NULL AND due_at >= ? AND status IN "+runningStatusSQL, r.ID, now).
 			Updates(map[string]any{"due_at": newDue, "extended_at": now, "extension_reason": reason, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -433,11 +562,75 @@ func (rs *Requests) Extend(ctx context.Context, id int64, reason string, actor A
 		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err
 		}
-		if err := tx.enqueue(sub.Email, MailExtended, sub.Lang, MailData{Name: sub.Name,
-			Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction}); err != nil {
+		// The notice of an extension goes to the person even when an agent filed (rule 3).
+		if err := tx.tellRequester(&sub, MailExtended, MailData{Name: sub.Name,
+			Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, DueAt: &newDue, ReasonText: reason, Jurisdiction: r.Jurisdiction,
+			Extra: kindExtra(r.Kind)}, true); err != nil {
+			return err
+		}
+		if err := tx.drpChanged(r.ID); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.extend", "request", r.ID, newDue.Format(time.DateOnly))
+	})
+}
+
+// ErrNotDuplicate: the two requests are not the same person asking for
+// the same thing, both open.
+var ErrNotDuplicate = &Error{Kind: KindConflict, Key: "error.merge.not_duplicate"}
+
+// Merge joins request id to an earlier open request of the same person
+// (same confirmed address) for the same right: id closes as merged, the
+// other carries on with its own (earlier) deadline, both timelines say so,
+// and the person is told. Both rows are locked, in id order.
+func (rs *Requests) Merge(ctx context.Context, id, intoID int64, actor Actor) error {
+	if id == intoID {
+		return ErrNotDuplicate
+	}
+	c := rs.c
+	return c.write(ctx, func(tx *tx) error {
+		first, second := min(id, intoID), max(id, intoID)
+		a, err := tx.lockRequest(first)
+		if err != nil {
+			return err
+		}
+		b, err := tx.lockRequest(second)
+		if err != nil {
+			return err
+		}
+		r, into := a, b
+		if r.ID != id {
+			r, into = b, a
+		}
+		var subs []Submission
+		if err := tx.Where("id IN ?", []int64{r.SubmissionID, into.SubmissionID}).Find(&subs).Error; err != nil {
+			return err
+		}
+		if len(subs) != 2 || subs[0].Email != subs[1].Email || subs[0].EmailVerifiedAt == nil || subs[1].EmailVerifiedAt == nil ||
+			r.Right != into.Right || r.Kind != KindRequest || into.Kind != KindRequest || r.Closed() || into.Closed() {
+			return ErrNotDuplicate
+		}
+		sub := subs[0]
+		intoSub := subs[1]
+		if sub.ID != r.SubmissionID {
+			sub, intoSub = intoSub, sub
+		}
+		if err := tx.setStatus(r, StatusMerged, actor, intoSub.Reference); err != nil {
+			return err
+		}
+		if err := tx.Model(&Request{}).Where("id = ?", r.ID).Update("merged_into_id", into.ID).Error; err != nil {
+			return err
+		}
+		if err := tx.event(into.ID, EventMerged, actor, "", "", sub.Reference, false); err != nil {
+			return err
+		}
+		due := into.DueAt
+		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name, Reference: sub.Reference,
+			TrackURL: c.trackURLOf(&sub), Right: r.Right, Status: StatusMerged, DueAt: &due,
+			Extra: map[string]string{"into": intoSub.Reference}}); err != nil {
+			return err
+		}
+		return tx.audit(actor, "request.merge", "request", r.ID, "into="+itoa(into.ID))
 	})
 }
 
@@ -464,17 +657,21 @@ const (
 
 // Urgency is how pressing an open request is.
 type Urgency struct {
-	Open          bool
+	Open bool
+	// Paused: the clock stands still, waiting for the person; no count.
+	Paused        bool
 	DaysLeft      int    // whole days to the deadline; negative when overdue
 	Level         string // UrgencyNone, UrgencyRisk or UrgencyOverdue
 	DeemedRefusal bool   // silence past the deadline counts as a refusal here
 }
 
-// UrgencyOf decides how pressing a request in jurisdiction j, due at due,
-// is at now.
-func (c *Core) UrgencyOf(j string, due time.Time, open bool, now time.Time) Urgency {
-	u := Urgency{Open: open, DeemedRefusal: c.Rules.DeemedRefusal(rules.Jurisdiction(j))}
-	if !open {
+// UrgencyOf decides how pressing a request in jurisdiction j, in status
+// status and due at due, is at now. A stopped clock is not pressing: the
+// deadline moves when it restarts.
+func (c *Core) UrgencyOf(j string, due time.Time, status string, now time.Time) Urgency {
+	u := Urgency{Open: contains(OpenStatuses, status), Paused: status == StatusAwaitingInformation,
+		DeemedRefusal: c.Rules.DeemedRefusal(rules.Jurisdiction(j))}
+	if !u.Open || u.Paused {
 		return u
 	}
 	u.DaysLeft = daysLeft(due, now)

@@ -74,8 +74,7 @@ func (st *Staff) TwoStepOn() bool { return st.TOTPEnabledAt != nil }
 // StaffAccounts is the aggregate of staff members, their sign-in and
 // their sessions.
 type StaffAccounts struct {
-	c      *Core
-	hashes chan struct{} // bounds concurrent password hashing
+	c *Core
 }
 
 // ConcurrentHashes bounds how many argon2id computations (64 MiB each) run
@@ -88,7 +87,7 @@ const HashWait = 10 * time.Second
 
 // NewStaffAccounts returns the staff aggregate.
 func NewStaffAccounts(c *Core) *StaffAccounts {
-	return &StaffAccounts{c: c, hashes: make(chan struct{}, ConcurrentHashes)}
+	return &StaffAccounts{c: c}
 }
 
 // StaffInput creates a staff account.
@@ -244,31 +243,41 @@ const (
 	argonKeyLen  = 32
 )
 
-// hashPassword hashes within the bound on concurrent hashes.
+// hashPassword and checkPassword hash within the core's bound on
+// concurrent hashes, which staff and agent sign-ins share.
 func (sa *StaffAccounts) hashPassword(ctx context.Context, pw string) (string, error) {
-	if err := sa.acquire(ctx); err != nil {
+	return sa.c.hashPassword(ctx, pw)
+}
+
+func (sa *StaffAccounts) checkPassword(ctx context.Context, hash, pw string) (bool, error) {
+	return sa.c.checkPassword(ctx, hash, pw)
+}
+
+// hashPassword hashes within the bound on concurrent hashes.
+func (c *Core) hashPassword(ctx context.Context, pw string) (string, error) {
+	if err := c.acquireHash(ctx); err != nil {
 		return "", err
 	}
-	defer func() { <-sa.hashes }()
+	defer func() { <-c.hashes }()
 	return HashPassword(pw), nil
 }
 
 // checkPassword compares within the bound on concurrent hashes.
-func (sa *StaffAccounts) checkPassword(ctx context.Context, hash, pw string) (bool, error) {
-	if err := sa.acquire(ctx); err != nil {
+func (c *Core) checkPassword(ctx context.Context, hash, pw string) (bool, error) {
+	if err := c.acquireHash(ctx); err != nil {
 		return false, err
 	}
-	defer func() { <-sa.hashes }()
+	defer func() { <-c.hashes }()
 	return CheckPassword(hash, pw), nil
 }
 
-// acquire waits for a hashing slot; past HashWait the server is too busy
-// and says so (503) rather than queue without end.
-func (sa *StaffAccounts) acquire(ctx context.Context) error {
+// acquireHash waits for a hashing slot; past HashWait the server is too
+// busy and says so (503) rather than queue without end.
+func (c *Core) acquireHash(ctx context.Context) error {
 	t := time.NewTimer(HashWait)
 	defer t.Stop()
 	select {
-	case sa.hashes <- struct{}{}:
+	case c.hashes <- struct{}{}:
 		return nil
 	case <-t.C:
 		return ErrBusy

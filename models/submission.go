@@ -96,9 +96,22 @@ type SubmissionInput struct {
 	Relationship   string
 	Details        string
 	Lang           string
-	Channel        string
-	IdempotencyKey string // the form's one-time nonce: a second post of the same form is refused
+	Channel        string    // web (the form) or, for staff intake, email, phone, mail, in_person
+	ReceivedAt     time.Time // staff intake: the day it arrived (the clock runs from it); zero = now
+	IdempotencyKey string    // the form's one-time nonce: a second post of the same form is refused
+
+	byAgent bool // filed by an authorized agent (Filings), who may only ask for what agents may
 }
+
+// Channels a request may arrive through: the web form, the Data Rights
+// Protocol (api), and the ones staff enter (IntakeChannels).
+var Channels = append([]string{"web", "api"}, IntakeChannels...)
+
+// IntakeChannels are the channels of requests staff enter by hand.
+var IntakeChannels = []string{"email", "phone", "mail", "in_person"}
+
+// MaxIntakeAge is how far back staff may date a request they enter.
+const MaxIntakeAge = 400 * 24 * time.Hour
 
 // ValidateWhere checks who is asking and where they live: step 1 of the form.
 func (s *Submissions) ValidateWhere(in *SubmissionInput) error {
@@ -113,7 +126,11 @@ func validateWhere(v *ValidationError, in *SubmissionInput) {
 	switch in.OnBehalf {
 	case "self":
 	case "agent":
-		v.Add("on_behalf", "error.on_behalf.agent_unavailable")
+		if !in.byAgent {
+			// Agents file from their own account, where their authority
+			// is shown and checked (see Filings).
+			v.Add("on_behalf", "error.on_behalf.agent_account")
+		}
 	default:
 		v.Add("on_behalf", "error.on_behalf.required")
 	}
@@ -170,6 +187,18 @@ func (s *Submissions) Validate(in *SubmissionInput) error {
 	in.Rights = rights
 	if !contains(Relationships, in.Relationship) {
 		v.Add("relationship", "error.relationship.required")
+	}
+	if in.Channel != "" && !contains(Channels, in.Channel) {
+		v.Add("channel", "error.channel.required")
+	}
+	if !in.ReceivedAt.IsZero() {
+		now := s.c.Now()
+		switch {
+		case in.ReceivedAt.After(now):
+			v.Add("received", "error.received.future")
+		case now.Sub(in.ReceivedAt) > MaxIntakeAge:
+			v.Add("received", "error.received.too_old")
+		}
 	}
 	return v.Err()
 }
@@ -234,14 +263,18 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		in.Channel = "web"
 	}
 	c := s.c
-	received := c.Now()
+	now := c.Now()
+	received := now
+	if !in.ReceivedAt.IsZero() {
+		received = in.ReceivedAt.UTC().Truncate(time.Microsecond)
+	}
 	j := rules.Resolve(in.Country, in.Region)
 	token := newToken()
 	sub := &Submission{
 		TrackingHash: c.hash("track", token), TrackingSealed: c.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
 		Phone: in.Phone, Country: in.Country, Region: in.Region, Jurisdiction: string(j),
 		Relationship: in.Relationship, Details: in.Details, Lang: in.Lang, Channel: in.Channel,
-		ReceivedAt: received, CreatedAt: received, UpdatedAt: received,
+		ReceivedAt: received, CreatedAt: now, UpdatedAt: now,
 	}
 	if in.IdempotencyKey != "" {
 		h := c.hash("idem", in.IdempotencyKey)
@@ -262,28 +295,9 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		} else if !ok {
 			return ErrThrottled
 		}
-		var ackRights []string
-		for _, r := range in.Rights {
-			req, err := c.newRequest(sub, rules.Right(r), KindRequest, nil, received)
-			if err != nil {
-				return err
-			}
-			if req.AckDueAt != nil {
-				req.AcknowledgedAt = &received // rule 4: acknowledged at once, automatically
-				ackRights = append(ackRights, r)
-			}
-			if err := tx.Create(req).Error; err != nil {
-				return err
-			}
-			if err := tx.event(req.ID, EventReceived, actor, "", req.Status, in.Channel, false); err != nil {
-				return err
-			}
-			if req.AcknowledgedAt != nil {
-				if err := tx.event(req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
-					return err
-				}
-			}
-			sub.Requests = append(sub.Requests, *req)
+		ackRights, err := tx.insertRequests(sub, in.Rights, in.Channel, actor, received, false)
+		if err != nil {
+			return err
 		}
 		if err := tx.audit(actor, "submission.create", "submission", sub.ID, "rights="+strings.Join(in.Rights, ",")+" jurisdiction="+string(j)); err != nil {
 			return err
@@ -314,6 +328,42 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		return nil, err
 	}
 	return &Submitted{Submission: sub, TrackingToken: token}, nil
+}
+
+// insertRequests creates one request per right of sub, with its clock
+// started at received and its receipt (and acknowledgement, where one is
+// due) on its timeline; it returns the rights acknowledged. A request an
+// agent filed waits, whatever the right, until the agent's authority is
+// established (held).
+func (t *tx) insertRequests(sub *Submission, rights []string, channel string, actor Actor, received time.Time, held bool) ([]string, error) {
+	var ackRights []string
+	for _, r := range rights {
+		req, err := t.c.newRequest(sub, rules.Right(r), KindRequest, nil, received)
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			req.Status, req.VerifiedAt = StatusAwaitingVerification, nil
+		}
+		if req.AckDueAt != nil {
+			now := t.c.Now() // rule 4: acknowledged at once, automatically (now, even if received earlier)
+			req.AcknowledgedAt = &now
+			ackRights = append(ackRights, r)
+		}
+		if err := t.Create(req).Error; err != nil {
+			return nil, err
+		}
+		if err := t.event(req.ID, EventReceived, actor, "", req.Status, channel, false); err != nil {
+			return nil, err
+		}
+		if req.AcknowledgedAt != nil {
+			if err := t.event(req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
+				return nil, err
+			}
+		}
+		sub.Requests = append(sub.Requests, *req)
+	}
+	return ackRights, nil
 }
 
 // insertSubmission inserts sub under a fresh random reference. The unique
@@ -356,68 +406,6 @@ func newVerification(tx *tx, submissionID int64) (string, error) {
 // requests and their public timelines, in two queries.
 func (s *Submissions) ByTrackingToken(ctx context.Context, token string) (*Submission, error) {
 	return s.c.byTrackingToken(ctx, token)
-}
-
-func (c *Core) byTrackingToken(ctx context.Context, token string) (*Submission, error) {
-	if !validToken(token) {
-		return nil, ErrNotFound
-	}
-	db := c.read(ctx)
-	var sub Submission
-	err := db.Where("tracking_hash = ?", c.hash("track", token)).Take(&sub).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	sub.Requests, err = c.requestsWithEvents(db, sub.ID, false)
-	return &sub, err
-}
-
-// requestsWithEvents loads the requests of a submission with their
-// timelines (public events only unless internal), in one query.
-func (c *Core) requestsWithEvents(db *gorm.DB, submissionID int64, internal bool) ([]Request, error) {
-	q := `SELECT requests.*, events.id AS e_id, events.kind AS e_kind, events.actor_kind AS e_actor_kind,
-			events.staff_id AS e_staff_id, events.status_from AS e_status_from, events.status_to AS e_status_to,
-			events.body AS e_body, events.internal AS e_internal, events.created_at AS e_created_at
-		FROM requests LEFT JOIN events ON events.request_id = requests.id`
-	if !internal {
-		q += ` AND events.internal = ?`
-	}
-	q += ` WHERE requests.submission_id = ? ORDER BY requests.id, events.id`
-	args := []any{submissionID}
-	if !internal {
-		args = []any{false, submissionID}
-	}
-	var rows []struct {
-		Request     `gorm:"embedded"`
-		EID         *int64
-		EKind       *string
-		EActorKind  *string
-		EStaffID    *int64
-		EStatusFrom *string
-		EStatusTo   *string
-		EBody       *string
-		EInternal   *bool
-		ECreatedAt  *time.Time
-	}
-	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	var out []Request
-	for _, r := range rows {
-		if len(out) == 0 || out[len(out)-1].ID != r.Request.ID {
-			out = append(out, r.Request)
-		}
-		if r.EID != nil {
-			last := &out[len(out)-1]
-			last.Events = append(last.Events, Event{ID: *r.EID, RequestID: r.Request.ID, Kind: *r.EKind,
-				ActorKind: *r.EActorKind, StaffID: r.EStaffID, StatusFrom: *r.EStatusFrom, StatusTo: *r.EStatusTo,
-				Body: *r.EBody, Internal: *r.EInternal, CreatedAt: r.ECreatedAt.UTC()})
-		}
-	}
-	return out, nil
 }
 
 // Code errors: each carries the message for the code field.
@@ -591,6 +579,7 @@ func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email str
 				return err
 			}
 		}
+		var extra map[string]string
 		if link == "" {
 			// The sealed token cannot be opened (the secret changed): a new
 			// link is the only way back in.
@@ -599,10 +588,10 @@ func (s *Submissions) SendTrackingLink(ctx context.Context, reference, email str
 				"tracking_hash": c.hash("track", token), "tracking_sealed": c.sealToken(token), "updated_at": c.Now()}).Error; err != nil {
 				return err
 			}
-			link = c.TrackURL(token)
+			link, extra = c.TrackURL(token), map[string]string{"replaced": "1"}
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link}); err != nil {
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: link, Extra: extra}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "submission.link_sent", "submission", sub.ID, "")
@@ -634,7 +623,7 @@ func (s *Submissions) NewTrackingLink(ctx context.Context, token string, actor A
 			return ErrNotFound // replaced meanwhile
 		}
 		if err := tx.enqueue(sub.Email, MailTrackingLink, sub.Lang,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh)}); err != nil {
+			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(fresh), Extra: map[string]string{"replaced": "1"}}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "submission.link_replaced", "submission", sub.ID, "")
@@ -658,8 +647,9 @@ func (s *Submissions) Withdraw(ctx context.Context, token string, requestID int6
 		if err := tx.setStatus(req, StatusWithdrawn, actor, ""); err != nil {
 			return err
 		}
-		if err := tx.enqueue(sub.Email, MailStatusChanged, sub.Lang, MailData{Name: sub.Name,
-			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token)}); err != nil {
+		// The person withdrew it themselves: they, and their agent if any, are told.
+		if err := tx.tellRequester(sub, MailStatusChanged, MailData{Name: sub.Name,
+			Reference: sub.Reference, Right: req.Right, Status: StatusWithdrawn, TrackURL: c.TrackURL(token), Extra: kindExtra(req.Kind)}, true); err != nil {
 			return err
 		}
 		return tx.audit(actor, "request.withdraw", "request", req.ID, "")
@@ -677,9 +667,11 @@ func (sub *Submission) request(id int64) *Request {
 	return nil
 }
 
-// NeedsCode reports whether the person still has to confirm their e-mail.
+// NeedsCode reports whether the person still has to confirm their e-mail
+// with a code (an agent's filing is confirmed by the person's answer
+// instead: see Filings.Confirm).
 func (sub *Submission) NeedsCode() bool {
-	if sub.EmailVerifiedAt != nil {
+	if sub.EmailVerifiedAt != nil || sub.OnBehalf == "agent" {
 		return false
 	}
 	for _, r := range sub.Requests {

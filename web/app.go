@@ -5,16 +5,20 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/handlers"
+	"github.com/rightsdesk/rightsdesk/internal/blob"
 	"github.com/rightsdesk/rightsdesk/internal/config"
 	"github.com/rightsdesk/rightsdesk/internal/i18n"
 	"github.com/rightsdesk/rightsdesk/internal/mail"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/internal/webhook"
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/static"
 	"github.com/rightsdesk/rightsdesk/templates/email"
+	"github.com/rightsdesk/rightsdesk/templates/layout"
 )
 
 // App is the whole application wired from a Config: the database, the
@@ -26,16 +30,24 @@ type App struct {
 	Submissions *models.Submissions
 	Requests    *models.Requests
 	Appeals     *models.Appeals
+	Complaints  *models.Complaints
 	Staff       *models.StaffAccounts
 	Outbox      *models.Outbox
 	Digest      *models.Digest
 	Limits      *models.Limits
 	Audit       *models.AuditLog
+	Agents      *models.Agents
+	Documents   *models.Documents
+	Filings     *models.Filings
+	DRP         *models.DRP
+	HTTPJobs    *models.HTTPJobs
 	Echo        *echo.Echo
 	Worker      *mail.Worker
-	Log         *slog.Logger
-	handlers    *handlers.Handlers
-	close       func() error
+	// Hooks delivers outgoing HTTP calls (DRP status callbacks).
+	Hooks    *webhook.Worker
+	Log      *slog.Logger
+	handlers *handlers.Handlers
+	close    func() error
 }
 
 // Routes describes the route table.
@@ -78,9 +90,23 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	core.LimitScale = cfg.RateScale
 	core.Log = log
+	// Files are encrypted under a key derived from the secret; its id is
+	// stored with each file, so a later rotation can add "v2" and keep
+	// "v1" for the files already stored.
+	store, err := blob.Open(ctx, cfg.StorageURL, blob.Keys{Current: "v1", ByID: map[string][]byte{"v1": cfg.Key("blob-v1")}})
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	store.MaxSize = cfg.UploadMax
+	docs := models.NewDocuments(core, store)
+	filings := models.NewFilings(core, docs)
 	return &App{Config: cfg, Core: core, Submissions: models.NewSubmissions(core), Requests: models.NewRequests(core),
-		Appeals: models.NewAppeals(core), Staff: models.NewStaffAccounts(core), Outbox: models.NewOutbox(core),
-		Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core), Log: log, close: sqlDB.Close}, nil
+		Appeals: models.NewAppeals(core), Complaints: models.NewComplaints(core), Staff: models.NewStaffAccounts(core),
+		Outbox: models.NewOutbox(core), Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core),
+		Agents: models.NewAgents(core), Documents: docs, Filings: filings, DRP: models.NewDRP(core, filings, cfg.DRPBusinessID),
+		HTTPJobs: models.NewHTTPJobs(core),
+		Log:      log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -109,16 +135,36 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		a.Close()
 		return nil, err
 	}
-	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
+	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, Contact: cfg.Contact.Email,
+		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
 	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll,
 		Outage: a.Core.ReportOutage})
 	a.Core.OnMailQueued(a.Worker.Notify)
-	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals, Staff: a.Staff, Audit: a.Audit,
-		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName, Loc: cfg.TimeZone, Log: log}
+	a.Hooks = webhook.NewWorker(a.HTTPJobs, log, webhook.Options{Poll: cfg.MailPoll, AllowPrivate: cfg.WebhookAllowPrivate,
+		UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", Outage: a.Core.ReportOutage})
+	a.Core.OnHTTPQueued(a.Hooks.Notify)
+	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals,
+		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
+		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
+		Contact: layout.Contact{Email: cfg.Contact.Email, Address: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle},
+		Loc:     cfg.TimeZone, Log: log}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
-		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log})
+		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log, UploadMax: cfg.UploadMax})
 	a.handlers = h
 	return a, nil
+}
+
+// Run runs the background work of an instance until ctx ends: mail, the
+// outgoing HTTP calls, the staff digest and the agents' reminders.
+func (a *App) Run(ctx context.Context) {
+	done := make(chan struct{}, 2)
+	go func() { a.Hooks.Run(ctx); done <- struct{}{} }()
+	go func() { a.Filings.Run(ctx, a.Log); done <- struct{}{} }()
+	go a.Digest.Run(ctx, a.Log)
+	go models.NewHousekeeping(a.Core).Run(ctx, 15*time.Minute, a.Log)
+	a.Worker.Run(ctx)
+	<-done
+	<-done
 }
 
 // Close releases the database.

@@ -135,8 +135,10 @@ func TestBadRequests(t *testing.T) {
 		})
 		t.Run("wrong tracking token", func(t *testing.T) {
 			res := b.get("/t/" + models.NewNonce())
-			if res.status != http.StatusNotFound || !strings.Contains(res.body, "new link") {
-				t.Fatalf("%d", res.status)
+			// The page says the link may have been replaced, and links to /track.
+			if res.status != http.StatusNotFound || !strings.Contains(res.body, "replaced by a newer one") ||
+				res.doc.Find(`main a[href="/track"]`).Length() != 1 {
+				t.Fatalf("%d %s", res.status, res.text("main"))
 			}
 		})
 		t.Run("unknown page", func(t *testing.T) {

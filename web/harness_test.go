@@ -164,10 +164,12 @@ func (h *harness) start() {
 	h.srv.Config.Handler = h.app.Echo
 	h.srv.Start()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.app.Worker.Run(ctx); close(done) }()
+	done := make(chan struct{}, 2)
+	go func() { h.app.Worker.Run(ctx); done <- struct{}{} }()
+	go func() { h.app.Hooks.Run(ctx); done <- struct{}{} }()
 	h.t.Cleanup(func() {
 		cancel()
+		<-done
 		<-done
 		h.srv.Close()
 		h.app.Close()

@@ -108,6 +108,7 @@ func TestBadIDsAre404(t *testing.T) {
 		apiToken := admin.makeToken(models.ScopeWrite)
 		admin.get("/admin")
 		person.get(track)
+		agent := h.agent("ids-agent@example.org")
 
 		tried := map[web.Access]int{}
 		for _, r := range h.app.Routes() {
@@ -115,7 +116,11 @@ func TestBadIDsAre404(t *testing.T) {
 				continue
 			}
 			b := person
-			if r.Access != web.Public {
+			switch r.Access {
+			case web.Public:
+			case web.AgentOnly:
+				b = agent
+			default:
 				b = admin
 			}
 			for _, id := range []string{"0", "-1", "abc", "99999999999999999999", "999999999"} {
@@ -141,7 +146,7 @@ func TestBadIDsAre404(t *testing.T) {
 			}
 			tried[r.Access]++
 		}
-		for _, a := range []web.Access{web.Public, web.Read, web.Work, web.Team} {
+		for _, a := range []web.Access{web.Public, web.Read, web.Work, web.Team, web.AgentOnly} {
 			if tried[a] == 0 {
 				t.Errorf("no %s route with :id found in the table", a)
 			}

@@ -17,6 +17,14 @@ const (
 	Work      Access = "work"      // staff who work requests (models.CanWork)
 	Configure Access = "configure" // staff who change settings (models.CanConfigure)
 	Team      Access = "team"      // administrators (models.CanManageTeam)
+	// AgentOnly: a signed-in authorized agent (never staff: an agent's
+	// session is its own, in its own cookie).
+	AgentOnly Access = "agent"
+	// DRP: programs of approved agents, authenticated by the route itself
+	// (the Data Rights Protocol's bearer tokens and signatures). The staff
+	// JSON API under /api/v1 is not this: its routes have the staff levels,
+	// met by a personal token.
+	DRP Access = "drp"
 )
 
 // allowed is the rule behind each access level.
@@ -38,6 +46,7 @@ type route struct {
 	handler      echo.HandlerFunc
 	access       Access
 	limit        *models.Limit // per client address; nil = none
+	upload       bool          // a multipart upload: a larger body, streamed; CSRF checked by the handler
 }
 
 // RouteInfo describes a route, for tests that walk the table.
@@ -45,6 +54,7 @@ type RouteInfo struct {
 	Method, Path string
 	Access       Access
 	Limited      bool
+	Upload       bool
 }
 
 // Per-client limits on anything guessable or that sends mail. The counts
@@ -61,68 +71,111 @@ var (
 // routes is every route of the application, in one table.
 func routes(h *handlers.Handlers) []route {
 	return []route{
-		{http.MethodGet, "/healthz", h.Health, Public, nil},
-		{http.MethodGet, "/static/*", echo.WrapHandler(h.Assets), Public, nil},
+		{http.MethodGet, "/healthz", h.Health, Public, nil, false},
+		{http.MethodGet, "/static/*", echo.WrapHandler(h.Assets), Public, nil, false},
 
 		// Requesters.
-		{http.MethodGet, "/", h.Home, Public, nil},
-		{http.MethodGet, "/request", h.RequestWhere, Public, nil},
-		{http.MethodPost, "/request/where", h.RequestWherePost, Public, nil},
-		{http.MethodPost, "/request", h.RequestSubmit, Public, &limitSubmit},
-		{http.MethodGet, "/track", h.Lookup, Public, nil},
-		{http.MethodPost, "/track", h.LookupPost, Public, &limitGuess},
+		{http.MethodGet, "/", h.Home, Public, nil, false},
+		{http.MethodGet, "/request", h.RequestWhere, Public, nil, false},
+		{http.MethodPost, "/request/where", h.RequestWherePost, Public, nil, false},
+		{http.MethodPost, "/request/change", h.RequestChange, Public, nil, false},
+		{http.MethodPost, "/request", h.RequestSubmit, Public, &limitSubmit, false},
+		{http.MethodGet, "/track", h.Lookup, Public, nil, false},
+		{http.MethodPost, "/track", h.LookupPost, Public, &limitGuess, false},
 		// A tracking token is 256 random bits: there is nothing to guess,
 		// so reading the page is not limited.
-		{http.MethodGet, "/t/:token", h.Track, Public, nil},
-		{http.MethodPost, "/t/:token/verify", h.VerifyPost, Public, &limitGuess},
-		{http.MethodGet, "/t/:token/verify/:code", h.VerifyLink, Public, nil},
-		{http.MethodPost, "/t/:token/resend", h.Resend, Public, &limitGuess},
-		{http.MethodPost, "/t/:token/new-link", h.NewLink, Public, &limitGuess},
-		{http.MethodGet, "/t/:token/requests/:id/withdraw", h.WithdrawConfirm, Public, nil},
-		{http.MethodPost, "/t/:token/requests/:id/withdraw", h.Withdraw, Public, &limitWrite},
-		{http.MethodPost, "/t/:token/requests/:id/appeal", h.Appeal, Public, &limitWrite},
+		{http.MethodGet, "/t/:token", h.Track, Public, nil, false},
+		{http.MethodPost, "/t/:token/verify", h.VerifyPost, Public, &limitGuess, false},
+		{http.MethodGet, "/t/:token/verify/:code", h.VerifyLink, Public, nil, false},
+		{http.MethodPost, "/t/:token/resend", h.Resend, Public, &limitGuess, false},
+		{http.MethodPost, "/t/:token/new-link", h.NewLink, Public, &limitGuess, false},
+		{http.MethodGet, "/t/:token/requests/:id/withdraw", h.WithdrawConfirm, Public, nil, false},
+		{http.MethodPost, "/t/:token/requests/:id/withdraw", h.Withdraw, Public, &limitWrite, false},
+		{http.MethodPost, "/t/:token/requests/:id/appeal", h.Appeal, Public, &limitWrite, false},
+		{http.MethodPost, "/t/:token/requests/:id/answer", h.Answer, Public, &limitWrite, false},
+		{http.MethodPost, "/t/:token/complaint", h.Complain, Public, &limitWrite, false},
 
 		// Staff.
-		{http.MethodGet, "/setup", h.Setup, Public, &limitGuess},
-		{http.MethodPost, "/setup", h.SetupPost, Public, &limitGuess},
-		{http.MethodGet, "/admin/login", h.Login, Public, nil},
-		{http.MethodPost, "/admin/login", h.LoginPost, Public, &limitLogin},
-		{http.MethodGet, "/admin/login/two-step", h.TwoStep, Public, nil},
-		{http.MethodPost, "/admin/login/two-step", h.TwoStepPost, Public, &limitLogin},
-		{http.MethodPost, "/admin/logout", h.Logout, Public, nil},
-		{http.MethodGet, "/invite/:token", h.Invite, Public, &limitGuess},
-		{http.MethodPost, "/invite/:token", h.InvitePost, Public, &limitGuess},
-		{http.MethodGet, "/reset/:token", h.Reset, Public, &limitGuess},
-		{http.MethodPost, "/reset/:token", h.ResetPost, Public, &limitGuess},
-		{http.MethodGet, "/admin", h.Queue, Read, nil},
-		{http.MethodGet, "/admin/requests/:id", h.RequestPage, Read, nil},
-		{http.MethodGet, "/admin/export/requests.csv", h.ExportRequests, Read, nil},
-		{http.MethodGet, "/admin/export/audit.csv", h.ExportAudit, Read, nil},
-		{http.MethodPost, "/admin/requests/:id/status", h.RequestStatus, Work, nil},
-		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Work, nil},
-		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Work, nil},
-		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Work, nil},
-		{http.MethodGet, "/admin/account", h.Account, Read, nil},
-		{http.MethodPost, "/admin/account/password", h.AccountPassword, Read, &limitLogin},
-		{http.MethodPost, "/admin/account/sign-out-everywhere", h.SignOutEverywhere, Read, nil},
-		{http.MethodGet, "/admin/account/two-step", h.TwoStepSetup, Read, nil},
-		{http.MethodPost, "/admin/account/two-step", h.TwoStepConfirm, Read, &limitLogin},
-		{http.MethodGet, "/admin/team", h.Team, Team, nil},
-		{http.MethodPost, "/admin/team/invite", h.TeamInvite, Team, nil},
-		{http.MethodPost, "/admin/team/:id/role", h.TeamRole, Team, nil},
-		{http.MethodPost, "/admin/team/:id/reset", h.TeamReset, Team, nil},
-		{http.MethodPost, "/admin/team/:id/reset-two-step", h.TeamResetTwoStep, Team, nil},
-		{http.MethodPost, "/admin/team/:id/deactivate", h.TeamDeactivate, Team, nil},
-		{http.MethodPost, "/admin/account/tokens", h.TokenCreate, Read, nil},
-		{http.MethodPost, "/admin/account/tokens/:id/revoke", h.TokenRevoke, Read, nil},
+		{http.MethodGet, "/setup", h.Setup, Public, &limitGuess, false},
+		{http.MethodPost, "/setup", h.SetupPost, Public, &limitGuess, false},
+		{http.MethodGet, "/admin/login", h.Login, Public, nil, false},
+		{http.MethodPost, "/admin/login", h.LoginPost, Public, &limitLogin, false},
+		{http.MethodGet, "/admin/login/two-step", h.TwoStep, Public, nil, false},
+		{http.MethodPost, "/admin/login/two-step", h.TwoStepPost, Public, &limitLogin, false},
+		{http.MethodPost, "/admin/logout", h.Logout, Public, nil, false},
+		{http.MethodGet, "/invite/:token", h.Invite, Public, &limitGuess, false},
+		{http.MethodPost, "/invite/:token", h.InvitePost, Public, &limitGuess, false},
+		{http.MethodGet, "/reset/:token", h.Reset, Public, &limitGuess, false},
+		{http.MethodPost, "/reset/:token", h.ResetPost, Public, &limitGuess, false},
+		{http.MethodGet, "/admin", h.Queue, Read, nil, false},
+		{http.MethodGet, "/admin/requests/:id", h.RequestPage, Read, nil, false},
+		{http.MethodGet, "/admin/export/requests.csv", h.ExportRequests, Read, nil, false},
+		{http.MethodGet, "/admin/export/audit.csv", h.ExportAudit, Read, nil, false},
+		{http.MethodPost, "/admin/requests/:id/status", h.RequestStatus, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/merge", h.RequestMerge, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/pause", h.RequestPause, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/resume", h.RequestResume, Work, nil, false},
+		{http.MethodGet, "/admin/intake", h.Intake, Work, nil, false},
+		{http.MethodPost, "/admin/intake", h.IntakePost, Work, nil, false},
+		{http.MethodGet, "/admin/account", h.Account, Read, nil, false},
+		{http.MethodPost, "/admin/account/password", h.AccountPassword, Read, &limitLogin, false},
+		{http.MethodPost, "/admin/account/sign-out-everywhere", h.SignOutEverywhere, Read, nil, false},
+		{http.MethodGet, "/admin/account/two-step", h.TwoStepSetup, Read, nil, false},
+		{http.MethodPost, "/admin/account/two-step", h.TwoStepConfirm, Read, &limitLogin, false},
+		{http.MethodGet, "/admin/team", h.Team, Team, nil, false},
+		{http.MethodPost, "/admin/team/invite", h.TeamInvite, Team, nil, false},
+		{http.MethodPost, "/admin/team/:id/role", h.TeamRole, Team, nil, false},
+		{http.MethodPost, "/admin/team/:id/reset", h.TeamReset, Team, nil, false},
+		{http.MethodPost, "/admin/team/:id/reset-two-step", h.TeamResetTwoStep, Team, nil, false},
+		{http.MethodPost, "/admin/team/:id/deactivate", h.TeamDeactivate, Team, nil, false},
+		{http.MethodPost, "/admin/account/tokens", h.TokenCreate, Read, nil, false},
+		{http.MethodPost, "/admin/account/tokens/:id/revoke", h.TokenRevoke, Read, nil, false},
+		{http.MethodPost, "/admin/requests/:id/authority", h.RequestAuthority, Work, nil, false},
+		{http.MethodGet, "/admin/documents/:id", h.DocumentView, Read, nil, false},
+		{http.MethodGet, "/admin/agents", h.AgentsPage, Read, nil, false},
+		{http.MethodPost, "/admin/agents/:id/approve", h.AgentApprove, Configure, nil, false},
+		{http.MethodPost, "/admin/agents/:id/reject", h.AgentReject, Configure, nil, false},
+		{http.MethodPost, "/admin/agents/drp", h.AgentRegisterDRP, Configure, nil, false},
+		{http.MethodPost, "/admin/agents/import", h.AgentImport, Configure, nil, false},
+
+		// The person an agent filed for answers whether they asked it to.
+		{http.MethodPost, "/t/:token/authority", h.AuthorityAnswer, Public, &limitWrite, false},
+
+		// Authorized agents.
+		{http.MethodGet, "/agent/register", h.AgentRegister, Public, nil, false},
+		{http.MethodPost, "/agent/register", h.AgentRegisterPost, Public, &limitSubmit, false},
+		{http.MethodGet, "/agent/verify/:token", h.AgentVerify, Public, &limitGuess, false},
+		{http.MethodPost, "/agent/verify/:token", h.AgentVerifyPost, Public, &limitGuess, false},
+		{http.MethodGet, "/agent/login", h.AgentLogin, Public, nil, false},
+		{http.MethodPost, "/agent/login", h.AgentLoginPost, Public, &limitLogin, false},
+		{http.MethodPost, "/agent/logout", h.AgentLogout, Public, nil, false},
+		{http.MethodGet, "/agent", h.AgentDashboard, AgentOnly, nil, false},
+		{http.MethodGet, "/agent/file", h.AgentFileWhere, AgentOnly, nil, false},
+		{http.MethodPost, "/agent/file/where", h.AgentFileWherePost, AgentOnly, nil, false},
+		{http.MethodPost, "/agent/file/details", h.AgentFileDetailsPost, AgentOnly, nil, false},
+		{http.MethodPost, "/agent/file/designation", h.AgentDesignation, AgentOnly, nil, false},
+		{method: http.MethodPost, path: "/agent/file", handler: h.AgentFilePost, access: AgentOnly, limit: &limitSubmit, upload: true},
+		{http.MethodGet, "/agent/requests/:id", h.AgentFiling, AgentOnly, nil, false},
+		{http.MethodGet, "/agent/documents/:id", h.AgentDocument, AgentOnly, nil, false},
+
+		// The Data Rights Protocol (docs/drp.md).
+		{http.MethodPost, "/v1/agent/:agent_id", h.DRPSetup, DRP, &limitLogin, false},
+		{http.MethodGet, "/v1/agent/:agent_id", h.DRPAgentInfo, DRP, nil, false},
+		{http.MethodPost, "/v1/data-rights-request", h.DRPExercise, DRP, nil, false},
+		{http.MethodPost, "/v1/data-rights-request/", h.DRPExercise, DRP, nil, false},
+		{http.MethodGet, "/v1/data-rights-request/:request_id", h.DRPStatus, DRP, nil, false},
+		{http.MethodDelete, "/v1/data-rights-request/:request_id", h.DRPRevoke, DRP, nil, false},
 
 		// The staff JSON API (bearer tokens; described by the OpenAPI document).
-		{http.MethodGet, "/api/v1/openapi.json", h.APIDocument, Public, nil},
-		{http.MethodGet, "/api/v1/requests", h.APIQueue, Read, &limitAPI},
-		{http.MethodGet, "/api/v1/requests/:id", h.APIRequestGet, Read, &limitAPI},
-		{http.MethodPost, "/api/v1/requests/:id/status", h.APIRequestStatus, Work, &limitAPI},
-		{http.MethodPost, "/api/v1/requests/:id/notes", h.APIRequestNote, Work, &limitAPI},
-		{http.MethodPost, "/api/v1/requests/:id/messages", h.APIRequestMessage, Work, &limitAPI},
-		{http.MethodPost, "/api/v1/requests/:id/extend", h.APIRequestExtend, Work, &limitAPI},
+		{http.MethodGet, "/api/v1/openapi.json", h.APIDocument, Public, nil, false},
+		{http.MethodGet, "/api/v1/requests", h.APIQueue, Read, &limitAPI, false},
+		{http.MethodGet, "/api/v1/requests/:id", h.APIRequestGet, Read, &limitAPI, false},
+		{http.MethodPost, "/api/v1/requests/:id/status", h.APIRequestStatus, Work, &limitAPI, false},
+		{http.MethodPost, "/api/v1/requests/:id/notes", h.APIRequestNote, Work, &limitAPI, false},
+		{http.MethodPost, "/api/v1/requests/:id/messages", h.APIRequestMessage, Work, &limitAPI, false},
+		{http.MethodPost, "/api/v1/requests/:id/extend", h.APIRequestExtend, Work, &limitAPI, false},
 	}
 }

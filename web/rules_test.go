@@ -241,7 +241,20 @@ func TestDenialAndAppeal(t *testing.T) {
 		if h.count("requests") != 2 {
 			t.Fatal("the appeal is not its own request")
 		}
-		res = staff.post(ahref+"/status", url.Values{"status": {"denied"}, "denial_reason": {"exemption"}, "detail": {"Upheld."}})
+		// An appeal is denied only by upholding the decision, with reasons.
+		var reasons []string
+		apage.doc.Find("#f-denial_reason option[value]").Each(func(_ int, s *goquery.Selection) {
+			if v, _ := s.Attr("value"); v != "" {
+				reasons = append(reasons, v)
+			}
+		})
+		if strings.Join(reasons, ",") != "upheld" {
+			t.Fatalf("appeal denial reasons %v", reasons)
+		}
+		if res := staff.post(ahref+"/status", url.Values{"status": {"denied"}, "denial_reason": {"exemption"}, "detail": {"Upheld."}}); res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("an appeal denied for a request's reason: %d", res.status)
+		}
+		res = staff.post(ahref+"/status", url.Values{"status": {"denied"}, "denial_reason": {"upheld"}, "detail": {"The records are kept for tax law."}})
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("uphold: %d %s", res.status, res.text(".error-summary"))
 		}
@@ -265,7 +278,7 @@ func TestOptOutNeedsNoVerification(t *testing.T) {
 	form["rights"] = []string{"opt_out_sale"}
 	form.Set("email", "optout@example.org")
 	page := h.browser().submit(form)
-	if page.doc.Find("#f-code").Length() != 0 || !strings.Contains(page.body, "Confirmed") {
+	if page.doc.Find("#f-code").Length() != 0 || !strings.Contains(page.body, "Ready to start") {
 		t.Fatalf("opt-out asked for verification:\n%s", page.text("main"))
 	}
 	h.mailTo("optout@example.org", "We received your privacy request")

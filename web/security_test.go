@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -367,8 +369,8 @@ func TestRolesOnEveryRoute(t *testing.T) {
 		return strings.ReplaceAll(p, ":token", models.NewNonce())
 	}
 	for _, r := range h.app.Routes() {
-		if r.Access == web.Public {
-			continue
+		if r.Access == web.Public || r.Access == web.DRP {
+			continue // the protocol's own authentication: TestDRP*
 		}
 		name := r.Method + " " + r.Path
 		if strings.HasPrefix(r.Path, "/api/") {
@@ -380,6 +382,25 @@ func TestRolesOnEveryRoute(t *testing.T) {
 				st := h.apiCall(tokens[role], r.Method, path(r.Path), "{}", nil)
 				if may[r.Access](role) == (st == http.StatusForbidden) || st == http.StatusUnauthorized {
 					t.Errorf("%s %s with a token: %d", role, name, st)
+				}
+			}
+			continue
+		}
+		if r.Access == web.AgentOnly {
+			// Agent pages are for agents only: no staff cookie opens them
+			// (TestAgentAndStaffSessionsApart covers the other way).
+			for _, b := range append([]*browser{anon}, roles[models.RoleAdmin], roles[models.RoleAuditor]) {
+				var res page
+				if r.Method == http.MethodGet {
+					res = b.get(path(r.Path))
+					if res.status != http.StatusSeeOther || res.location() != "/agent/login" {
+						t.Errorf("%s without an agent session: %d %s", name, res.status, res.location())
+					}
+					continue
+				}
+				b.get("/admin/account")
+				if res = b.post(path(r.Path), url.Values{}); res.status != http.StatusForbidden {
+					t.Errorf("%s without an agent session: %d", name, res.status)
 				}
 			}
 			continue
@@ -413,6 +434,44 @@ func TestRolesOnEveryRoute(t *testing.T) {
 			case !may[r.Access](role) && res.status != http.StatusForbidden:
 				t.Errorf("%s %s: %d, want 403", role, name, res.status)
 			}
+		}
+	}
+}
+
+// Once the mail is sent, the code and the private link it carried are
+// gone from the SQLite database and its write-ahead log: nothing a copy of
+// the data directory could give away (secure_delete, then a truncating
+// checkpoint after each sending batch).
+func TestSentSecretsLeaveNoTrace(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	link, code := h.submitAs(h.browser(), "trace@example.org")
+	token := strings.TrimPrefix(link, "/t/")
+	dir := h.app.Config.DataDir
+	found := func() []string {
+		var where []string
+		for _, f := range []string{"rightsdesk.db", "rightsdesk.db-wal"} {
+			raw, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			for _, secret := range []string{token, `"code":"` + code + `"`} {
+				if bytes.Contains(raw, []byte(secret)) {
+					where = append(where, f)
+				}
+			}
+		}
+		return where
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for left := found(); len(left) > 0; left = found() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the link or code is still readable in %v after the mail went", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, f := range []string{"rightsdesk.db", "rightsdesk.db-wal"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil && st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is readable by others: %v", f, st.Mode())
 		}
 	}
 }

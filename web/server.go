@@ -29,6 +29,7 @@ type Options struct {
 	TrustProxy bool           // take the client address from X-Forwarded-For
 	Limits     *models.Limits // the per-client limits, scaled by the core's LimitScale
 	Logger     *slog.Logger
+	UploadMax  int64 // the largest uploaded file, in bytes; an upload's body may be this plus MaxBody
 }
 
 // MaxBody bounds every request body.
@@ -48,14 +49,25 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 	}
 	secure := strings.HasPrefix(o.BaseURL, "https://")
 	table := routes(h)
-	known := map[string]bool{} // "METHOD path" of every route, HEAD included
+	known := map[string]route{} // by "METHOD path", HEAD included
 	for _, r := range table {
-		known[r.method+" "+r.path] = true
+		known[r.method+" "+r.path] = r
 		if r.method == http.MethodGet {
-			known[http.MethodHead+" "+r.path] = true
+			known[http.MethodHead+" "+r.path] = r
 		}
 	}
-	routed := func(c echo.Context) bool { return known[c.Request().Method+" "+c.Path()] }
+	lookup := func(c echo.Context) (route, bool) {
+		r, ok := known[c.Request().Method+" "+c.Path()]
+		return r, ok
+	}
+	routed := func(c echo.Context) bool { _, ok := lookup(c); return ok }
+	// Data Rights Protocol routes answer other programs: no cookies, no
+	// forms, their own authentication (handlers/api_drp.go).
+	drp := func(c echo.Context) bool { r, ok := lookup(c); return ok && r.access == DRP }
+	// Upload routes stream a multipart body: their CSRF token is checked
+	// as the body is read (handlers.multipartForm), never by parsing the
+	// whole body first.
+	upload := func(c echo.Context) bool { r, ok := lookup(c); return ok && r.upload }
 	e.HTTPErrorHandler = errorHandler(h, o.Logger)
 
 	store := sessions.NewCookieStore(o.CookieHash, o.CookieKey)
@@ -67,15 +79,16 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		accessLog(o.Logger),
 		securityHeaders(secure),
 		session.Middleware(store), // before anything that can fail: error pages read the session
-		middleware.BodyLimit(MaxBody),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody, Skipper: upload}),
 		parseForm(routed),
-		sameOrigin(o.BaseURL, routed),
+		sameOrigin(o.BaseURL, func(c echo.Context) bool { return routed(c) && !drp(c) }),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
-			// No token cookie for files, health checks, the API (bearer
+			// No token cookie for files, health checks, the APIs (bearer
 			// tokens, no cookies), or methods no route has (those answer
-			// 404/405, not 403).
+			// 404/405, not 403); uploads check the token themselves, as the
+			// body streams in.
 			Skipper: func(c echo.Context) bool {
-				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c)
+				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c) || drp(c) || upload(c)
 			},
 			TokenLookup: "form:_csrf", CookieName: "rd_csrf", CookiePath: "/",
 			CookieHTTPOnly: true, CookieSecure: secure, CookieSameSite: http.SameSiteLaxMode,
@@ -83,10 +96,19 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		}),
 		h.LoadAPIToken,
 		h.LoadStaff,
+		h.LoadAgent,
 	)
+	uploadLimit := middleware.BodyLimit(strconv.FormatInt((max(o.UploadMax, 1<<20)>>10)+1024, 10) + "K")
 	for _, r := range table {
 		var mw []echo.MiddlewareFunc
-		if r.access != Public {
+		if r.upload {
+			mw = append(mw, uploadLimit)
+		}
+		switch r.access {
+		case Public, DRP:
+		case AgentOnly:
+			mw = append(mw, h.RequireAgent)
+		default:
 			mw = append(mw, h.RequireStaff(r.access.allowed()))
 		}
 		if r.limit != nil {
@@ -104,7 +126,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 func Routes(h *handlers.Handlers) []RouteInfo {
 	var out []RouteInfo
 	for _, r := range routes(h) {
-		out = append(out, RouteInfo{Method: r.method, Path: r.path, Access: r.access, Limited: r.limit != nil})
+		out = append(out, RouteInfo{Method: r.method, Path: r.path, Access: r.access, Limited: r.limit != nil, Upload: r.upload})
 	}
 	return out
 }

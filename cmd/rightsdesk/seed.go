@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"log/slog"
 	"time"
 
@@ -13,15 +11,8 @@ import (
 )
 
 // seedRequests adds fictional requests in bulk, for load tests: see models.Seed.
-func seedRequests(ctx context.Context, cfg config.Config, args []string, log *slog.Logger) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	n := fs.Int("requests", 0, "how many requests to add (appeals included)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *n <= 0 || fs.NArg() > 0 {
-		return errors.New("usage: rightsdesk seed --requests N")
-	}
+func seedRequests(ctx context.Context, cfg config.Config, opts seedOptions, log *slog.Logger) error {
+	n := &opts.requests
 	app, err := web.Open(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"github.com/rightsdesk/rightsdesk/internal/config"
@@ -15,11 +16,11 @@ func TestSeedCommand(t *testing.T) {
 	t.Setenv("RIGHTSDESK_SECRET", "seed-test-secret-seed-test-secret")
 	ctx := context.Background()
 	for _, bad := range [][]string{{"seed"}, {"seed", "--requests", "0"}, {"seed", "--requests", "5", "extra"}} {
-		if err := run(ctx, bad, nil, quiet); err == nil {
+		if err := run(ctx, bad, nil, io.Discard, quiet); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}
-	if err := run(ctx, []string{"seed", "--requests", "400"}, nil, quiet); err != nil {
+	if err := run(ctx, []string{"seed", "--requests", "400"}, nil, io.Discard, quiet); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(func(k string) string {

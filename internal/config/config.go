@@ -27,10 +27,21 @@ type Config struct {
 	SMTPURL     string // RIGHTSDESK_SMTP_URL; "" = .eml files under DataDir/mail
 	MailFrom    string // RIGHTSDESK_MAIL_FROM
 	StorageURL  string // RIGHTSDESK_STORAGE_URL
-	OrgName     string // RIGHTSDESK_ORG_NAME
-	TimeZone    *time.Location
-	TrustProxy  bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
-	RateScale   float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
+	UploadMax   int64  // RIGHTSDESK_UPLOAD_MAX_MB, in bytes: the largest file accepted (default 10 MB)
+	// DRPBusinessID is the organization's id in the Data Rights Protocol's
+	// service directory (RIGHTSDESK_DRP_BUSINESS_ID); "" = the DRP API is off.
+	DRPBusinessID string
+	// WebhookAllowPrivate lets outgoing calls (DRP status callbacks) reach
+	// loopback and private addresses (RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE=true).
+	WebhookAllowPrivate bool
+	OrgName             string // RIGHTSDESK_ORG_NAME
+	// Contact is how people reach the privacy team where the portal cannot
+	// help; shown on the home page, in the footer and beside every dead end.
+	// The admin's organization settings start from these values.
+	Contact    Contact
+	TimeZone   *time.Location
+	TrustProxy bool    // RIGHTSDESK_TRUST_PROXY: client address from X-Forwarded-For
+	RateScale  float64 // RIGHTSDESK_RATE_LIMIT_SCALE: multiplies every per-client rate limit
 	// Clocks where no listed law applies, and the holidays business days skip.
 	HolidayCalendar     string // RIGHTSDESK_HOLIDAY_CALENDAR: us-ca (default), us, none
 	PolicyResponseDays  int    // RIGHTSDESK_POLICY_RESPONSE_DAYS, default 45
@@ -43,6 +54,16 @@ type Config struct {
 	MailFileRetention time.Duration // RIGHTSDESK_MAIL_FILE_RETENTION, default 7 days
 	// SecretGenerated is true when the secret was created on this start.
 	SecretGenerated bool
+}
+
+// Contact is the organization's privacy contact.
+type Contact struct {
+	Email   string // RIGHTSDESK_PRIVACY_EMAIL, default the sender address (RIGHTSDESK_MAIL_FROM)
+	Address string // RIGHTSDESK_PRIVACY_ADDRESS: postal address, one line; "" = none shown
+	// QuebecOfficerTitle is the title of the person in charge of the
+	// protection of personal information, whose title and contact Quebec's
+	// Law 25 requires to be published (s.3.2): RIGHTSDESK_QUEBEC_OFFICER_TITLE.
+	QuebecOfficerTitle string
 }
 
 // Load builds a Config from getenv (os.Getenv in production).
@@ -84,6 +105,17 @@ func Load(getenv func(string) string) (Config, error) {
 		host = u.Hostname()
 	}
 	c.MailFrom = get("RIGHTSDESK_MAIL_FROM", "privacy@"+host)
+	c.Contact = Contact{Email: get("RIGHTSDESK_PRIVACY_EMAIL", c.MailFrom), Address: get("RIGHTSDESK_PRIVACY_ADDRESS", ""),
+		QuebecOfficerTitle: get("RIGHTSDESK_QUEBEC_OFFICER_TITLE", "")}
+	if e := c.Contact.Email; len(e) > 254 || strings.ContainsAny(e, " \t<>\"(),;:") || strings.Count(e, "@") != 1 ||
+		strings.HasPrefix(e, "@") || strings.HasSuffix(e, "@") {
+		return c, fmt.Errorf("RIGHTSDESK_PRIVACY_EMAIL %q must be one e-mail address, like privacy@example.com", e)
+	}
+	for key, v := range map[string]string{"RIGHTSDESK_PRIVACY_ADDRESS": c.Contact.Address, "RIGHTSDESK_QUEBEC_OFFICER_TITLE": c.Contact.QuebecOfficerTitle} {
+		if len(v) > 300 || strings.ContainsAny(v, "\r\n") {
+			return c, fmt.Errorf("%s must be one line of at most 300 characters", key)
+		}
+	}
 	if c.MailLease, err = duration(get("RIGHTSDESK_MAIL_LEASE", "30s"), false); err != nil || c.MailLease < time.Second {
 		return c, errors.New("RIGHTSDESK_MAIL_LEASE must be a duration of at least 1s, like 30s")
 	}
@@ -93,6 +125,13 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.MailFileRetention, err = duration(get("RIGHTSDESK_MAIL_FILE_RETENTION", "7"), true); err != nil || c.MailFileRetention <= 0 {
 		return c, errors.New("RIGHTSDESK_MAIL_FILE_RETENTION must be a number of days (7, 7d) or a duration (36h)")
 	}
+	mb, err := strconv.Atoi(get("RIGHTSDESK_UPLOAD_MAX_MB", "10"))
+	if err != nil || mb < 1 || mb > 1024 {
+		return c, errors.New("RIGHTSDESK_UPLOAD_MAX_MB must be a number of megabytes from 1 to 1024")
+	}
+	c.UploadMax = int64(mb) << 20
+	c.DRPBusinessID = get("RIGHTSDESK_DRP_BUSINESS_ID", "")
+	c.WebhookAllowPrivate = get("RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE", "") == "true"
 	c.StorageURL = get("RIGHTSDESK_STORAGE_URL", "file://"+filepath.ToSlash(mustAbs(filepath.Join(c.DataDir, "blobs"))))
 	tz, err := time.LoadLocation(get("RIGHTSDESK_TIMEZONE", "America/Los_Angeles"))
 	if err != nil {

@@ -29,6 +29,8 @@ func TestInvalid(t *testing.T) {
 		"time zone":    {"RIGHTSDESK_TIMEZONE": "Mars/Olympus"},
 		"rate scale":   {"RIGHTSDESK_RATE_LIMIT_SCALE": "-1"},
 		"policy days":  {"RIGHTSDESK_POLICY_RESPONSE_DAYS": "0"},
+		"privacy mail": {"RIGHTSDESK_PRIVACY_EMAIL": "Privacy <privacy@example.com>"},
+		"no @":         {"RIGHTSDESK_PRIVACY_EMAIL": "privacy"},
 	} {
 		if _, err := Load(env(m)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -37,6 +39,20 @@ func TestInvalid(t *testing.T) {
 	c, err := Load(env(map[string]string{"RIGHTSDESK_BASE_URL": "https://privacy.example.com/"}))
 	if err != nil || !c.Secure() || c.BaseURL != "https://privacy.example.com" || c.MailFrom != "privacy@privacy.example.com" {
 		t.Fatalf("https: %+v %v", c, err)
+	}
+}
+
+// The privacy contact defaults to the sender address; the address and the
+// Quebec officer's title are shown only when set.
+func TestContact(t *testing.T) {
+	c, err := Load(env(map[string]string{"RIGHTSDESK_BASE_URL": "https://privacy.example.com"}))
+	if err != nil || c.Contact != (Contact{Email: "privacy@privacy.example.com"}) {
+		t.Fatalf("default contact %+v %v", c.Contact, err)
+	}
+	c, err = Load(env(map[string]string{"RIGHTSDESK_PRIVACY_EMAIL": "dpo@example.com", "RIGHTSDESK_PRIVACY_ADDRESS": "1 Main St, Springfield",
+		"RIGHTSDESK_QUEBEC_OFFICER_TITLE": "Chief Privacy Officer"}))
+	if err != nil || c.Contact != (Contact{Email: "dpo@example.com", Address: "1 Main St, Springfield", QuebecOfficerTitle: "Chief Privacy Officer"}) {
+		t.Fatalf("contact %+v %v", c.Contact, err)
 	}
 }
 

@@ -16,11 +16,15 @@ type Data struct {
 	Status       string            `json:"status,omitempty"`
 	Jurisdiction string            `json:"jurisdiction,omitempty"`
 	DueAt        *time.Time        `json:"due_at,omitempty"`
+	Until        *time.Time        `json:"until,omitempty"` // e.g. the last day to appeal a denial
 	Reason       string            `json:"reason,omitempty"`
 	ReasonText   string            `json:"reason_text,omitempty"`
 	Rights       []string          `json:"rights,omitempty"`
 	Items        []DigestItem      `json:"items,omitempty"`
 	Extra        map[string]string `json:"extra,omitempty"`
+	// Agent is the name of the authorized agent a message is about (to
+	// the person), or of the person an agent acts for (to the agent).
+	Agent string `json:"agent,omitempty"`
 }
 
 // DigestItem is one line of the staff digest.

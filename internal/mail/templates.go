@@ -15,10 +15,25 @@ const (
 	TemplateStaffDigest     = "staff_digest"
 	TemplateStaffInvite     = "staff_invite"
 	TemplatePasswordReset   = "password_reset"
+	// Authorized agents.
+	TemplateAgentVerify      = "agent_verify"      // to an agent: confirm your e-mail address
+	TemplateAgentDecided     = "agent_decided"     // to an agent: staff approved or rejected the account
+	TemplateAgentFiled       = "agent_filed"       // to an agent: the requests filed for a person were received
+	TemplateAgentConfirm     = "agent_confirm"     // to the person: did you ask this agent? (Extra["reminder"] = "1" on reminders)
+	TemplateAuthorityDecided = "authority_decided" // to agent and person: staff accepted or rejected the agent's authority
+	TemplateStaffFraudAlert  = "staff_fraud_alert" // to staff: the person says they did not authorize the agent
+	// TemplateInformationRequested: staff asked the person something and
+	// the clock stopped until they answer.
+	TemplateInformationRequested = "information_requested"
+	// TemplateComplaintReceived acknowledges a complaint.
+	TemplateComplaintReceived = "complaint_received"
 )
 
 // Templates lists every template name, so a test can render each one.
 func Templates() []string {
 	return []string{TemplateVerifyEmail, TemplateReceived, TemplateAcknowledgement, TemplateTrackingLink,
-		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset}
+		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset,
+		TemplateAgentVerify, TemplateAgentDecided, TemplateAgentFiled, TemplateAgentConfirm, TemplateAuthorityDecided,
+		TemplateStaffFraudAlert,
+		TemplateInformationRequested, TemplateComplaintReceived}
 }

@@ -12,7 +12,7 @@ const DeadlinePrecision = time.Microsecond
 // midnight UTC of that date, so that date arithmetic never meets a clock
 // change.
 func (e *Engine) civil(t time.Time) time.Time {
-	y, m, d := t.In(e.loc).Date()
+	y, m, d := t.In(e.s().loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
@@ -28,13 +28,17 @@ func (e *Engine) addDate(d time.Time, p Period) time.Time {
 	case CalendarMonths:
 		return addMonths(d, p.N)
 	case BusinessDays:
+		hol := e.calendarOf(p.Holidays)
 		for n := p.N; n > 0; {
 			d = d.AddDate(0, 0, 1)
-			if e.hol.isBusinessDay(d) {
+			if hol.isBusinessDay(d) {
 				n--
 			}
 		}
 		return d
+	}
+	if p.Inclusive && p.N > 0 {
+		return d.AddDate(0, 0, p.N-1)
 	}
 	return d.AddDate(0, 0, p.N)
 }
@@ -52,7 +56,7 @@ func addMonths(d time.Time, n int) time.Time {
 // the civil date d, in UTC.
 func (e *Engine) endOfDate(d time.Time) time.Time {
 	next := d.AddDate(0, 0, 1)
-	start := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, e.loc)
+	start := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, e.s().loc)
 	onNext := func(t time.Time) bool { return !e.civil(t).Before(next) }
 	if onNext(start) && !onNext(start.Add(-DeadlinePrecision)) {
 		return start.Add(-DeadlinePrecision).UTC()
@@ -75,3 +79,22 @@ func (e *Engine) endOfDate(d time.Time) time.Time {
 // EndOfDay is the deadline convention applied to t: the last instant of
 // t's local date, in UTC.
 func (e *Engine) EndOfDay(t time.Time) time.Time { return e.endOfDate(e.civil(t)) }
+
+// PauseDays is how many days a stopped clock gains: "the period beginning
+// with the day on which the controller makes the request and ending with
+// the day on which the controller receives the information does not count"
+// (UK GDPR Art. 12A, the words of DPA 2018 s.54(3C)), so both local dates
+// count: asked and answered on the same day is one day.
+func (e *Engine) PauseDays(start, end time.Time) int {
+	a, b := e.civil(start), e.civil(end)
+	if b.Before(a) {
+		return 0
+	}
+	return int(b.Sub(a).Hours()/24+0.5) + 1
+}
+
+// MoveDeadline moves a deadline by days whole local days: the end of the
+// local date that many days after due's.
+func (e *Engine) MoveDeadline(due time.Time, days int) time.Time {
+	return e.endOfDate(e.civil(due).AddDate(0, 0, days))
+}

@@ -1,6 +1,9 @@
 package rules
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Law is everything the portal needs to know about one jurisdiction. Read
 // it through Engine.Law; the engine's methods answer the common questions.
@@ -8,7 +11,7 @@ type Law struct {
 	Jurisdiction Jurisdiction
 	Name         string // English, for generated documentation; the UI uses the catalog
 	Statute      string
-	Rights       []Right // rights a person may ask for here (appeals: see Appeal)
+	Rights       []Right // rights a person may ask for here (appeals and complaints: see Appeal, Complaints)
 
 	// Acknowledge is the deadline to confirm receipt, for AckRights; nil = none required.
 	Acknowledge *Period
@@ -23,18 +26,77 @@ type Law struct {
 	// ExtensionNotice: the person must be told of an extension, with the
 	// reason and the new date, before the original deadline.
 	ExtensionNotice bool
+	// Refusals are the reasons to deny a request this law adds to those
+	// every law allows (cannot verify, exemption, no personal data, fraud,
+	// other), in display order.
+	Refusals []Refusal
 
-	Tiers         map[Right]Tier // default TierEmail
-	AgentRights   []Right        // rights an authorized agent may exercise
-	Appeal        *AppealRule    // nil = no statutory appeal
-	DeemedRefusal bool           // silence past the deadline counts as a refusal
+	Tiers       map[Right]Tier // default TierEmail
+	AgentRights []Right        // rights an authorized agent may exercise
+	Appeal      *AppealRule    // nil = no statutory appeal
+	// Pause says when the clock may stop while the organization waits for
+	// information from the person; nil = never.
+	Pause *PauseRule
+	// Complaints is the complaint a person may make to the organization
+	// itself, with its own clock; nil = none.
+	Complaints    *ComplaintRule
+	DeemedRefusal bool // silence past the deadline counts as a refusal
 	Recourse      Recourse
 	Frequency     map[Right]FrequencyLimit
 }
 
+// Refusal is a reason to deny a request, as a catalog code ("denial.<code>"),
+// with the provision that allows it.
+type Refusal struct {
+	Code   string
+	Source string
+}
+
 // AppealRule is a state's appeal process.
 type AppealRule struct {
-	Decide Period // deadline to decide, from receipt of the appeal; never extended
+	Decide Period // deadline to decide, from receipt of the appeal
+	// Extension is the one further period to decide the law allows; nil = none.
+	Extension *Period
+	// ExtensionNotice: the person is told of it, with reasons, before the deadline.
+	ExtensionNotice bool
+	// Upheld is the provision that makes a decision upholding the denial
+	// give written reasons.
+	Upheld string
+}
+
+// Pause reasons: why the organization waits for the person.
+const (
+	PauseIdentity = "identity" // information needed to identify the person
+	PauseClarify  = "clarify"  // which information or processing the request is about
+)
+
+// PauseRule is when a clock may stop ("stop the clock"). While it stands,
+// the deadline does not run; when the information arrives it restarts, and
+// the deadline moves by the days it stood (Engine.PauseDays).
+type PauseRule struct {
+	// Identity is the provision for waiting on information needed to
+	// identify the person; every right but the Fast ones may wait on it.
+	Identity string
+	// Clarify is the provision for waiting on the person to say what the
+	// request is about, for ClarifyRights only.
+	Clarify       string
+	ClarifyRights []Right
+}
+
+// ComplaintRule is a complaint a person may make to the organization about
+// how it handled their personal data.
+type ComplaintRule struct {
+	// From is the first (local) day complaints may be made.
+	From time.Time
+	// Acknowledge is the deadline to acknowledge receipt; the portal
+	// acknowledges at once (RULES.md rule 4).
+	Acknowledge Period
+	// Respond is when the outcome is due.
+	Respond Period
+	Source  string
+	// Recourse is what the person may do once told the outcome, as a
+	// catalog key taking URL.
+	RecourseKey, RecourseURL string
 }
 
 // Recourse is what a refusal must tell the person, as catalog keys (the
@@ -47,19 +109,27 @@ type Recourse struct {
 	AfterAppealKey       string // after an appeal upheld the denial
 	AfterAppealURL       string
 	AfterAppealAuthority string
+	// Window is how long the person has to use the recourse, where the law
+	// says; nil = no limit stated.
+	Window *Period
 }
 
 // Message is the catalog key and arguments of the recourse sentence, after
-// a denial or after an appeal upheld it.
+// a denial or after an appeal upheld it: the URL (where there is one), then
+// the Window (where there is one) as a Period for the caller to put in words.
 func (rc Recourse) Message(afterAppeal bool) (string, []any) {
 	key, url := rc.Key, rc.URL
 	if afterAppeal {
 		key, url = rc.AfterAppealKey, rc.AfterAppealURL
 	}
-	if url == "" {
-		return key, nil
+	var args []any
+	if url != "" {
+		args = append(args, url)
 	}
-	return key, []any{url}
+	if rc.Window != nil {
+		args = append(args, *rc.Window)
+	}
+	return key, args
 }
 
 // FrequencyLimit is how many free requests of one kind the law obliges
@@ -70,24 +140,32 @@ type FrequencyLimit struct {
 	Source string
 }
 
-func days(n int, src string) Period    { return Period{N: n, Kind: CalendarDays, Source: src} }
-func bizDays(n int, src string) Period { return Period{N: n, Kind: BusinessDays, Source: src} }
-func months(n int, src string) Period  { return Period{N: n, Kind: CalendarMonths, Source: src} }
-func ptr(p Period) *Period             { return &p }
-func allOf(rs ...Right) []Right        { return rs }
+func days(n int, src string) Period   { return Period{N: n, Kind: CalendarDays, Source: src} }
+func months(n int, src string) Period { return Period{N: n, Kind: CalendarMonths, Source: src} }
+func ptr(p Period) *Period            { return &p }
+
+// bizDays counts business days under holiday law h.
+func bizDays(n int, h HolidayLaw, src string) Period {
+	return Period{N: n, Kind: BusinessDays, Holidays: h, Source: src}
+}
+func allOf(rs ...Right) []Right { return rs }
 func freq(max int, src string) FrequencyLimit {
 	return FrequencyLimit{Max: max, Months: 12, Source: src}
 }
 
-// usFast: opt-outs and limits are acted on within 15 business days, with no
-// extension and no verification (11 CCR §7026(f), §7027(g)); RULES.md rule
-// 9 applies it in every US state. Unsubscribes follow CAN-SPAM's 10
-// business days (15 U.S.C. §7704(a)(4)).
+// canSpam: unsubscribes from marketing mail are honoured within 10
+// business days (15 U.S.C. §7704(a)(4)). A federal statute counts federal
+// business days, whatever the organization's or the person's state.
+var canSpam = bizDays(10, HolidaysFederal, "CAN-SPAM, 15 U.S.C. §7704(a)(4): 10 business days, federal holidays")
+
+// usFast: opt-outs are acted on within 15 business days, with no extension
+// and no verification. Outside California no statute sets the count (RULES.md
+// rule 9 applies the CCPA's 15 business days in every US state), so the
+// organization's own calendar counts them. Unsubscribes follow CAN-SPAM.
 func usFast() map[Right]Period {
 	return map[Right]Period{
-		RightOptOutSale:     bizDays(15, "11 CCR §7026(f); RULES.md rule 9"),
-		RightLimitSensitive: bizDays(15, "11 CCR §7027(g)"),
-		RightUnsubscribe:    bizDays(10, "CAN-SPAM, 15 U.S.C. §7704(a)(4)"),
+		RightOptOutSale:  bizDays(15, HolidaysOrganization, "RULES.md rule 9 (the CCPA's 15 business days, 11 CCR §7026(f)); the organization's calendar"),
+		RightUnsubscribe: canSpam,
 	}
 }
 
@@ -110,7 +188,7 @@ var twoPoints = map[Right]Tier{RightAccess: TierTwoPoints, RightPortability: Tie
 // 45 days, one 45-day extension with notice and reason inside the first
 // 45 days, an appeal, and a denial that names the Attorney General once an
 // appeal upheld it. Agents may only opt out (Virginia: not at all).
-func usState(j Jurisdiction, name, statute string, decide Period, agents []Right, ag, agURL string, f *FrequencyLimit) Law {
+func usState(j Jurisdiction, name, statute string, appeal AppealRule, agents []Right, ag, agURL string, f *FrequencyLimit, unfounded string) Law {
 	l := Law{
 		Jurisdiction: j, Name: name, Statute: statute,
 		Rights:          allOf(RightAccess, RightDelete, RightCorrect, RightPortability, RightOptOutSale, RightUnsubscribe),
@@ -119,9 +197,13 @@ func usState(j Jurisdiction, name, statute string, decide Period, agents []Right
 		Extension:       ptr(days(45, statute+": one 45-day extension with notice")),
 		ExtensionNotice: true,
 		// No statute fixes the method; two data points as for a CCPA categories request.
+		Refusals: []Refusal{
+			{"not_resident", statute + ": the act protects residents of the state"},
+			{"manifestly_unfounded", unfounded},
+		},
 		Tiers:       tiers(twoPoints),
 		AgentRights: agents,
-		Appeal:      &AppealRule{Decide: decide},
+		Appeal:      &appeal,
 		Recourse: Recourse{Key: "recourse.appeal",
 			AfterAppealKey: "recourse.attorney_general", AfterAppealURL: agURL, AfterAppealAuthority: ag},
 	}
@@ -153,15 +235,23 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 	return map[Jurisdiction]Law{
 		California: {
 			Jurisdiction: California, Name: "California", Statute: "CCPA/CPRA (Civ. Code §1798.100 ff.; 11 CCR §§7000–7102)",
-			Rights:      caRights,
-			Acknowledge: ptr(bizDays(10, "11 CCR §7021(a)")),
+			Rights: caRights,
+			// The CCPA's business days are California's (Civ. Code §§7, 9, 10; Gov. Code §§6700, 6701).
+			Acknowledge: ptr(bizDays(10, HolidaysCalifornia, "11 CCR §7021(a); California holidays (Gov. Code §§6700, 6701)")),
 			AckRights:   allOf(RightAccess, RightDelete, RightCorrect, RightPortability),
 			Respond:     days(45, "11 CCR §7021(b)"),
-			Fast: mergeFast(usFast(), map[Right]Period{
-				RightShineTheLight: days(30, "Civ. Code §1798.83(b)(1)(C)"),
-			}),
+			Fast: map[Right]Period{
+				RightOptOutSale:     bizDays(15, HolidaysCalifornia, "11 CCR §7026(f); California holidays"),
+				RightLimitSensitive: bizDays(15, HolidaysCalifornia, "11 CCR §7027(g); California holidays"),
+				RightUnsubscribe:    canSpam,
+				RightShineTheLight:  days(30, "Civ. Code §1798.83(b)(1)(C)"),
+			},
 			Extension:       ptr(days(45, "11 CCR §7021(b); Civ. Code §1798.130(a)(2): once, 90 days in all")),
 			ExtensionNotice: true, // §1798.130(a)(2): notice and reason within the first 45 days
+			Refusals: []Refusal{
+				{"not_resident", "Civ. Code §1798.140(i): a \"consumer\" is a California resident"},
+				{"manifestly_unfounded", "Civ. Code §1798.145(h)(3): manifestly unfounded or excessive; the business bears the burden of showing it"},
+			},
 			Tiers: tiers(map[Right]Tier{
 				// Specific pieces: reasonably high degree, 3 points + signed declaration (§7062).
 				// The form does not split categories from pieces, so the stricter tier applies.
@@ -186,7 +276,8 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			Respond:         months(1, "GDPR Art. 12(3)"),
 			Fast:            map[Right]Period{RightUnsubscribe: months(1, "GDPR Art. 21(3), 12(3)")},
 			Extension:       ptr(months(2, "GDPR Art. 12(3)")),
-			ExtensionNotice: true,       // Art. 12(3): with reasons, within the first month
+			ExtensionNotice: true, // Art. 12(3): with reasons, within the first month
+			Refusals:        []Refusal{{"manifestly_unfounded", "GDPR Art. 12(5): manifestly unfounded or excessive; the controller bears the burden"}},
 			Tiers:           tiers(nil), // Art. 12(6): more than the email only on reasonable doubt
 			AgentRights:     gdprRights, // representation is a matter of national law (check): allowed, with proof
 			Recourse: Recourse{Key: "recourse.gdpr", URL: edpb, Authority: "a data protection supervisory authority (Art. 77) or a court (Art. 79)",
@@ -194,13 +285,34 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 		},
 		UK: {
 			Jurisdiction: UK, Name: "United Kingdom", Statute: "UK GDPR; Data Protection Act 2018",
-			Rights:          gdprRights,
-			Respond:         months(1, "UK GDPR Art. 12(3)"),
+			Rights: gdprRights,
+			// "One month beginning with" receipt (Art. 12A, inserted by the Data (Use and Access)
+			// Act 2025): to the same date next month, as the ICO counts it (RULES.md).
+			Respond:         months(1, "UK GDPR Arts. 12(3), 12A: one month beginning with receipt (the ICO's count)"),
 			Fast:            map[Right]Period{RightUnsubscribe: months(1, "UK GDPR Art. 21(3), 12(3)")},
-			Extension:       ptr(months(2, "UK GDPR Art. 12(3)")),
+			Extension:       ptr(months(2, "UK GDPR Art. 12A: two further months, with reasons, within the first month")),
 			ExtensionNotice: true,
+			Refusals:        []Refusal{{"manifestly_unfounded", "UK GDPR Art. 12(5): manifestly unfounded or excessive; the controller bears the burden"}},
 			Tiers:           tiers(nil), // Art. 12(6)
 			AgentRights:     gdprRights, // a person may act through another (ICO guidance), with proof
+			// Stop the clock (Data (Use and Access) Act 2025, in force February 2026).
+			Pause: &PauseRule{
+				// Art. 12A makes the month run from when identifying information
+				// arrives, a fresh month; counted as a pause instead, the earlier reading.
+				Identity: "UK GDPR Arts. 12(6), 12A: waiting for information needed to identify the person (counted as a pause: the earlier reading)",
+				Clarify:  "UK GDPR Art. 12A (the words of DPA 2018 s.54(3C)): the days from asking to receiving the information do not count",
+				// Clarification is for subject access (Art. 15) only.
+				ClarifyRights: allOf(RightAccess),
+			},
+			Complaints: &ComplaintRule{
+				From: time.Date(2026, time.June, 19, 0, 0, 0, 0, time.UTC),
+				Acknowledge: Period{N: 30, Kind: CalendarDays, Inclusive: true,
+					Source: "DPA 2018 s.164A(3) (Data (Use and Access) Act 2025 s.103): within 30 days beginning when the complaint is received"},
+				// s.164A(4): respond and tell the outcome "without undue delay"; no number.
+				Respond:     days(30, "DPA 2018 s.164A(4): without undue delay; the Act sets no period, the portal aims at 30 days (check)"),
+				Source:      "DPA 2018 s.164A, in force 19 June 2026",
+				RecourseKey: "recourse.uk_complaint", RecourseURL: ico,
+			},
 			Recourse: Recourse{Key: "recourse.uk", URL: ico, Authority: "Information Commissioner's Office",
 				AfterAppealKey: "recourse.uk", AfterAppealURL: ico, AfterAppealAuthority: "Information Commissioner's Office"},
 		},
@@ -214,7 +326,8 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			AgentRights:   qcRights,         // s.30: the person concerned, their representative or heir
 			DeemedRefusal: true,             // s.32: no answer within 30 days is a refusal
 			Recourse: Recourse{Key: "recourse.quebec", URL: cai, Authority: "Commission d'accès à l'information du Québec",
-				AfterAppealKey: "recourse.quebec", AfterAppealURL: cai, AfterAppealAuthority: "Commission d'accès à l'information du Québec"},
+				AfterAppealKey: "recourse.quebec", AfterAppealURL: cai, AfterAppealAuthority: "Commission d'accès à l'information du Québec",
+				Window: ptr(days(30, "s.43: within 30 days of the refusal (check: the only reading found)"))},
 		},
 		Canada: {
 			Jurisdiction: Canada, Name: "Canada (PIPEDA)", Statute: "PIPEDA s.8",
@@ -227,50 +340,60 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			AgentRights:     pipedaRights,     // a person may act through a representative with written authority
 			DeemedRefusal:   true,             // s.8(5)
 			Recourse: Recourse{Key: "recourse.pipeda", URL: opc, Authority: "Office of the Privacy Commissioner of Canada",
-				AfterAppealKey: "recourse.pipeda", AfterAppealURL: opc, AfterAppealAuthority: "Office of the Privacy Commissioner of Canada"},
+				AfterAppealKey: "recourse.pipeda", AfterAppealURL: opc, AfterAppealAuthority: "Office of the Privacy Commissioner of Canada",
+				Window: ptr(months(6, "PIPEDA s.11(3): within six months of the refusal or of the end of the time to respond"))},
 		},
 		Virginia: usState(Virginia, "Virginia", "VCDPA (Va. Code §59.1-577)",
-			days(60, "Va. Code §59.1-577(C)"), nil, // agents: none (parent of a known child only)
+			AppealRule{Decide: days(60, "Va. Code §59.1-577(C)"), Upheld: "Va. Code §59.1-577(C): a written explanation of the reasons"},
+			nil, // agents: none (parent of a known child only)
 			"Office of the Attorney General of Virginia", "https://www.oag.state.va.us/consumer-protection/",
-			&FrequencyLimit{Max: 2, Months: 12, Source: "Va. Code §59.1-577(B)(4): free up to twice annually"}),
+			&FrequencyLimit{Max: 2, Months: 12, Source: "Va. Code §59.1-577(B)(4): free up to twice annually"},
+			"Va. Code §59.1-577(B)(4): manifestly unfounded, excessive or repetitive"),
 		Colorado: usState(Colorado, "Colorado", "CPA (C.R.S. §6-1-1306)",
-			// 45 days, +60 by RULES.md (check): the extension is not used, the stricter reading.
-			days(45, "C.R.S. §6-1-1306(3)(b): 45 days (the +60 extension is not used: check, stricter)"), allOf(RightOptOutSale),
+			AppealRule{Decide: days(45, "C.R.S. §6-1-1306(3)(b)"),
+				Extension:       ptr(days(60, "C.R.S. §6-1-1306(3)(b): 60 more days where reasonably necessary, with notice and reasons within the first 45")),
+				ExtensionNotice: true,
+				Upheld:          "C.R.S. §6-1-1306(3)(b): a written explanation of the reasons"},
+			allOf(RightOptOutSale),
 			"Colorado Attorney General", "https://coag.gov/file-complaint/",
-			nil), // free requests: "check" in RULES.md; no limit is shown, so staff answer every request
+			nil, // free requests: "check" in RULES.md; no limit is shown, so staff answer every request
+			"C.R.S. §6-1-1306 (check the subsection): manifestly unfounded, excessive or repetitive"),
 		Connecticut: usState(Connecticut, "Connecticut", "CTDPA (Conn. Gen. Stat. §42-518)",
-			days(60, "Conn. Gen. Stat. §42-518(d) (check: 60 days is the only reading found)"), allOf(RightOptOutSale),
+			AppealRule{Decide: days(60, "Conn. Gen. Stat. §42-518(d) (check: 60 days is the only reading found)"),
+				Upheld: "Conn. Gen. Stat. §42-518(d): a written explanation of the reasons"},
+			allOf(RightOptOutSale),
 			"Connecticut Office of the Attorney General", "https://portal.ct.gov/AG/Common/Complaint-Form-Landing-page",
-			&FrequencyLimit{Max: 1, Months: 12, Source: "Conn. Gen. Stat. §42-518(b)(4): free once per 12 months"}),
+			&FrequencyLimit{Max: 1, Months: 12, Source: "Conn. Gen. Stat. §42-518(b)(4): free once per 12 months"},
+			"Conn. Gen. Stat. §42-518(b)(4): manifestly unfounded, excessive or repetitive"),
 		Texas: usState(Texas, "Texas", "TDPSA (Bus. & Com. Code §541.051 ff.)",
-			days(60, "Bus. & Com. Code §541.053 (check: 60 days is the only reading found)"),
+			AppealRule{Decide: days(60, "Bus. & Com. Code §541.053 (check: 60 days is the only reading found)"),
+				Upheld: "Bus. & Com. Code §541.053: a written explanation of the reasons"},
 			allOf(RightOptOutSale), // check: opt-out only, as RULES.md reads it
 			"Texas Attorney General", "https://www.texasattorneygeneral.gov/consumer-protection/file-consumer-complaint",
-			&FrequencyLimit{Max: 2, Months: 12, Source: "Bus. & Com. Code §541.052: free at least twice a year"}),
+			&FrequencyLimit{Max: 2, Months: 12, Source: "Bus. & Com. Code §541.052: free at least twice a year"},
+			"Bus. & Com. Code §541.052 (check the subsection): manifestly unfounded, excessive or repetitive"),
+		// Oregon's 45-day extension is for first requests only: none for appeals (ORS 646A.576(6)).
 		Oregon: usState(Oregon, "Oregon", "OCPA (ORS 646A.570 ff.)",
-			days(45, "ORS 646A.576(7)"), allOf(RightOptOutSale),
+			AppealRule{Decide: days(45, "ORS 646A.576(7); no extension for appeals (ORS 646A.576(6))"),
+				Upheld: "ORS 646A.576(7): a written explanation of the reasons"},
+			allOf(RightOptOutSale),
 			"Oregon Department of Justice", "https://www.doj.state.or.us/consumer-protection/",
-			&FrequencyLimit{Max: 1, Months: 12, Source: "ORS 646A.576(6): first request per 12 months free"}),
+			&FrequencyLimit{Max: 1, Months: 12, Source: "ORS 646A.576(6): first request per 12 months free"},
+			"ORS 646A.576(6) (check the subsection): manifestly unfounded, excessive or repetitive"),
 		Other: {
 			Jurisdiction: Other, Name: "Everywhere else", Statute: "the organization's privacy policy",
 			Rights:          otherRights,
 			Respond:         policy,    // Options.Policy, default 45 days
-			Fast:            usFast(),  // the strictest common practice
+			Fast:            usFast(),  // the strictest common practice: opt-outs on the organization's calendar, CAN-SPAM
 			Extension:       policyExt, // Options.PolicyExtension, default 45 days
 			ExtensionNotice: policyExt != nil,
 			// No law limits or sets the check: two points guard against disclosure to an impostor.
 			Tiers:       tiers(twoPoints),
 			AgentRights: otherRights,
-			Recourse:    Recourse{Key: "recourse.other", AfterAppealKey: "recourse.other"},
+			// The organization's own review, by writing to its privacy contact.
+			Recourse: Recourse{Key: "recourse.other", AfterAppealKey: "recourse.other"},
 		},
 	}
-}
-
-func mergeFast(a, b map[Right]Period) map[Right]Period {
-	for k, v := range b {
-		a[k] = v
-	}
-	return a
 }
 
 // offersRight reports whether r is among l's rights.

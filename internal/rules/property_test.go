@@ -35,6 +35,9 @@ const slack = 2 * time.Hour
 // most 5 holidays in any 4 weeks, and 16 a year, on the calendars offered).
 func legalBounds(p Period) (lo, hi time.Duration) {
 	n := time.Duration(p.N)
+	if p.Inclusive {
+		n--
+	}
 	switch p.Kind {
 	case CalendarMonths:
 		return 28*n*day - slack, (31*n+1)*day + slack
@@ -56,12 +59,16 @@ func checkDeadline(t *rapid.T, e *Engine, received, due time.Time, p Period) {
 	}
 	d, r := e.civil(due), e.civil(received)
 	if !e.civil(due.Add(DeadlinePrecision)).Equal(d.AddDate(0, 0, 1)) {
-		t.Fatalf("due %s is not the last instant of %s", due.In(e.loc), d.Format(time.DateOnly))
+		t.Fatalf("due %s is not the last instant of %s", due.In(e.s().loc), d.Format(time.DateOnly))
 	}
 	switch p.Kind {
 	case CalendarDays:
-		if !d.Equal(r.AddDate(0, 0, p.N)) {
-			t.Fatalf("received %s, due %s: not %d days", r, d, p.N)
+		n := p.N
+		if p.Inclusive {
+			n-- // the first day is day 1
+		}
+		if !d.Equal(r.AddDate(0, 0, n)) {
+			t.Fatalf("received %s, due %s: not %d days (inclusive %v)", r, d, p.N, p.Inclusive)
 		}
 	case CalendarMonths:
 		months := (d.Year()-r.Year())*12 + int(d.Month()-r.Month())
@@ -70,13 +77,13 @@ func checkDeadline(t *rapid.T, e *Engine, received, due time.Time, p Period) {
 			t.Fatalf("received %s, due %s: not %d calendar months", r, d, p.N)
 		}
 	case BusinessDays:
-		n := 0
+		hol, n := e.calendarOf(p.Holidays), 0
 		for c := r.AddDate(0, 0, 1); !c.After(d); c = c.AddDate(0, 0, 1) {
-			if e.hol.isBusinessDay(c) {
+			if hol.isBusinessDay(c) {
 				n++
 			}
 		}
-		if n != p.N || !e.hol.isBusinessDay(d) {
+		if n != p.N || !hol.isBusinessDay(d) {
 			t.Fatalf("received %s, due %s: %d business days, want %d ending on one", r, d, n, p.N)
 		}
 	}
@@ -100,8 +107,10 @@ func TestDeadlinesProperty(t *testing.T) {
 		}
 		j := rapid.SampledFrom(Jurisdictions()).Draw(t, "jurisdiction")
 		rights := e.Rights(j)
-		if e.Offers(j, RightAppeal) {
-			rights = append(rights[:len(rights):len(rights)], RightAppeal)
+		for _, extra := range []Right{RightAppeal, RightComplaint} {
+			if e.Offers(j, extra) {
+				rights = append(rights[:len(rights):len(rights)], extra)
+			}
 		}
 		r := rapid.SampledFrom(rights).Draw(t, "right")
 		received := time.Unix(
@@ -115,9 +124,28 @@ func TestDeadlinesProperty(t *testing.T) {
 		p := e.Period(j, r)
 		checkDeadline(t, e, received, d.Due, p)
 		if d.AckDue != nil {
-			checkDeadline(t, e, received, *d.AckDue, *e.Law(j).Acknowledge)
+			ack := e.Law(j).Acknowledge
+			if r == RightComplaint {
+				ack = &e.Law(j).Complaints.Acknowledge
+			}
+			checkDeadline(t, e, received, *d.AckDue, *ack)
 			if d.AckDue.After(d.Due) {
 				t.Fatalf("ack %s after due %s", d.AckDue, d.Due)
+			}
+		}
+
+		// A stopped clock moves the deadline by exactly the local days it
+		// stood, both ends counted, and the result is still the end of a day.
+		if len(e.PauseReasons(j, r)) > 0 {
+			start := time.Unix(rapid.Int64Range(received.Unix(), d.Due.Unix()).Draw(t, "pauseStart"), 0)
+			end := start.Add(time.Duration(rapid.Int64Range(0, int64(90*day)).Draw(t, "pauseFor")))
+			n := e.PauseDays(start, end)
+			if want := int(e.civil(end).Sub(e.civil(start)).Hours()/24+0.5) + 1; n != want || n < 1 {
+				t.Fatalf("paused %s to %s: %d days, want %d", start, end, n, want)
+			}
+			moved := e.MoveDeadline(d.Due, n)
+			if !e.civil(moved).Equal(e.civil(d.Due).AddDate(0, 0, n)) || !e.civil(moved.Add(DeadlinePrecision)).Equal(e.civil(moved).AddDate(0, 0, 1)) {
+				t.Fatalf("due %s moved by %d days: %s", d.Due, n, moved)
 			}
 		}
 

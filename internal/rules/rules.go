@@ -15,7 +15,13 @@
 //   - Calendar days: D+N. Calendar months: the same day-of-month N months on,
 //     or that month's last day where there is none (31 Jan + 1 month = 28/29 Feb).
 //     Business days: day 1 is the first business day after D; weekends and
-//     the holidays of the configured calendar (calendar.go) are skipped.
+//     the holidays of the period's own holiday law (calendar.go) are
+//     skipped: California's for a CCPA clock, federal ones for CAN-SPAM,
+//     the organization's calendar where no statute sets the clock.
+//   - A period "beginning with" the day of receipt (Period.Inclusive)
+//     counts that day as day 1: 30 such days end on D+29.
+//   - Where the law lets a clock stop (the UK), the days it stood still are
+//     added to the deadline (Engine.PauseDays, Engine.MoveDeadline).
 //   - A deadline that falls on a weekend or holiday is not moved later (some
 //     laws would allow it; the earlier reading is the safe one).
 package rules
@@ -41,6 +47,7 @@ const (
 	RightObject         Right = "object"          // objection (GDPR Art. 21)
 	RightShineTheLight  Right = "shine_the_light" // Civ. Code §1798.83 disclosure (California)
 	RightAppeal         Right = "appeal"          // appeal of a denial (US states with appeals)
+	RightComplaint      Right = "complaint"       // a complaint to the organization (UK, DPA 2018 s.164A)
 )
 
 // AllRights lists every right a form may offer, in display order.
@@ -88,9 +95,15 @@ const (
 
 // Period is an amount of time counted one way, with its legal source.
 type Period struct {
-	N      int
-	Kind   ClockKind
-	Source string
+	N    int
+	Kind ClockKind
+	// Holidays is the holiday law business days skip (BusinessDays only);
+	// HolidaysOrganization = the organization's calendar.
+	Holidays HolidayLaw
+	// Inclusive: the period begins with the day it starts from, which is
+	// day 1 ("within 30 days beginning when the complaint is received").
+	Inclusive bool
+	Source    string
 }
 
 // Deadlines computed for one request at receipt.
@@ -105,4 +118,5 @@ var (
 	ErrExtensionTooLate    = errors.New("rules: the original deadline has passed")
 	ErrAlreadyExtended     = errors.New("rules: the request was already extended")
 	ErrRightNotAvailable   = errors.New("rules: this right does not exist in this jurisdiction")
+	ErrNoPause             = errors.New("rules: the law does not let this clock stop")
 )

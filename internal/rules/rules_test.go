@@ -63,20 +63,25 @@ func TestDeadlines(t *testing.T) {
 			at(2026, 10, 31, 23, 30), endOf(2026, 11, 23), nil},
 		{"received in the repeated hour of fall-back", "", California, RightAccess,
 			time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC), endOf(2026, 12, 16), ptrTime(endOf(2026, 11, 16))}, // 01:30 PST; Veterans Day skipped
-		{"California opt-out: 15 business days, observed July 4th (Fri 3 July) skipped", "", California, RightOptOutSale,
-			at(2026, 7, 2, 9, 0), endOf(2026, 7, 24), nil},
-		{"the same with no holiday calendar", "none", California, RightOptOutSale,
+		{"California opt-out: 15 California business days; Friday 3 July 2026 is one (§6701 does not move a Saturday 4 July)", "", California, RightOptOutSale,
 			at(2026, 7, 2, 9, 0), endOf(2026, 7, 23), nil},
+		{"the organization's federal calendar does not change a CCPA clock", "us", California, RightOptOutSale,
+			at(2026, 7, 2, 9, 0), endOf(2026, 7, 23), nil},
+		{"nor does a calendar of weekends only", "none", California, RightAccess,
+			at(2026, 9, 1, 9, 0), endOf(2026, 10, 16), ptrTime(endOf(2026, 9, 17))},
+		{"California acknowledgement: Friday 3 July 2026 counts", "", California, RightDelete,
+			at(2026, 7, 2, 9, 0), endOf(2026, 8, 16), ptrTime(endOf(2026, 7, 16))},
+		{"California opt-out: Juneteenth 2026 (a Friday) is a California holiday", "", California, RightLimitSensitive,
+			at(2026, 6, 15, 9, 0), endOf(2026, 7, 7), nil},
 		{"received on a holiday: day 1 is the next business day", "", California, RightOptOutSale,
 			at(2026, 7, 4, 9, 0), endOf(2026, 7, 24), nil},
-		{"observed Christmas and New Year (Fri 24 and Fri 31 Dec 2027) skipped", "", California, RightOptOutSale,
-			at(2027, 12, 20, 9, 0), endOf(2028, 1, 12), nil},
+		{"California: Saturday Christmas 2027 and New Year 2028 move nowhere, so Fri 24 and Fri 31 Dec count", "", California, RightOptOutSale,
+			at(2027, 12, 20, 9, 0), endOf(2028, 1, 10), nil},
+		{"California: a Saturday Veterans Day moves to Friday 10 November 2028", "", California, RightOptOutSale,
+			at(2028, 11, 1, 9, 0), endOf(2028, 11, 24), nil},
 		{"Labor Day and Admission Day skipped", "", California, RightAccess,
 			at(2026, 9, 1, 9, 0), endOf(2026, 10, 16), ptrTime(endOf(2026, 9, 17))},
-		{"federal calendar only: Admission Day is a business day", "us", California, RightAccess,
-			at(2026, 9, 1, 9, 0), endOf(2026, 10, 16), ptrTime(endOf(2026, 9, 16))},
-		{"weekends only", "none", California, RightAccess,
-			at(2026, 9, 1, 9, 0), endOf(2026, 10, 16), ptrTime(endOf(2026, 9, 15))},
+
 		{"Native American Day and Columbus Day skipped", "", California, RightLimitSensitive,
 			at(2026, 9, 21, 9, 0), endOf(2026, 10, 14), nil},
 		{"Thanksgiving skipped; the day after is a business day", "", California, RightAccess,
@@ -88,6 +93,12 @@ func TestDeadlines(t *testing.T) {
 		{"portability is a know request", "", California, RightPortability, at(2026, 3, 2, 10, 0), endOf(2026, 4, 16), ptrTime(endOf(2026, 3, 16))},
 		{"Shine the Light: 30 days, no acknowledgement", "", California, RightShineTheLight, at(2026, 3, 2, 10, 0), endOf(2026, 4, 1), nil},
 		{"unsubscribe: 10 business days", "", California, RightUnsubscribe, at(2026, 3, 2, 10, 0), endOf(2026, 3, 16), nil},
+		{"CAN-SPAM counts federal days: Admission Day is a business day for a Californian's unsubscribe", "", California, RightUnsubscribe,
+			at(2026, 9, 1, 9, 0), endOf(2026, 9, 16), nil},
+		{"CAN-SPAM: the federal Friday 3 July 2026 is skipped", "", California, RightUnsubscribe,
+			at(2026, 7, 2, 9, 0), endOf(2026, 7, 17), nil},
+		{"CAN-SPAM: federal days whatever the organization's calendar", "none", Oregon, RightUnsubscribe,
+			at(2026, 7, 2, 9, 0), endOf(2026, 7, 17), nil},
 
 		// GDPR and UK GDPR: calendar months
 		{"GDPR: one calendar month", "", EU, RightAccess, at(2026, 3, 15, 9, 0), endOf(2026, 4, 15), nil},
@@ -121,14 +132,21 @@ func TestDeadlines(t *testing.T) {
 		{"Oregon: 45 days", "", Oregon, RightAccess, at(2026, 3, 7, 23, 30), endOf(2026, 4, 21), nil},
 		{"Texas opt-out: 15 business days over Memorial Day", "", Texas, RightOptOutSale,
 			at(2026, 5, 20, 9, 0), endOf(2026, 6, 11), nil},
-		{"Colorado opt-out: Juneteenth skipped", "", Colorado, RightOptOutSale,
-			at(2026, 6, 15, 9, 0), endOf(2026, 7, 8), nil}, // and the observed 4 July
+		{"Colorado opt-out: the organization's (California) calendar skips Juneteenth, not 3 July", "", Colorado, RightOptOutSale,
+			at(2026, 6, 15, 9, 0), endOf(2026, 7, 7), nil},
+		{"Colorado opt-out on an organization's federal calendar: 3 July skipped too", "us", Colorado, RightOptOutSale,
+			at(2026, 6, 15, 9, 0), endOf(2026, 7, 8), nil},
 		{"US unsubscribe: 10 business days (CAN-SPAM)", "", Oregon, RightUnsubscribe, at(2026, 6, 1, 9, 0), endOf(2026, 6, 15), nil},
 		{"appeal as a right: Virginia decides in 60 days", "", Virginia, RightAppeal, at(2026, 5, 1, 9, 0), endOf(2026, 6, 30), nil},
 
 		// Everywhere else
 		{"elsewhere: the organization's 45 days", "", Other, RightAccess, at(2026, 6, 1, 9, 0), endOf(2026, 7, 16), nil},
 		{"elsewhere: opt-out in 15 business days", "", Other, RightOptOutSale, at(2026, 6, 1, 9, 0), endOf(2026, 6, 23), nil},
+		{"elsewhere: unsubscribe under CAN-SPAM", "", Other, RightUnsubscribe, at(2026, 7, 2, 9, 0), endOf(2026, 7, 17), nil},
+
+		// UK complaints (DPA 2018 s.164A): acknowledged within 30 days
+		// beginning with receipt (day 30 = receipt + 29); outcome aimed at 30 days.
+		{"UK complaint", "", UK, RightComplaint, at(2026, 6, 20, 10, 0), endOf(2026, 7, 20), ptrTime(endOf(2026, 7, 19))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -244,7 +262,11 @@ func TestExtend(t *testing.T) {
 		{"refused for an opt-out", California, RightOptOutSale, at(2026, 2, 10, 9, 0), at(2026, 2, 12, 9, 0), false, time.Time{}, ErrExtensionNotAllowed},
 		{"refused to limit sensitive data", California, RightLimitSensitive, at(2026, 2, 10, 9, 0), at(2026, 2, 12, 9, 0), false, time.Time{}, ErrExtensionNotAllowed},
 		{"refused for an unsubscribe", EU, RightUnsubscribe, at(2026, 2, 10, 9, 0), at(2026, 2, 12, 9, 0), false, time.Time{}, ErrExtensionNotAllowed},
-		{"refused for an appeal", Colorado, RightAppeal, at(2026, 2, 10, 9, 0), at(2026, 2, 12, 9, 0), false, time.Time{}, ErrExtensionNotAllowed},
+		{"Colorado: an appeal may take 60 more days (C.R.S. §6-1-1306(3)(b))", Colorado, RightAppeal, at(2026, 5, 1, 9, 0), at(2026, 6, 1, 9, 0), false, endOf(2026, 8, 14), nil},
+		{"Colorado: only once", Colorado, RightAppeal, at(2026, 5, 1, 9, 0), at(2026, 6, 1, 9, 0), true, time.Time{}, ErrAlreadyExtended},
+		{"Oregon: an appeal has no extension (ORS 646A.576(6))", Oregon, RightAppeal, at(2026, 2, 10, 9, 0), at(2026, 2, 12, 9, 0), false, time.Time{}, ErrExtensionNotAllowed},
+		{"Virginia: nor here", Virginia, RightAppeal, at(2026, 2, 10, 9, 0), at(2026, 2, 12, 9, 0), false, time.Time{}, ErrExtensionNotAllowed},
+		{"a UK complaint has none", UK, RightComplaint, at(2026, 7, 10, 9, 0), at(2026, 7, 12, 9, 0), false, time.Time{}, ErrExtensionNotAllowed},
 		{"refused after the deadline", California, RightAccess, at(2026, 3, 2, 10, 0), at(2026, 4, 17, 0, 0), false, time.Time{}, ErrExtensionTooLate},
 		{"refused after the GDPR month", EU, RightAccess, at(2026, 1, 31, 9, 0), at(2026, 3, 1, 0, 0), false, time.Time{}, ErrExtensionTooLate},
 		{"refused a second time", Virginia, RightDelete, at(2026, 3, 2, 10, 0), at(2026, 3, 5, 0, 0), true, time.Time{}, ErrAlreadyExtended},
@@ -535,8 +557,11 @@ func TestVerificationAgentsDenials(t *testing.T) {
 		{California, RightOptOutSale, "fraud"}, // 11 CCR §7026(e)
 		{California, RightLimitSensitive, "fraud"},
 		{Oregon, RightOptOutSale, "fraud"},
-		{California, RightAccess, "cannot_verify,exemption,no_personal_data,not_resident,frequency,fraud,other"},
-		{California, RightDelete, "cannot_verify,exemption,no_personal_data,not_resident,fraud,other"},
+		{California, RightAccess, "cannot_verify,exemption,no_personal_data,not_resident,manifestly_unfounded,frequency,fraud,other"},
+		{California, RightDelete, "cannot_verify,exemption,no_personal_data,not_resident,manifestly_unfounded,fraud,other"},
+		{Virginia, RightAppeal, "upheld"},
+		{Oregon, RightAppeal, "upheld"},
+		{UK, RightComplaint, ""},
 		{Virginia, RightDelete, "cannot_verify,exemption,no_personal_data,not_resident,manifestly_unfounded,frequency,fraud,other"},
 		{Colorado, RightAccess, "cannot_verify,exemption,no_personal_data,not_resident,manifestly_unfounded,fraud,other"},
 		{EU, RightAccess, "cannot_verify,exemption,no_personal_data,manifestly_unfounded,fraud,other"},
@@ -648,9 +673,13 @@ func TestClockTable(t *testing.T) {
 	}
 	md := engine(t, Options{}).MarkdownTable()
 	for _, want := range []string{
-		"| California | CCPA/CPRA (Civ. Code §1798.100 ff.; 11 CCR §§7000–7102) | 10 business days | 45 days | +45 days, once | 15 business days | — | — |\n",
-		"| EU/EEA | GDPR (Regulation (EU) 2016/679) | — | 1 month | +2 months, once | — | — | — |\n",
-		"| Quebec | Act respecting the protection of personal information in the private sector (Law 25) | — | 30 days | none | — | — | deemed refusal |\n",
+		"| California | CCPA/CPRA (Civ. Code §1798.100 ff.; 11 CCR §§7000–7102) | 10 business days (California holidays) | 45 days | +45 days, once | 15 business days (California holidays) | 10 business days (federal holidays) | — | — | — | — |\n",
+		"| Colorado | CPA (C.R.S. §6-1-1306) | — | 45 days | +45 days, once | 15 business days (the organization's holidays) | 10 business days (federal holidays) | 45 days (+60 days, once) | — | — | — |\n",
+		"| Oregon | OCPA (ORS 646A.570 ff.) | — | 45 days | +45 days, once | 15 business days (the organization's holidays) | 10 business days (federal holidays) | 45 days | — | — | — |\n",
+		"| EU/EEA | GDPR (Regulation (EU) 2016/679) | — | 1 month | +2 months, once | — | 1 month | — | — | — | — |\n",
+		"| 1 month | +2 months, once | — | 1 month | — | while waiting for the person's identity or, for access, clarification; the deadline moves by the days stopped | from 19 June 2026: acknowledged within 30 days, the first day counted; outcome without undue delay (aim: 30 days) | — |\n",
+		"| Quebec | Act respecting the protection of personal information in the private sector (Law 25) | — | 30 days | none | — | 10 days | — | — | — | deemed refusal |\n",
+		"| Canada (PIPEDA) | PIPEDA s.8 | — | 30 days | +30 days, once | — | 10 days | — | — | — | deemed refusal |\n",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)

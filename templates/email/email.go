@@ -12,6 +12,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/internal/i18n"
 	"github.com/rightsdesk/rightsdesk/internal/mail"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
+	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
 
 // Renderer implements mail.Renderer.
@@ -19,6 +20,9 @@ type Renderer struct {
 	Catalog *i18n.Catalog
 	Rules   *rules.Engine
 	OrgName string
+	// Contact is the privacy team's e-mail address, for the organization's
+	// own review of a refusal.
+	Contact string
 	BaseURL string
 	Loc     *time.Location
 }
@@ -57,15 +61,27 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		}
 	case mail.TemplateTrackingLink:
 		subject = t.T("mail.link.subject")
-		b.line(t.T("mail.link.intro"))
-		b.line(t.T("mail.link.old"))
+		if d.Extra["replaced"] == "1" {
+			b.line(t.T("mail.link.intro_new"))
+			b.line(t.T("mail.link.old"))
+		} else {
+			b.line(t.T("mail.link.intro"))
+			b.line(t.T("mail.link.ignore"))
+		}
 	case mail.TemplateStatusChanged:
 		subject = t.T("mail.status.subject")
-		right := t.T("right." + d.Right)
+		kind := d.Extra["kind"]
 		if d.Extra["appeal"] == "1" {
-			right = t.T("track.appeal_of", right)
+			kind = "appeal"
 		}
-		b.line(t.T("mail.status.intro", right, t.T("status."+d.Status)))
+		status := t.T("status.appeal_received")
+		if d.Status != "appeal_received" {
+			status = t.T(wording.StatusKey(kind, d.Status))
+		}
+		b.line(t.T("mail.status.intro", wording.Subject(t, kind, d.Right), status))
+		if d.Status == "merged" && d.Extra["into"] != "" && d.DueAt != nil {
+			b.line(t.T("mail.status.merged", d.Extra["into"], t.Date(*d.DueAt, r.Loc)))
+		}
 		if d.Status == "appeal_received" && d.DueAt != nil {
 			b.line(t.T("mail.status.appeal_due", t.Date(*d.DueAt, r.Loc)))
 		}
@@ -74,16 +90,39 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 			if d.ReasonText != "" {
 				b.line(d.ReasonText)
 			}
-			key, args := r.Rules.Recourse(rules.Jurisdiction(d.Jurisdiction)).Message(d.Extra["appeal"] == "1")
-			b.line(t.T(key, args...))
+			s := wording.Situation{AfterAppeal: kind == "appeal", InMail: true, Contact: r.Contact, Loc: r.Loc}
+			if d.Until != nil {
+				s.AppealOpen, s.AppealUntil = true, *d.Until
+			}
+			b.line(wording.Recourse(t, r.Rules.Recourse(rules.Jurisdiction(d.Jurisdiction)), s))
+		}
+		if kind == "complaint" && d.Status == "completed" {
+			b.line(t.T("mail.complaint.outcome") + "\n" + d.ReasonText)
+			if c := r.Rules.Law(rules.Jurisdiction(d.Jurisdiction)).Complaints; c != nil {
+				b.line(t.T(c.RecourseKey, c.RecourseURL))
+			}
 		}
 	case mail.TemplateMessage:
 		subject = t.T("mail.message.subject")
 		b.line(t.T("mail.message.intro", t.T("right."+d.Right)))
 	case mail.TemplateExtended:
 		subject = t.T("mail.extended.subject")
-		b.line(t.T("mail.extended.intro", t.T("right."+d.Right), t.Date(*d.DueAt, r.Loc)))
+		kind := d.Extra["kind"]
+		b.line(t.T("mail.extended.intro", wording.Subject(t, kind, d.Right), t.Date(*d.DueAt, r.Loc)))
 		b.line(t.T("mail.extended.reason") + "\n" + d.ReasonText)
+	case mail.TemplateInformationRequested:
+		subject = t.T("mail.info.subject")
+		b.line(t.T("mail.info.intro", t.T("right."+d.Right)))
+		b.line(t.T("mail.info.paused"))
+	case mail.TemplateComplaintReceived:
+		subject = t.T("mail.complaint.subject")
+		b.line(t.T("mail.complaint.intro", r.OrgName))
+		if d.DueAt != nil {
+			b.line(t.T("mail.complaint.next", t.Date(*d.DueAt, r.Loc)))
+		}
+		if c := r.Rules.Law(rules.Jurisdiction(d.Jurisdiction)).Complaints; c != nil {
+			b.line(t.T(c.RecourseKey, c.RecourseURL))
+		}
 	case mail.TemplateStaffDigest:
 		subject = t.T("mail.digest.subject")
 		b.line(t.N("mail.digest.intro", len(d.Items)))
@@ -100,6 +139,57 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		subject = t.T("mail.reset.subject")
 		b.line(t.T("mail.reset.intro", r.OrgName))
 		b.line(t.T("mail.reset.link", 24) + "\n" + d.URL)
+	case mail.TemplateAgentVerify:
+		subject = t.T("mail.agent_verify.subject")
+		b.line(t.T("mail.agent_verify.intro", r.OrgName))
+		b.line(t.T("mail.agent_verify.link", 48) + "\n" + d.URL)
+	case mail.TemplateAgentDecided:
+		subject = t.T("mail.agent_decided.subject")
+		if d.Status == "approved" {
+			b.line(t.T("mail.agent_decided.approved", r.OrgName))
+		} else {
+			b.line(t.T("mail.agent_decided.rejected", r.OrgName))
+			if d.ReasonText != "" {
+				b.line(d.ReasonText)
+			}
+		}
+		b.line(d.URL)
+	case mail.TemplateAgentFiled:
+		subject = t.T("mail.agent_filed.subject")
+		b.line(t.T("mail.agent_filed.intro", d.Agent, r.OrgName))
+		r.rights(&b, t, d.Rights)
+		if d.DueAt != nil {
+			b.line(t.T("mail.ack.due", t.Date(*d.DueAt, r.Loc)))
+		}
+		switch d.Status {
+		case "person":
+			b.line(t.T("mail.agent_filed.waiting_person"))
+		case "review":
+			b.line(t.T("mail.agent_filed.waiting_review"))
+		}
+	case mail.TemplateAgentConfirm:
+		subject = t.T("mail.agent_confirm.subject")
+		if d.Extra["reminder"] == "1" {
+			b.line(t.T("mail.agent_confirm.reminder"))
+		}
+		b.line(t.T("mail.agent_confirm.intro", d.Agent, r.OrgName))
+		r.rights(&b, t, d.Rights)
+		b.line(t.T("mail.agent_confirm.ask"))
+		b.line(t.T("mail.agent_confirm.clock"))
+	case mail.TemplateAuthorityDecided:
+		subject = t.T("mail.authority.subject")
+		if d.Status == "accepted" {
+			b.line(t.T("mail.authority.accepted"))
+		} else {
+			b.line(t.T("mail.authority.rejected"))
+		}
+		if d.ReasonText != "" {
+			b.line(d.ReasonText)
+		}
+	case mail.TemplateStaffFraudAlert:
+		subject = t.T("mail.fraud.subject")
+		b.line(t.T("mail.fraud.intro", d.Agent))
+		b.line(t.T("mail.fraud.next") + "\n" + d.URL)
 	default:
 		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
 	}
@@ -139,7 +229,13 @@ type body struct{ parts []string }
 func (b *body) line(s string)  { b.parts = append(b.parts, s) }
 func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
 
-// staffMail reports whether a template goes to staff, who have no tracking page.
+// staffMail reports whether a template goes to staff or to an agent about
+// their account: neither has a tracking page.
 func staffMail(template string) bool {
-	return template == mail.TemplateStaffDigest || template == mail.TemplateStaffInvite || template == mail.TemplatePasswordReset
+	switch template {
+	case mail.TemplateStaffDigest, mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateStaffFraudAlert,
+		mail.TemplateAgentVerify, mail.TemplateAgentDecided:
+		return true
+	}
+	return false
 }

@@ -26,7 +26,7 @@ func renderer(t *testing.T) *Renderer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Renderer{Catalog: cat, Rules: engine, OrgName: "Example Co", BaseURL: "https://privacy.example.com", Loc: loc}
+	return &Renderer{Catalog: cat, Rules: engine, OrgName: "Example Co", Contact: "privacy@example.com", BaseURL: "https://privacy.example.com", Loc: loc}
 }
 
 // sample is data a template may be given: every field set, so every branch
@@ -40,26 +40,66 @@ func sample(template string) []mail.Data {
 	switch template {
 	case mail.TemplateStatusChanged:
 		var out []mail.Data
-		for _, st := range []string{"verified", "in_progress", "completed", "withdrawn", "appeal_received", "denied"} {
+		for _, st := range []string{"verified", "in_progress", "completed", "withdrawn", "appeal_received", "denied", "merged"} {
 			d := base
 			d.Status, d.Reason = st, "cannot_verify"
+			d.Extra = map[string]string{"into": "RD-AAAA-BBBB"}
 			out = append(out, d)
 		}
-		// A denial names the recourse of each law, before and after appeal.
+		// A denial names the recourse of each law, before and after appeal,
+		// with the last day to appeal where there is one.
+		until := due.AddDate(0, 2, 0)
 		for _, j := range rules.Jurisdictions() {
 			for _, appeal := range []string{"", "1"} {
 				d := base
 				d.Status, d.Reason, d.Jurisdiction = "denied", "other", string(j)
 				d.Extra = map[string]string{"appeal": appeal}
+				if appeal == "" {
+					d.Until = &until
+				}
 				out = append(out, d)
 			}
 		}
-		return out
+		// A complaint answered, with its outcome.
+		c := base
+		c.Status, c.Jurisdiction, c.Right, c.Extra = "completed", "GB", "complaint", map[string]string{"kind": "complaint"}
+		return append(out, c)
+	case mail.TemplateTrackingLink:
+		renewed := base
+		renewed.Extra = map[string]string{"replaced": "1"}
+		return []mail.Data{base, renewed}
+	case mail.TemplateComplaintReceived:
+		c := base
+		c.Jurisdiction = "GB"
+		return []mail.Data{c}
 	case mail.TemplateStaffDigest:
 		one := mail.Data{Items: []mail.DigestItem{{Reference: "RD-7K3M-Q9XD", Right: "delete", DueAt: due, URL: "https://privacy.example.com/admin/requests/1"}}}
 		two := mail.Data{Items: append(one.Items, mail.DigestItem{Reference: "RD-AAAA-BBBB", Right: "access", DueAt: due, URL: "https://privacy.example.com/admin/requests/2"})}
 		return []mail.Data{one, two}
-	case mail.TemplateStaffInvite, mail.TemplatePasswordReset:
+	case mail.TemplateAgentDecided:
+		return []mail.Data{{Name: "Ada", Status: "approved", URL: "https://privacy.example.com/agent"},
+			{Name: "Ada", Status: "rejected", ReasonText: "No registration found.", URL: "https://privacy.example.com/agent"}}
+	case mail.TemplateAgentFiled:
+		var out []mail.Data
+		for _, st := range []string{"person", "review", ""} {
+			d := base
+			d.Agent, d.Status = "Jordan Person", st
+			out = append(out, d)
+		}
+		return out
+	case mail.TemplateAgentConfirm:
+		d := base
+		d.Agent = "Helpful Agents Inc."
+		r := d
+		r.Extra = map[string]string{"reminder": "1"}
+		return []mail.Data{d, r}
+	case mail.TemplateAuthorityDecided:
+		a, r := base, base
+		a.Status, r.Status = "accepted", "rejected"
+		return []mail.Data{a, r}
+	case mail.TemplateStaffFraudAlert:
+		return []mail.Data{{Name: "Pat", Reference: "RD-7K3M-Q9XD", Agent: "Helpful Agents Inc.", URL: "https://privacy.example.com/admin/requests/1"}}
+	case mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateAgentVerify:
 		return []mail.Data{{Name: "Ada Lovelace", URL: "https://privacy.example.com/invite/tok", Role: "reviewer"}}
 	}
 	anonymous := base
@@ -85,7 +125,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 			if e.Subject == "" || strings.Contains(e.Subject, "Ada") || strings.Contains(e.Subject, "RD-") {
 				t.Errorf("%s #%d: subject %q", name, i, e.Subject)
 			}
-			for _, bad := range []string{"%!", "%d", "%s", "{day}", "(s)"} {
+			for _, bad := range []string{"%!", "%d", "%s", "{day}", "(s)", "reply to us through this page", "on this page"} {
 				if strings.Contains(e.Subject+e.Text, bad) {
 					t.Errorf("%s #%d: %q in\n%s\n%s", name, i, bad, e.Subject, e.Text)
 				}
@@ -113,6 +153,18 @@ func TestRenderWords(t *testing.T) {
 		{mail.TemplateVerifyEmail, sample(mail.TemplateVerifyEmail)[1], []string{"Hello there,", "The code works for 30 minutes.", "/track"}},
 		{mail.TemplateStaffDigest, sample(mail.TemplateStaffDigest)[0], []string{"1 open request is due within 7 days or overdue:", "RD-7K3M-Q9XD · Delete your information · 2 March 2026"}},
 		{mail.TemplateStaffDigest, sample(mail.TemplateStaffDigest)[1], []string{"2 open requests are due within 7 days or overdue:"}},
+		// The link sent from /track is the same link; a new one replaces it.
+		{mail.TemplateTrackingLink, sample(mail.TemplateTrackingLink)[0], []string{"Here is the link to your privacy request"}},
+		{mail.TemplateTrackingLink, sample(mail.TemplateTrackingLink)[1], []string{"Here is the new link", "Earlier links no longer work."}},
+		// A denial in a state with an appeal says until when, from the tracking page.
+		{mail.TemplateStatusChanged, deny("US-VA", "", "2026-05-02"), []string{"You can appeal this decision until 1 May 2026, from your tracking page"}},
+		{mail.TemplateStatusChanged, deny("US-VA", "1", ""), []string{"Appeal: See your information", "contact your state Attorney General"}},
+		{mail.TemplateStatusChanged, deny("OTHER", "", ""), []string{"write to us at privacy@example.com"}},
+		{mail.TemplateStatusChanged, deny("CA", "", ""), []string{"within 6 months of the refusal"}},
+		{mail.TemplateStatusChanged, deny("CA-QC", "", ""), []string{"within 30 days of it"}},
+		{mail.TemplateInformationRequested, sample(mail.TemplateInformationRequested)[0], []string{"we need information from you", "on hold"}},
+		{mail.TemplateComplaintReceived, sample(mail.TemplateComplaintReceived)[0], []string{"This acknowledges your complaint to Example Co",
+			"we aim to answer by 2 March 2026", "Information Commissioner's Office"}},
 	} {
 		text := render(tc.name, tc.d)
 		for _, w := range tc.want {
@@ -124,4 +176,16 @@ func TestRenderWords(t *testing.T) {
 	if _, err := r.Render(mail.Message{Template: "no_such_template", Data: []byte(`{}`)}); err == nil {
 		t.Error("rendered an unknown template")
 	}
+}
+
+// deny is a denial mail in jurisdiction j (appeal "1": an appeal upheld
+// it) with the last day to appeal, if any (a UTC date).
+func deny(j, appeal, until string) mail.Data {
+	d := sample(mail.TemplateVerifyEmail)[0]
+	d.Status, d.Reason, d.Jurisdiction, d.Extra = "denied", "exemption", j, map[string]string{"appeal": appeal}
+	if until != "" {
+		u, _ := time.Parse(time.DateOnly, until)
+		d.Until = &u
+	}
+	return d
 }

@@ -13,20 +13,36 @@ type Page struct {
 	Title   string // translated; the page's h1 and <title>
 	Failed  bool   // a form on the page failed: the <title> starts with "Error:"
 	OrgName string
-	CSS     string // fingerprinted URLs
+	Contact Contact // the privacy team, for wherever the portal cannot help
+	CSS     string  // fingerprinted URLs
 	JS      string
 	Logo    string
 	CSRF    string
 	Flash   string // translated one-off notice
 	Staff   *StaffBadge
+	Agent   *AgentBadge // the signed-in authorized agent, on agent pages
 	Loc     *time.Location
 	Now     time.Time
+}
+
+// Contact is how people reach the organization's privacy team.
+type Contact struct {
+	Email   string
+	Address string // postal address; "" = none
+	// QuebecTitle is the title of the person in charge of the protection
+	// of personal information (Quebec's Law 25 s.3.2); "" = not given.
+	QuebecTitle string
 }
 
 // StaffBadge identifies the signed-in staff member in the admin header.
 type StaffBadge struct {
 	Name string
 	Role string
+}
+
+// AgentBadge identifies the signed-in agent in the agent pages' header.
+type AgentBadge struct {
+	Name string
 }
 
 // Date writes t as a date in the organization's time zone, in the page's

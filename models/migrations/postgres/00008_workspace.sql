@@ -12,5 +12,9 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_staff_idx ON api_tokens (staff_id);
 
+-- A request joined to an earlier one of the same person for the same right.
+ALTER TABLE requests ADD COLUMN merged_into_id BIGINT REFERENCES requests (id);
+
 -- +goose Down
+ALTER TABLE requests DROP COLUMN merged_into_id;
 DROP TABLE api_tokens;

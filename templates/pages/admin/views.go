@@ -98,6 +98,32 @@ type RequestView struct {
 	ExtendForm    components.Form
 	DenialReason  string
 	DenialDetail  string
+	Authority     *AuthorityView // when an agent filed the request
+	// DetailLabel and DetailHint name the explanation sent with a decision:
+	// for a complaint, its outcome.
+	DetailLabel, DetailHint string
+	// Failed is the form that failed, for the one error summary at the top.
+	Failed components.Form
+	// The stopped clock (UK): why staff may stop it now (none: they may
+	// not), whether it stands now, and every time it stood.
+	PauseReasons []components.Option
+	PauseForm    components.Form
+	Waiting      bool
+	ResumeForm   components.Form
+	Pauses       []PauseRow
+	CanWork      bool // the member's role acts on requests (an auditor only reads)
+	Duplicates   []Duplicate
+}
+
+// PauseRow is one stop of the clock.
+type PauseRow struct {
+	Reason    string
+	Started   time.Time
+	Ended     *time.Time
+	Days      int
+	DueBefore time.Time
+	DueAfter  *time.Time
+	EndedBy   string
 }
 
 // Row is a label and a value.
@@ -198,4 +224,64 @@ type Member struct {
 	Disabled          bool
 	Self              bool
 	TwoStepOn         bool
+}
+
+// AgentsView lists authorized agents for staff (approval, DRP directory).
+type AgentsView struct {
+	Agents     []AgentRow
+	DRPForm    components.Form
+	ImportForm components.Form
+	DecideID   int64
+	DecideForm components.Form
+	CanDecide  bool
+	BusinessID string // ours in the DRP directory; "" = the DRP API is off
+}
+
+// AgentRow is one agent.
+type AgentRow struct {
+	ID         int64
+	Label      string
+	Details    []string
+	Status     string
+	StatusText string
+	Reason     string
+	Pending    bool
+}
+
+// AuthorityView is the agent part of a request filed by an agent.
+type AuthorityView struct {
+	Agent        string
+	Kind         string
+	Review       string
+	Confirmation string
+	Fraud        bool
+	Documents    []DocView
+	CanDecide    bool
+	Form         components.Form
+}
+
+// DocView is a stored document shown inline.
+type DocView struct {
+	ID    int64
+	PDF   bool
+	Label string
+}
+
+// Duplicate is an earlier open request this one may be merged into.
+type Duplicate struct {
+	ID                int64
+	Reference         string
+	ReceivedAt, DueAt time.Time
+}
+
+// IntakeView is the form staff use for a request that arrived by mail,
+// phone, post or in person.
+type IntakeView struct {
+	Form          components.Form
+	Channels      []components.Option
+	Countries     []components.Option
+	States        []components.Option
+	Provinces     []components.Option
+	Rights        []components.Option
+	Relationships []components.Option
 }

@@ -12,6 +12,9 @@ type HomeView struct {
 	Rights []components.Option // every right the organization honours, with its explanation
 }
 
+// Link is a labelled link.
+type Link struct{ Label, URL string }
+
 // WhereView is step 1 of the request form: who asks and where they live.
 type WhereView struct {
 	Form      components.Form
@@ -19,7 +22,12 @@ type WhereView struct {
 	Countries []components.Option
 	States    []components.Option
 	Provinces []components.Option
+	// Carry is what was entered on step 2, kept through a change of step 1.
+	Carry []Hidden
 }
+
+// Hidden is one hidden form value.
+type Hidden struct{ Name, Value string }
 
 // DetailsView is step 2: the rights and the person's details.
 type DetailsView struct {
@@ -29,6 +37,9 @@ type DetailsView struct {
 	Rights        []components.Option
 	Relationships []components.Option
 	Nonce         string
+	// QuebecOfficer: the request goes to the person in charge of the
+	// protection of personal information (Quebec only).
+	QuebecOfficer bool
 }
 
 // TrackView is the private tracking page.
@@ -42,28 +53,49 @@ type TrackView struct {
 	JustCreated bool
 	LawLabel    string
 	Requests    []TrackRequest
-	LookupForm  components.Form
+	// Failed is the form that failed, for the one error summary at the top.
+	Failed components.Form
+	// CanComplain: the person's law gives a complaint to the organization,
+	// and none of theirs is open.
+	CanComplain   bool
+	ComplaintForm components.Form
+	LookupForm    components.Form
+	Agent         *TrackAgent // when an agent filed for the person
+}
+
+// TrackAgent is what the person's page says of the agent who filed for
+// them, and whether it asks them to confirm.
+type TrackAgent struct {
+	Name   string
+	Ask    bool   // their answer is awaited
+	Answer string // their answer, in words, once given
 }
 
 // TrackRequest is one request on the tracking page.
 type TrackRequest struct {
 	ID           int64
-	Right        string
+	Title        string // the right, the appeal of it, or the complaint
 	Status       string
 	StatusText   string
 	StatusHelp   string
+	DueLabel     string // "We must answer by", or for a complaint "We aim to answer by"
 	DueAt        time.Time
 	Extended     bool
+	PausedDays   int // days the deadline moved while we waited for the person
 	Closed       bool
 	CanWithdraw  bool
 	CanAppeal    bool
 	AppealUntil  time.Time
-	IsAppeal     bool
-	Recourse     string // translated recourse for denials
+	Recourse     string // what the person can do next, for refusals and answered complaints
 	DenialReason string
 	DenialDetail string
 	Events       []TrackEvent
 	AppealForm   components.Form
+	// Waiting: the clock stands still until the person answers Question.
+	Waiting     bool
+	WaitingFrom time.Time
+	Question    string
+	AnswerForm  components.Form
 }
 
 // TrackEvent is one timeline entry shown to the requester.
@@ -76,7 +108,7 @@ type TrackEvent struct {
 // LookupView is the lost-link page.
 type LookupView struct {
 	Form components.Form
-	Sent bool
+	Sent bool // the page then says what happened, and offers no form
 }
 
 // ErrorView is any error page.
@@ -84,6 +116,7 @@ type ErrorView struct {
 	Status  int
 	Heading string
 	Message string
+	Links   []Link // ways forward, e.g. to ask for a new tracking link
 	Back    string
 }
 

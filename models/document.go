@@ -1,0 +1,185 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/blob"
+	"gorm.io/gorm"
+)
+
+// Document is a stored file (internal/blob keeps its content, encrypted):
+// what it belongs to (an owner kind and id), where it is, how it was
+// checked, and who uploaded it. The product's one model of uploads: agent
+// designations today, identity documents and message attachments later.
+type Document struct {
+	ID             int64
+	OwnerKind      string
+	OwnerID        int64
+	BlobKey        string
+	KeyID          string
+	ContentType    string
+	Size           int64
+	SHA256         string `gorm:"column:sha256"`
+	UploadedByKind string
+	UploadedByID   *int64
+	CreatedAt      time.Time
+	ErasedAt       *time.Time
+}
+
+// Owner kinds of documents.
+const (
+	OwnerAgentFiling = "agent_filing" // an agent's signed designation or power of attorney
+)
+
+// IsPDF reports whether the document is a PDF (else an image).
+func (d *Document) IsPDF() bool { return d.ContentType == blob.PDF }
+
+// Upload errors, each shown next to the file field.
+var (
+	ErrUploadMissing = &Error{Kind: KindInvalid, Key: "error.upload.missing", Field: "document"}
+	// ErrUploadStorage: the storage failed (full, unreachable); nothing
+	// was kept and the person may try again.
+	ErrUploadStorage = &Error{Kind: KindUnavailable, Key: "error.upload.storage", Field: "document"}
+)
+
+// Documents is the aggregate of stored files: every view and download is
+// audited, and the content is only given to whoever may see it.
+type Documents struct {
+	c     *Core
+	store *blob.Store
+}
+
+// NewDocuments returns the documents aggregate over store.
+func NewDocuments(c *Core, store *blob.Store) *Documents { return &Documents{c: c, store: store} }
+
+// MaxSize is the largest file accepted, in bytes.
+func (d *Documents) MaxSize() int64 { return d.store.MaxSize }
+
+// put checks and stores r's content under prefix, or says in the domain's
+// words why not. Nothing is left in storage on failure.
+func (d *Documents) put(ctx context.Context, prefix string, r io.Reader) (*blob.Stored, error) {
+	st, err := d.store.Put(ctx, prefix, r)
+	var rej *blob.Rejection
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.As(err, &rej):
+		e := &Error{Kind: KindInvalid, Key: rej.Key, Field: "document", Err: err}
+		if errors.Is(err, blob.ErrTooLarge) {
+			e.Args = []any{d.store.MaxSize >> 20}
+		}
+		return nil, e
+	case errors.Is(err, blob.ErrStorage):
+		return nil, &Error{Kind: ErrUploadStorage.Kind, Key: ErrUploadStorage.Key, Field: "document", Err: err}
+	}
+	return nil, err
+}
+
+// discard deletes a stored file whose row was never written (the
+// transaction that was to record it failed).
+func (d *Documents) discard(ctx context.Context, st *blob.Stored) {
+	if err := d.store.Delete(context.WithoutCancel(ctx), st.Key); err != nil {
+		d.c.logger().Error("an uploaded file could not be removed after its record failed", "err", err)
+	}
+}
+
+// insert records a stored file in tx.
+func (t *tx) insertDocument(st *blob.Stored, ownerKind string, ownerID int64, by Actor) (*Document, error) {
+	doc := &Document{OwnerKind: ownerKind, OwnerID: ownerID, BlobKey: st.Key, KeyID: st.KeyID, ContentType: st.ContentType,
+		Size: st.Size, SHA256: st.SHA256, UploadedByKind: by.Kind, CreatedAt: t.c.Now()}
+	switch {
+	case by.AgentID != nil:
+		doc.UploadedByID = by.AgentID
+	case by.StaffID != nil:
+		doc.UploadedByID = by.StaffID
+	}
+	if err := t.Create(doc).Error; err != nil {
+		return nil, err
+	}
+	return doc, t.audit(by, "document.upload", "document", doc.ID, ownerKind+" "+st.ContentType)
+}
+
+// ErrDocumentErased: the file was erased (retention) and is gone.
+var ErrDocumentErased = &Error{Kind: KindGone, Key: "error.document.erased"}
+
+// Open returns a document and its decrypted content, streamed, for viewer,
+// after recording the access in the audit trail (action "document.view"
+// or "document.download"). Staff may open any document; an agent only
+// those of their own filings; nobody else any.
+func (d *Documents) Open(ctx context.Context, id int64, viewer Actor, download bool) (*Document, io.ReadCloser, error) {
+	if id <= 0 {
+		return nil, nil, ErrNotFound
+	}
+	var doc Document
+	err := d.c.read(ctx).Where("id = ?", id).Take(&doc).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case viewer.Kind == "staff" && viewer.StaffID != nil:
+	case viewer.Kind == "agent" && viewer.AgentID != nil && doc.OwnerKind == OwnerAgentFiling:
+		var n int64
+		if err := d.c.read(ctx).Model(&AgentFiling{}).Where("id = ? AND agent_id = ?", doc.OwnerID, *viewer.AgentID).
+			Count(&n).Error; err != nil {
+			return nil, nil, err
+		}
+		if n == 0 {
+			return nil, nil, ErrNotFound // another agent's: not even its existence is told
+		}
+	default:
+		return nil, nil, ErrNotFound
+	}
+	if doc.ErasedAt != nil {
+		return nil, nil, ErrDocumentErased
+	}
+	action := "document.view"
+	if download {
+		action = "document.download"
+	}
+	if err := d.c.write(ctx, func(tx *tx) error { return tx.audit(viewer, action, "document", doc.ID, "") }); err != nil {
+		return nil, nil, err
+	}
+	r, err := d.store.Open(ctx, doc.BlobKey)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, ErrDocumentErased
+	}
+	if err != nil {
+		return nil, nil, &Error{Kind: KindUnavailable, Key: ErrUploadStorage.Key, Err: err}
+	}
+	return &doc, r, nil
+}
+
+// ForOwner lists the documents of one owner, oldest first.
+func (d *Documents) ForOwner(ctx context.Context, ownerKind string, ownerID int64) ([]Document, error) {
+	var out []Document
+	err := d.c.read(ctx).Where("owner_kind = ? AND owner_id = ?", ownerKind, ownerID).Order("id").Find(&out).Error
+	return out, err
+}
+
+// Erase deletes a document's content for good (retention, or a file that
+// should never have been kept); its record stays, marked erased.
+func (d *Documents) Erase(ctx context.Context, id int64, actor Actor) error {
+	var doc Document
+	if err := d.c.read(ctx).Where("id = ? AND erased_at IS NULL", id).Take(&doc).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		return err
+	}
+	if err := d.store.Delete(ctx, doc.BlobKey); err != nil {
+		return &Error{Kind: KindUnavailable, Key: ErrUploadStorage.Key, Err: err}
+	}
+	return d.c.write(ctx, func(tx *tx) error {
+		if err := tx.Model(&Document{}).Where("id = ? AND erased_at IS NULL", id).Update("erased_at", tx.c.Now()).Error; err != nil {
+			return err
+		}
+		return tx.audit(actor, "document.erase", "document", id, "")
+	})
+}

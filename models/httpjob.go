@@ -1,0 +1,148 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/internal/webhook"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// HTTPJob is an outgoing HTTP call queued in the transaction that causes
+// it (a DRP status callback; later, fulfilment webhooks), delivered and
+// retried by internal/webhook's worker.
+type HTTPJob struct {
+	ID            int64
+	Kind          string
+	DedupeKey     string // calls with the same key carry successive states of one thing: only the latest is sent
+	Method        string
+	URL           string
+	Headers       string // JSON object of header → value
+	Body          string
+	Status        string // pending, sending, sent, dead, superseded
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	LastStatus    int
+	LeaseToken    string
+	CreatedAt     time.Time
+	SentAt        *time.Time
+}
+
+func (HTTPJob) TableName() string { return "http_jobs" }
+
+// HTTP job kinds.
+const (
+	JobDRPStatus = "drp_status"
+)
+
+// enqueueHTTP queues a call in this transaction. A pending call with the
+// same dedupe key is superseded: a receiver is told the latest state, not
+// every state in between, and never an older one after a newer one.
+func (t *tx) enqueueHTTP(kind, dedupeKey, method, url string, headers map[string]string, body []byte) error {
+	h, err := json.Marshal(headers)
+	if err != nil {
+		return err
+	}
+	now := now()
+	if dedupeKey != "" {
+		if err := t.Model(&HTTPJob{}).Where("dedupe_key = ? AND status = ?", dedupeKey, "pending").
+			Update("status", "superseded").Error; err != nil {
+			return err
+		}
+	}
+	t.called = true
+	return t.Create(&HTTPJob{Kind: kind, DedupeKey: dedupeKey, Method: method, URL: url, Headers: string(h),
+		Body: string(body), Status: "pending", NextAttemptAt: now, CreatedAt: now}).Error
+}
+
+// HTTPJobs is the queue of outgoing HTTP calls, as the worker sees it.
+type HTTPJobs struct{ c *Core }
+
+// NewHTTPJobs returns the queue.
+func NewHTTPJobs(c *Core) *HTTPJobs { return &HTTPJobs{c: c} }
+
+var _ webhook.Queue = (*HTTPJobs)(nil)
+
+// Claim leases due calls under a fresh token; on PostgreSQL, FOR UPDATE
+// SKIP LOCKED lets every instance's worker share the table without taking
+// the same row.
+func (q *HTTPJobs) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]webhook.Job, error) {
+	var out []webhook.Job
+	token := rand.Text()
+	err := q.c.read(ctx).Transaction(func(tx *gorm.DB) error {
+		sel := tx.Where("status IN ? AND next_attempt_at <= ?", []string{"pending", "sending"}, now.UTC()).
+			Order("next_attempt_at, id").Limit(limit)
+		if IsPostgres(tx) {
+			sel = sel.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var rows []HTTPJob
+		if err := sel.Find(&rows).Error; err != nil || len(rows) == 0 {
+			return err
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+			hdr := http.Header{}
+			var m map[string]string
+			if err := json.Unmarshal([]byte(r.Headers), &m); err == nil {
+				for k, v := range m {
+					hdr.Set(k, v)
+				}
+			}
+			out = append(out, webhook.Job{ID: r.ID, Kind: r.Kind, Method: r.Method, URL: r.URL, Header: hdr,
+				Body: []byte(r.Body), Attempts: r.Attempts, Token: token})
+		}
+		return tx.Model(&HTTPJob{}).Where("id IN ?", ids).
+			Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC(), "lease_token": token}).Error
+	})
+	if err != nil || len(out) > 0 {
+		q.c.wrote(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (q *HTTPJobs) update(ctx context.Context, id int64, token string, set map[string]any) error {
+	res := q.c.read(ctx).Model(&HTTPJob{}).Where("id = ? AND status = ? AND lease_token = ?", id, "sending", token).Updates(set)
+	q.c.wrote(res.Error)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return webhook.ErrLeaseLost
+	}
+	return nil
+}
+
+// MarkSent records a delivery.
+func (q *HTTPJobs) MarkSent(ctx context.Context, id int64, token string, now time.Time, status int) error {
+	return q.update(ctx, id, token, map[string]any{"status": "sent", "sent_at": now.UTC(), "last_status": status,
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
+}
+
+// MarkFailed records a failed attempt. A call that a newer one with the
+// same dedupe key has replaced meanwhile is not retried: the newer one
+// says more.
+func (q *HTTPJobs) MarkFailed(ctx context.Context, id int64, token string, now, next time.Time, status int, errMsg string, dead bool) error {
+	st := "pending"
+	if dead {
+		st = "dead"
+	}
+	if len(errMsg) > 500 {
+		errMsg = strings.ToValidUTF8(errMsg[:500], "")
+	}
+	newer := q.c.read(ctx).Model(&HTTPJob{}).Select("1").
+		Where("dedupe_key <> '' AND dedupe_key = (SELECT j.dedupe_key FROM http_jobs j WHERE j.id = ?) AND id > ?", id, id)
+	return q.update(ctx, id, token, map[string]any{
+		"status":          gorm.Expr("CASE WHEN EXISTS (?) THEN 'superseded' ELSE ? END", newer, st),
+		"next_attempt_at": next.UTC(), "last_error": errMsg, "last_status": status,
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
+}

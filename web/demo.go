@@ -1,0 +1,172 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// The demo privacy officer's sign-in; it exists only in demo data.
+const (
+	DemoEmail    = "officer@demo.example"
+	DemoPassword = "rightsdesk-demo"
+)
+
+type demoRequest struct {
+	name, email, country, region, relationship string
+	rights                                     []string
+	daysAgo                                    int
+	verify                                     bool
+	to                                         []string // statuses to walk through
+	deny, detail                               string   // a denial's reason and explanation
+	appeal                                     string   // the person appeals the denial with this reason
+	ask                                        string   // staff ask this and the clock stops (UK)
+	complaint                                  string   // the person complains (UK, from 19 June 2026)
+}
+
+// Demo is what SeedDemo made: the private tracking link of each fictional
+// person, by e-mail address (for screenshots and tests).
+type Demo struct {
+	Links map[string]string
+}
+
+// SeedDemo fills an empty database with a fictional organization's requests
+// in every status, received over the past weeks, so the queue shows due,
+// at-risk and overdue work, appeals, a stopped clock and a complaint at once.
+func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
+	out := Demo{Links: map[string]string{}}
+	var n int64
+	if err := app.Core.DB().WithContext(ctx).Model(&models.Submission{}).Count(&n).Error; err != nil {
+		return out, err
+	}
+	if n > 0 {
+		log.Info("demo: the database already holds requests; nothing seeded")
+		return out, nil
+	}
+	staffCount, err := app.Staff.Count(ctx)
+	if err != nil {
+		return out, err
+	}
+	var officer *models.Staff
+	if staffCount == 0 {
+		// A privacy officer, not an administrator: administrators must set up
+		// two-step sign-in first, and the demo should open at once.
+		officer, err = app.Staff.Create(ctx, models.StaffInput{Email: DemoEmail, Name: "Dana Officer (demo)",
+			Role: models.RoleOfficer, Password: DemoPassword}, models.SystemActor)
+		if err != nil {
+			return out, err
+		}
+		log.Warn("demo: privacy officer created", "email", DemoEmail, "password", DemoPassword)
+	}
+	actor := models.SystemActor
+	if officer != nil {
+		actor = models.StaffActor(officer.ID, "demo")
+	}
+	const retention = "Demo: the records are kept under a legal retention obligation."
+	demo := []demoRequest{
+		{name: "Ava Martinez", email: "ava@demo.example", country: "US", region: "CA", relationship: "customer", rights: []string{"access", "delete"}, daysAgo: 2},
+		{name: "Liam Chen", email: "liam@demo.example", country: "US", region: "CA", relationship: "customer", rights: []string{"opt_out_sale"}, daysAgo: 1,
+			to: []string{"completed"}},
+		{name: "Noah Dubois", email: "noah@demo.example", country: "CA", region: "QC", relationship: "employee", rights: []string{"access", "cessation"},
+			daysAgo: 25, verify: true, to: []string{"in_progress"}},
+		{name: "Emma Schmidt", email: "emma@demo.example", country: "DE", relationship: "visitor", rights: []string{"access"}, daysAgo: 27, verify: true,
+			to: []string{"in_progress"}},
+		{name: "Olivia Brown", email: "olivia@demo.example", country: "GB", relationship: "customer", rights: []string{"delete"}, daysAgo: 40, verify: true,
+			to: []string{"in_progress", "completed"}, complaint: "You deleted my account but I still get your newsletter."},
+		// Emma asks again for the same thing: staff merge it into her first request.
+		{name: "Emma Schmidt", email: "emma@demo.example", country: "DE", relationship: "visitor", rights: []string{"access"}, daysAgo: 4, verify: true,
+			to: []string{"merged"}},
+		{name: "Harry Evans", email: "harry@demo.example", country: "GB", relationship: "customer", rights: []string{"access"}, daysAgo: 12, verify: true,
+			to: []string{"in_progress"}, ask: "We hold two accounts in your name. Which one is your request about: the one opened in 2019, or the one opened in 2023?"},
+		{name: "Lucas Walker", email: "lucas@demo.example", country: "US", region: "VA", relationship: "customer", rights: []string{"delete"}, daysAgo: 20,
+			verify: true, to: []string{"denied"}, deny: "exemption", detail: retention, appeal: "My account was closed two years ago; nothing can still be owed."},
+		{name: "Mia Johnson", email: "mia@demo.example", country: "US", region: "CO", relationship: "applicant", rights: []string{"correct"}, daysAgo: 50,
+			verify: true, to: []string{"in_progress"}},
+		{name: "Ethan Roy", email: "ethan@demo.example", country: "CA", region: "ON", relationship: "customer", rights: []string{"access"}, daysAgo: 33,
+			verify: true, to: []string{"in_progress"}},
+		{name: "Sofia Rossi", email: "sofia@demo.example", country: "IT", relationship: "customer", rights: []string{"portability"}, daysAgo: 5, verify: true},
+		{name: "James Miller", email: "james@demo.example", country: "US", region: "TX", relationship: "customer", rights: []string{"unsubscribe"}, daysAgo: 3,
+			to: []string{"withdrawn"}},
+		{name: "Chloe Taylor", email: "chloe@demo.example", country: "US", region: "OR", relationship: "visitor", rights: []string{"access"}, daysAgo: 44,
+			verify: true, to: []string{"in_progress"}},
+		{name: "Aria Patel", email: "aria@demo.example", country: "IN", relationship: "other", rights: []string{"delete"}, daysAgo: 10},
+		{name: "Kenji Sato", email: "kenji@demo.example", country: "JP", relationship: "customer", rights: []string{"access"}, daysAgo: 15, verify: true,
+			to: []string{"denied"}, deny: "no_personal_data", detail: "Demo: no account or order uses this e-mail address."},
+	}
+	// Each request is made in the past: the domain's clock is moved back
+	// while seeding (before the server starts) and restored after.
+	now := app.Core.Now()
+	defer app.Core.SetClock(time.Now)
+	first := map[string]int64{} // email and right → the person's first request
+	for i, d := range demo {
+		at := now.Add(-time.Duration(d.daysAgo)*24*time.Hour - time.Duration(i)*time.Hour)
+		app.Core.SetClock(func() time.Time { return at })
+		res, err := app.Submissions.Submit(ctx, models.SubmissionInput{OnBehalf: "self", Country: d.country, Region: d.region,
+			Rights: d.rights, Name: d.name, Email: d.email, Relationship: d.relationship, Lang: "en",
+			Details: "Demo request: this person and organization are fictional."}, models.RequesterActor("demo"))
+		if err != nil {
+			return out, fmt.Errorf("demo request %d: %w", i, err)
+		}
+		if _, ok := out.Links[d.email]; !ok {
+			out.Links[d.email] = "/t/" + res.TrackingToken
+		}
+		for _, r := range res.Submission.Requests {
+			key := d.email + " " + r.Right
+			if _, ok := first[key]; !ok {
+				first[key] = r.ID
+			}
+			if d.verify && r.Status == models.StatusAwaitingVerification {
+				if err := app.Requests.Move(ctx, r.ID, models.Transition{To: models.StatusVerified}, actor); err != nil {
+					return out, err
+				}
+			}
+			for _, to := range d.to {
+				if to == models.StatusMerged {
+					if err := app.Requests.Merge(ctx, r.ID, first[key], actor); err != nil {
+						return out, fmt.Errorf("demo merge %d: %w", i, err)
+					}
+					continue
+				}
+				t := models.Transition{To: to}
+				if to == models.StatusDenied {
+					t.DenialReason, t.Detail = d.deny, d.detail
+				}
+				if err := app.Requests.Move(ctx, r.ID, t, actor); err != nil {
+					return out, fmt.Errorf("demo request %d → %s: %w", i, to, err)
+				}
+			}
+			if d.appeal != "" {
+				if err := app.Appeals.Appeal(ctx, res.TrackingToken, r.ID, d.appeal, models.RequesterActor("demo")); err != nil {
+					return out, fmt.Errorf("demo appeal %d: %w", i, err)
+				}
+			}
+			if d.ask != "" {
+				// Asked two days after receipt; the clock still stands.
+				asked := at.Add(2 * 24 * time.Hour)
+				app.Core.SetClock(func() time.Time { return asked })
+				if err := app.Requests.AskForInformation(ctx, r.ID, "clarify", d.ask, actor); err != nil {
+					return out, fmt.Errorf("demo question %d: %w", i, err)
+				}
+			}
+		}
+		if d.complaint != "" {
+			// Complaints exist from 19 June 2026; a demo seeded earlier has none.
+			complained := at.Add(30 * 24 * time.Hour)
+			app.Core.SetClock(func() time.Time { return complained })
+			err := app.Complaints.Complain(ctx, res.TrackingToken, d.complaint, models.RequesterActor("demo"))
+			if err != nil && !errors.Is(err, models.ErrNoComplaints) {
+				return out, fmt.Errorf("demo complaint %d: %w", i, err)
+			}
+		}
+	}
+	// Demo people do not exist: drop the mail their requests queued.
+	if err := app.Outbox.DropPending(ctx, "@demo.example"); err != nil {
+		return out, err
+	}
+	log.Info("demo: sample requests seeded", "submissions", len(demo))
+	return out, nil
+}

@@ -1,0 +1,145 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/rightsdesk/rightsdesk/internal/testenv"
+)
+
+// TestBrowserAgentFiling drives headless Chromium through an agent's
+// filing: sign in, the three steps, the portal's own designation form
+// (signed) uploaded from disk; then the person opens the mailed link and
+// confirms that they asked the agent; the agent sees the request go on to
+// staff's review.
+func TestBrowserAgentFiling(t *testing.T) {
+	chromium := testenv.Chromium(t)
+	h := newHarness(t, "sqlite")
+	helper := h.agent("e2e-agent@example.org") // an approved agent, and an HTTP client of its own
+
+	// The designation the portal hands out, as the person signed it.
+	form := filing("e2e-person@example.org")
+	form.Set("rights", "access")
+	_, fields := helper.fileSteps(form)
+	fields.Set("_csrf", helper.csrf)
+	res := helper.post("/agent/file/designation", fields)
+	if res.status != http.StatusOK || res.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.body, "%PDF") {
+		t.Fatalf("designation: %d %s", res.status, res.header.Get("Content-Type"))
+	}
+	signed := filepath.Join(t.TempDir(), "signed-designation.pdf")
+	if err := os.WriteFile(signed, []byte(res.body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 1400))
+	defer cancelAlloc()
+	tab, cancelTab := chromedp.NewContext(alloc)
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	named := func(tag, label string) chromedp.Search {
+		return chromedp.Search(fmt.Sprintf(`//%s[normalize-space()=%q]`, tag, label))
+	}
+	choose := func(sel, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), value),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+				`document.querySelector(%q).dispatchEvent(new Event("change", {bubbles: true}))`, sel)))
+	}
+	has := func(got string, phrases ...string) bool {
+		for _, p := range phrases {
+			if !strings.Contains(strings.ToLower(got), strings.ToLower(p)) {
+				return false
+			}
+		}
+		return true
+	}
+
+	// 1. The agent signs in.
+	run("sign in", chromedp.Navigate(h.srv.URL+"/agent/login"), chromedp.WaitVisible(chromedp.CSS(`#f-password`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "e2e-agent@example.org"),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), "correct horse battery staple"),
+		chromedp.Click(named("button", "Sign in")), chromedp.WaitVisible(chromedp.CSS(`#f-q`)))
+
+	// 2. Where the person lives, then who they are, the right and the authority.
+	run("step 1", chromedp.Navigate(h.srv.URL+"/agent/file"), chromedp.WaitVisible(chromedp.CSS(`#f-country`)),
+		choose(`#f-country`, "US"), chromedp.WaitVisible(chromedp.CSS(`#f-state`)), choose(`#f-state`, "CA"),
+		chromedp.Click(named("button", "Continue")), chromedp.WaitVisible(chromedp.CSS(`#f-authority`)))
+	if got := text("main"); !has(got, "Step 2 of 3", "California") {
+		t.Fatalf("step 2:\n%s", got)
+	}
+	run("step 2", chromedp.Click(named("label", "A permission signed by the person")),
+		chromedp.Click(named("label", "See your information")),
+		chromedp.SendKeys(chromedp.CSS(`#f-name`), "Jordan Person"),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "e2e-person@example.org"),
+		chromedp.Click(chromedp.CSS(`#f-relationship`)),
+		chromedp.Click(named("button", "Continue")), chromedp.WaitVisible(chromedp.CSS(`#f-document`)))
+	if got := text("main"); !has(got, "Step 3 of 3", "Download the designation", "Jordan Person", "See your information") {
+		t.Fatalf("step 3:\n%s", got)
+	}
+
+	// 3. The signed designation, uploaded from disk.
+	run("upload", chromedp.SetUploadFiles(chromedp.CSS(`#f-document`), []string{signed}),
+		chromedp.Click(named("button", "File the requests")), chromedp.WaitVisible(chromedp.CSS(`.timeline`)))
+	if got := text("main"); !strings.Contains(got, "Request RD-") {
+		t.Fatalf("after the upload:\n%s", got)
+	}
+	if got := text("main"); !has(got, "Waiting for the person to confirm", "A permission signed by the person", "PDF uploaded") {
+		t.Fatalf("filing page:\n%s", got)
+	}
+	ref := refRe.FindString(text("h1"))
+
+	// 4. The person opens the mailed link and confirms.
+	mail := h.mailTo("e2e-person@example.org", "Did you ask someone").Text()
+	link := trackRe.FindStringSubmatch(mail)
+	if link == nil || !strings.Contains(mail, "Helpful Agents Inc.") {
+		t.Fatalf("confirmation mail:\n%s", mail)
+	}
+	run("person", chromedp.Navigate(h.srv.URL+link[1]), chromedp.WaitVisible(chromedp.CSS(`#agent-h`)))
+	if got := text("#agent-h + p + p"); !has(got, "Did you ask Helpful Agents Inc.") {
+		t.Fatalf("the question: %q", got)
+	}
+	run("confirm", chromedp.Click(named("button", "Yes, I asked them")), chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)))
+	if got := text(".notice.ok"); !has(got, "you confirmed that you asked the agent") {
+		t.Fatalf("after confirming: %q", got)
+	}
+
+	// 5. The agent's dashboard: no longer waiting for the person.
+	run("dashboard", chromedp.Navigate(h.srv.URL+"/agent"), chromedp.WaitVisible(chromedp.CSS(`#f-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-q`), strings.ToLower(ref)), chromedp.Click(named("button", "Search")),
+		chromedp.WaitVisible(chromedp.CSS(`table.queue`)))
+	if got := text("table.queue tbody"); !has(got, ref, "Jordan Person", "reviewing your authority") || has(got, "Waiting for the person") {
+		t.Fatalf("dashboard:\n%s", got)
+	}
+}

@@ -1,0 +1,316 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+	"github.com/rightsdesk/rightsdesk/internal/testenv"
+	"github.com/rightsdesk/rightsdesk/models"
+	"github.com/rightsdesk/rightsdesk/web"
+)
+
+// widths are the viewport widths every page must fit: 320 CSS pixels is
+// WCAG 1.4.10's reflow width, 390 a common phone, 1280 a laptop.
+var widths = []int64{320, 390, 1280}
+
+// readmeShots are the screenshots the README shows, written to
+// docs/screenshots with RIGHTSDESK_SCREENSHOTS=1: "page@width" → file.
+var readmeShots = map[string]string{
+	"home@390":            "home-phone.png",
+	"details@1280":        "request-form.png",
+	"track-paused@390":    "tracking-phone.png",
+	"queue@1280":          "queue.png",
+	"request-paused@1280": "request.png",
+}
+
+// TestLayoutAtEveryWidth opens every public and staff page, on the demo's
+// data, at 320, 390 and 1280 pixels, and fails where the page is wider
+// than the window (horizontal scrolling; WCAG 1.4.10 asks for none at 320)
+// or where a table hides columns behind a scroll bar. Every page is
+// screenshotted; with RIGHTSDESK_SCREENSHOTS=1 the README's pictures are
+// written to docs/screenshots, and with RIGHTSDESK_SCREENSHOT_DIR=dir
+// every screenshot is kept in dir.
+func TestLayoutAtEveryWidth(t *testing.T) {
+	chromium := testenv.Chromium(t)
+	h := newHarnessWith(t, harnessOptions{env: demoContact})
+	ctx := context.Background()
+
+	// The set-up page exists only while there is no staff account: it is
+	// visited first, before the demo adds its administrator.
+	setupToken, err := h.app.Staff.NewSetupToken(ctx)
+	if err != nil || setupToken == "" {
+		t.Fatalf("setup token %q %v", setupToken, err)
+	}
+	var demo web.Demo
+	link := func(email string) string {
+		l, ok := demo.Links[email]
+		if !ok {
+			t.Fatalf("no demo link for %s", email)
+		}
+		return h.srv.URL + l
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	defer cancelAlloc()
+	tab, cancelTab := chromedp.NewContext(alloc)
+	defer cancelTab()
+	bctx, cancel := context.WithTimeout(tab, 2*time.Minute)
+	defer cancel()
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	eval := func(what, js string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return s
+	}
+	// submit fills a form by script (each value a CSS selector → value;
+	// radios and checkboxes are checked) and submits it, as the browser does.
+	submit := func(form string, values map[string]string, waitFor string) chromedp.Action[chromedp.Void] {
+		var js strings.Builder
+		for sel, v := range values {
+			fmt.Fprintf(&js, `{const el = document.querySelector(%q); if (el.type === "radio" || el.type === "checkbox") el.checked = true;
+				else { el.disabled = false; el.value = %q; } el.dispatchEvent(new Event("change", {bubbles: true}));}`, sel, v)
+		}
+		fmt.Fprintf(&js, `document.querySelector(%q).requestSubmit();`, form)
+		return chromedp.Steps(chromedp.Evaluate[chromedp.Void](js.String()), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	}
+	// Staff pages are seen by an administrator (the team page is theirs),
+	// who signs in once, with a password and an authenticator code.
+	var admin *browser
+	signedIn := false
+	signIn := func() {
+		if signedIn {
+			return
+		}
+		code, err := totp.GenerateCode(admin.secret, time.Now().Add(30*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		do("sign in", chromedp.Navigate(h.srv.URL+"/admin/login"),
+			submit("main form", map[string]string{"#f-email": admin.email, "#f-password": "correct horse battery staple"}, "#f-code"),
+			submit("main form", map[string]string{"#f-code": code}, "table.queue"))
+		signedIn = true
+	}
+
+	// Each page: how to reach it (staff or not), and what must show.
+	type page struct {
+		name, show string
+		staff      bool
+		open       func() chromedp.Action[chromedp.Void]
+	}
+	nav := func(path, show string) func() chromedp.Action[chromedp.Void] {
+		return func() chromedp.Action[chromedp.Void] {
+			u := path
+			if !strings.HasPrefix(u, "http") {
+				u = h.srv.URL + path
+			}
+			return chromedp.Steps(chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(show)))
+		}
+	}
+	withdrawURL := func() string {
+		href := eval("withdraw link", `(async () => {
+			const r = await fetch(`+fmt.Sprintf("%q", link("ava@demo.example"))+`); const html = await r.text();
+			return new DOMParser().parseFromString(html, "text/html").querySelector('a[href$="/withdraw"]').getAttribute("href"); })()`)
+		return href
+	}
+	pages := []page{
+		{name: "home", show: "form.start button"},
+		{name: "where", show: "#f-country"},
+		{name: "where-errors", show: ".error-summary"},
+		{name: "details", show: "#f-rights"},
+		{name: "lookup", show: "#f-reference"},
+		{name: "lookup-sent", show: ".notice.ok"},
+		{name: "track-code", show: "#f-code", open: func() chromedp.Action[chromedp.Void] { return nav(link("ava@demo.example"), "#f-code")() }},
+		{name: "track-appealed", show: ".card", open: func() chromedp.Action[chromedp.Void] { return nav(link("lucas@demo.example"), ".card")() }},
+		{name: "track-paused", show: "#f-answer", open: func() chromedp.Action[chromedp.Void] { return nav(link("harry@demo.example"), "#f-answer")() }},
+		{name: "track-complaint", show: ".card", open: func() chromedp.Action[chromedp.Void] { return nav(link("olivia@demo.example"), ".card")() }},
+		{name: "track-elsewhere", show: ".recourse", open: func() chromedp.Action[chromedp.Void] { return nav(link("kenji@demo.example"), ".recourse")() }},
+		{name: "track-quebec", show: ".card", open: func() chromedp.Action[chromedp.Void] { return nav(link("noah@demo.example"), ".card")() }},
+		{name: "verify-link", show: "main form button", open: func() chromedp.Action[chromedp.Void] {
+			return nav(link("ava@demo.example")+"/verify/123456", "main form button")()
+		}},
+		{name: "withdraw", show: "button.warning"},
+		{name: "not-found", show: "main h1", open: nav("/t/"+strings.Repeat("x", 43), "main h1")},
+		{name: "setup", show: "#f-password"},
+		{name: "login", show: "#f-password", open: nav("/admin/login", "#f-password")},
+		{name: "intake", show: "#f-channel", staff: true, open: nav("/admin/intake", "#f-channel")},
+		{name: "queue", show: "table.queue", staff: true, open: nav("/admin?status=all", "table.queue")},
+		{name: "appeals", show: "table.queue", staff: true, open: nav("/admin?kind=appeal&status=all", "table.queue")},
+		{name: "complaints", show: "table.queue", staff: true, open: nav("/admin?kind=complaint&status=all", "table.queue")},
+		{name: "request-paused", show: "#f-resume_note", staff: true},
+		{name: "request-complaint", show: "#f-detail", staff: true},
+		{name: "account", show: "#f-current", staff: true, open: nav("/admin/account", "#f-current")},
+		{name: "team", show: "main table", staff: true, open: nav("/admin/team", "main table")},
+		{name: "staff-not-found", show: "main h1", staff: true, open: nav("/admin/requests/999999", "main h1")},
+	}
+	// openRow opens the first queue row whose text contains text.
+	openRow := func(query, text, show string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(chromedp.Navigate(h.srv.URL+query), chromedp.WaitVisible(chromedp.CSS("table.queue")),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`[...document.querySelectorAll("table.queue tbody tr")]
+				.find(tr => tr.textContent.includes(%q)).querySelector("a").click()`, text)),
+			chromedp.WaitVisible(chromedp.CSS(show)))
+	}
+	for i := range pages {
+		p := &pages[i]
+		switch p.name {
+		case "home":
+			p.open = nav("/", p.show)
+		case "where":
+			p.open = nav("/request", p.show)
+		case "where-errors":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/request"), submit("main form", nil, p.show))
+			}
+		case "details":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/request"), submit("main form",
+					map[string]string{"#f-on_behalf": "self", "#f-country": "US", "#f-state": "CA"}, p.show))
+			}
+		case "lookup":
+			p.open = nav("/track", p.show)
+		case "lookup-sent":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/track"), submit("main form",
+					map[string]string{"#f-reference": "RD-2345-6789", "#f-email": "nobody@example.org"}, p.show))
+			}
+		case "withdraw":
+			p.open = func() chromedp.Action[chromedp.Void] { return nav(h.srv.URL+withdrawURL(), p.show)() }
+		case "setup":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return nav("/setup?token="+url.QueryEscape(setupToken), p.show)()
+			}
+		case "request-paused":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return openRow("/admin?status=awaiting_information", "Waiting for information", p.show)
+			}
+		case "request-complaint":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return openRow("/admin?kind=complaint&status=all", "Complaint", p.show)
+			}
+		}
+	}
+
+	write := os.Getenv("RIGHTSDESK_SCREENSHOTS") == "1"
+	// RIGHTSDESK_SCREENSHOT_DIR=dir keeps every page's screenshot there, to look at.
+	all := os.Getenv("RIGHTSDESK_SCREENSHOT_DIR")
+	var problems []string
+	check := func(w int64, p page) {
+		t.Helper()
+		name := fmt.Sprintf("%s@%d", p.name, w)
+		{
+			if p.staff {
+				signIn()
+			} else if signedIn {
+				t.Fatalf("%s: a public page after signing in", name)
+			}
+			do(name, p.open())
+			// Nothing wider than the window; no table scrolling sideways
+			// inside its box (a cut-off column) at the laptop width.
+			got := eval(name+" overflow", `(() => {
+				const d = document.documentElement, out = [];
+				if (d.scrollWidth > d.clientWidth) {
+					const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > d.clientWidth + 1)
+						.slice(-3).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")).join(", ");
+					out.push("page " + d.scrollWidth + " > " + d.clientWidth + " (" + wide + ")");
+				}
+				for (const t of document.querySelectorAll(".table-wrap")) {
+					if (t.scrollWidth > t.clientWidth + 1) out.push("table " + t.scrollWidth + " > " + t.clientWidth);
+				}
+				return out.join("; ");
+			})()`)
+			if got != "" {
+				problems = append(problems, name+": "+got)
+			}
+			// A failed form's error summary has the focus as the page loads.
+			if strings.HasSuffix(p.name, "-errors") && eval(name+" focus", `String(document.activeElement.classList.contains("error-summary"))`) != "true" {
+				problems = append(problems, name+": the error summary does not have the focus")
+			}
+			quality, magic := 40, []byte("\xff\xd8\xff") // JPEG: fast, and enough to look at
+			file, readme := readmeShots[name]
+			if write && readme || all != "" {
+				quality, magic = 100, []byte("\x89PNG\r\n\x1a\n")
+			}
+			sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
+			img, err := chromedp.Run(sctx, chromedp.FullScreenshot(quality))
+			cancel()
+			if err != nil || len(img) < 2_000 || !bytes.HasPrefix(img, magic) {
+				t.Fatalf("screenshot %s: %d bytes, %v", name, len(img), err)
+			}
+			if write && readme {
+				if err := os.MkdirAll("../docs/screenshots", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile("../docs/screenshots/"+file, img, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if all != "" {
+				if err := os.WriteFile(filepath.Join(all, strings.ReplaceAll(name, "@", "-")+".png"), img, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for _, w := range widths {
+		do(fmt.Sprintf("viewport %d", w), chromedp.EmulateViewport(w, 800))
+		check(w, pages[slices.IndexFunc(pages, func(p page) bool { return p.name == "setup" })])
+	}
+	// A UK person whose clock stands still, a Virginian who appealed, …:
+	// the demo's people, with their private links.
+	if demo, err = seed(h); err != nil {
+		t.Fatal(err)
+	}
+	admin = h.staffAs(models.RoleAdmin)
+	// Public pages first, then staff pages, signed in once.
+	for _, staff := range []bool{false, true} {
+		for _, w := range widths {
+			do(fmt.Sprintf("viewport %d", w), chromedp.EmulateViewport(w, 800))
+			for _, p := range pages {
+				if p.name != "setup" && p.staff == staff {
+					check(w, p)
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		t.Errorf("pages wider than the window:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// demoContact is a fictional organization's privacy contact.
+var demoContact = map[string]string{"RIGHTSDESK_PRIVACY_EMAIL": "privacy@acme.example",
+	"RIGHTSDESK_PRIVACY_ADDRESS":      "Acme Test Co, Privacy Office, 100 Example Street, Springfield, CA 90000, United States",
+	"RIGHTSDESK_QUEBEC_OFFICER_TITLE": "Chief Privacy Officer"}
+
+// seed fills the harness with the demo, as `rightsdesk --demo` does.
+func seed(h *harness) (web.Demo, error) {
+	return web.SeedDemo(context.Background(), h.app, h.app.Log)
+}
