@@ -223,7 +223,7 @@ type TabCount struct {
 // closed ones only up to CountCap, so a view costs the same at a million
 // requests as at a thousand.
 func (rs *Requests) Counts(ctx context.Context, kind string) (map[string]TabCount, error) {
-	if kind != KindRequest && kind != KindAppeal {
+	if !contains(Kinds, kind) {
 		return nil, fmt.Errorf("models: no queue of kind %q", kind)
 	}
 	var rows []struct {

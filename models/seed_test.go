@@ -98,7 +98,10 @@ func TestSeed(t *testing.T) {
 			if open < 3700/100 || open > 3700/10 {
 				t.Errorf("%d of 3700 open", open)
 			}
-			for _, st := range Statuses {
+			// (No request is paused awaiting information, or merged: those
+			// carry rows of their own, and the seed leaves them out.)
+			for _, st := range []string{StatusAwaitingVerification, StatusVerified, StatusInProgress,
+				StatusCompleted, StatusDenied, StatusWithdrawn} {
 				if count("requests", "kind = ? AND status = ?", KindRequest, st) == 0 {
 					t.Errorf("no %s request", st)
 				}

@@ -30,15 +30,15 @@
 -- a full index on (kind, status, ...)) and each closed status, capped,
 -- from its range of requests_urgent_idx.
 CREATE INDEX requests_open_due_idx ON requests (kind, due_at, id)
-    WHERE status IN ('awaiting_verification', 'verified', 'in_progress') AND id > 0;
+    WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0;
 CREATE INDEX requests_open_received_idx ON requests (kind, received_at, id)
-    WHERE status IN ('awaiting_verification', 'verified', 'in_progress') AND id > 0;
+    WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0;
 CREATE INDEX requests_open_right_due_idx ON requests (kind, right_code, due_at, id)
-    WHERE status IN ('awaiting_verification', 'verified', 'in_progress') AND id > 0;
+    WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0;
 CREATE INDEX requests_open_right_received_idx ON requests (kind, right_code, received_at, id)
-    WHERE status IN ('awaiting_verification', 'verified', 'in_progress') AND id > 0;
+    WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0;
 CREATE INDEX requests_open_status_idx ON requests (kind, status)
-    WHERE status IN ('awaiting_verification', 'verified', 'in_progress') AND id > 0;
+    WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0;
 CREATE INDEX requests_status_received_idx ON requests (kind, status, received_at, id);
 CREATE INDEX requests_right_status_received_idx ON requests (kind, right_code, status, received_at, id);
 CREATE INDEX requests_due_idx ON requests (kind, due_at, id) WHERE id > 0;
