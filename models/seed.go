@@ -738,12 +738,8 @@ func seedInsert(ctx context.Context, sqlDB *sql.DB, postgres bool, b *seedRows) 
 // insertRows inserts rows with as few multi-row INSERTs as the drivers'
 // parameter limits allow.
 func insertRows(ctx context.Context, tx *sql.Tx, postgres bool, table string, cols []string, rows [][]any) error {
-	// PostgreSQL takes up to 65535 parameters a statement. The SQLite
-	// driver binds in time quadratic in their number: a few hundred is best.
+	// SQLite takes up to 32766 parameters a statement, PostgreSQL 65535.
 	per := 30000 / len(cols)
-	if !postgres {
-		per = seedSQLiteParams / len(cols)
-	}
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, st := range stmts {
@@ -791,5 +787,3 @@ func insertRows(ctx context.Context, tx *sql.Tx, postgres bool, table string, co
 	}
 	return nil
 }
-
-var seedSQLiteParams = 1000
