@@ -38,6 +38,11 @@ type SeedResult struct {
 	Submissions, Requests, Appeals, Open, Events int
 }
 
+// seedStatuses are the statuses Seed gives requests. It makes none paused
+// awaiting information, or merged: those carry rows of their own.
+var seedStatuses = []string{StatusAwaitingVerification, StatusVerified, StatusInProgress,
+	StatusCompleted, StatusDenied, StatusWithdrawn}
+
 // seedBatch is about how many requests one transaction adds.
 const seedBatch = 10000
 

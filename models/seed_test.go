@@ -98,10 +98,7 @@ func TestSeed(t *testing.T) {
 			if open < 3700/100 || open > 3700/10 {
 				t.Errorf("%d of 3700 open", open)
 			}
-			// (No request is paused awaiting information, or merged: those
-			// carry rows of their own, and the seed leaves them out.)
-			for _, st := range []string{StatusAwaitingVerification, StatusVerified, StatusInProgress,
-				StatusCompleted, StatusDenied, StatusWithdrawn} {
+			for _, st := range seedStatuses {
 				if count("requests", "kind = ? AND status = ?", KindRequest, st) == 0 {
 					t.Errorf("no %s request", st)
 				}
