@@ -134,7 +134,7 @@ func (h *Handlers) TwoStepSetup(c echo.Context) error {
 
 func (h *Handlers) renderTwoStepSetup(c echo.Context, status int, f components.Form) error {
 	st := CurrentStaff(c)
-	setup, err := h.Staff.NewTwoStep(st, h.OrgName+" privacy")
+	setup, err := h.Staff.NewTwoStep(st, h.org().Name+" privacy")
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func (h *Handlers) renderInvite(c echo.Context, status int, inv *models.StaffInv
 	p.Failed = status >= 400
 	noStore(c)
 	return render(c, status, admin.Password(p, admin.PasswordView{Action: "/invite/" + c.Param("token"),
-		Intro: p.T.T("password.invite_intro", h.OrgName, inv.Email), Email: inv.Email, Form: f}))
+		Intro: p.T.T("password.invite_intro", h.org().Name, inv.Email), Email: inv.Email, Form: f}))
 }
 
 // InvitePost creates the account and signs the person in.
@@ -322,7 +322,7 @@ func (h *Handlers) renderReset(c echo.Context, status int, f components.Form) er
 	p.Failed = status >= 400
 	noStore(c)
 	return render(c, status, admin.Password(p, admin.PasswordView{Action: "/reset/" + c.Param("token"),
-		Intro: p.T.T("password.reset_intro", h.OrgName), Form: f}))
+		Intro: p.T.T("password.reset_intro", h.org().Name), Form: f}))
 }
 
 // ResetPost sets the new password; the member then signs in.

@@ -113,14 +113,14 @@ func (h *Handlers) ExportAudit(c echo.Context) error {
 	to := h.Core.Now().Add(24 * time.Hour)
 	from := to.AddDate(0, 0, -91)
 	if v := c.QueryParam("from"); v != "" {
-		t, err := time.ParseInLocation(time.DateOnly, v, h.Loc)
+		t, err := time.ParseInLocation(time.DateOnly, v, h.org().Location)
 		if err != nil {
 			return &models.Error{Kind: models.KindInvalid, Key: "error.date.invalid"}
 		}
 		from = t
 	}
 	if v := c.QueryParam("to"); v != "" {
-		t, err := time.ParseInLocation(time.DateOnly, v, h.Loc)
+		t, err := time.ParseInLocation(time.DateOnly, v, h.org().Location)
 		if err != nil {
 			return &models.Error{Kind: models.KindInvalid, Key: "error.date.invalid"}
 		}

@@ -18,7 +18,7 @@ import (
 // post or in person, with the day it arrived: its clock runs from that day,
 // under the same rules and verification as the web form.
 func (h *Handlers) Intake(c echo.Context) error {
-	today := h.Core.Now().In(h.Loc).Format(time.DateOnly)
+	today := h.Core.Now().In(h.org().Location).Format(time.DateOnly)
 	return h.renderIntake(c, http.StatusOK, url.Values{"received": {today}, "channel": {"email"}}, nil)
 }
 
@@ -62,13 +62,13 @@ func (h *Handlers) IntakePost(c echo.Context) error {
 	if !slices.Contains(models.IntakeChannels, in.Channel) {
 		return h.renderIntake(c, http.StatusUnprocessableEntity, values, &models.ValidationError{Fields: map[string]string{"channel": "error.channel.required"}})
 	}
-	received, perr := time.ParseInLocation(time.DateOnly, values.Get("received"), h.Loc)
+	received, perr := time.ParseInLocation(time.DateOnly, values.Get("received"), h.org().Location)
 	if perr != nil {
 		return h.renderIntake(c, http.StatusUnprocessableEntity, values, &models.ValidationError{Fields: map[string]string{"received": "error.received.invalid"}})
 	}
 	// Today's request: received now. An earlier day: its first moment,
 	// the earliest the clock could have started.
-	if now := h.Core.Now(); received.Format(time.DateOnly) == now.In(h.Loc).Format(time.DateOnly) {
+	if now := h.Core.Now(); received.Format(time.DateOnly) == now.In(h.org().Location).Format(time.DateOnly) {
 		received = now
 	}
 	in.ReceivedAt = received

@@ -100,6 +100,12 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
 	}
+	// A privacy choice is known by its identifier, not a name and a place.
+	if pref, ch, err := h.Choices.ChoiceOf(c.Request().Context(), r.ID); err != nil {
+		return err
+	} else if pref != nil && sub.Jurisdiction == string(rules.Unstated) {
+		v.Requester = h.choiceRequester(p, sub, pref, ch)
+	}
 	for _, s := range d.Siblings {
 		v.Siblings = append(v.Siblings, admin.Link{Label: wording.Subject(p.T, s.Kind, s.Right) + " · " + p.T.T(wording.StatusKey(s.Kind, s.Status)),
 			URL: "/admin/requests/" + strconv.FormatInt(s.ID, 10)})

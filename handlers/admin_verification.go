@@ -37,7 +37,7 @@ func (h *Handlers) renderVerification(c echo.Context, status int, form, upload c
 	p := h.page(c, "verification.title")
 	p.Failed = status >= 400
 	if form.Values == nil {
-		form.Values = settingsValues(s)
+		form.Values = verificationValues(s)
 	}
 	v := admin.VerificationView{Form: form, UploadForm: orEmpty(upload), Version: s.Version, MaxMB: h.Verifications.ImportMax() >> 20,
 		LookupKeySet: s.LookupKeySealed != "", OIDCSecretSet: s.OIDCSecretSealed != "", RedirectURL: h.Core.BaseURL + AccountCallbackPath}
@@ -96,8 +96,8 @@ func orNone(src string) string {
 	return src
 }
 
-// settingsValues is the form as the settings are.
-func settingsValues(s *models.VerificationSettings) url.Values {
+// verificationValues is the form as the settings are.
+func verificationValues(s *models.VerificationSettings) url.Values {
 	v := url.Values{"records_source": {orNone(s.RecordsSource)}, "lookup_url": {s.LookupURL}, "oidc_issuer": {s.OIDCIssuer},
 		"oidc_client_id": {s.OIDCClientID}, "oidc_email_claim": {s.OIDCEmailClaim}, "oidc_verified_claim": {s.OIDCVerifiedClaim}}
 	for _, f := range s.Fields() {
@@ -168,7 +168,7 @@ func (h *Handlers) VerificationSave(c echo.Context) error {
 		values.Del("oidc_secret")
 		f := formOf(p, values, err, "questions", "questions", "raises", "records_source", "lookup_url", "lookup_key",
 			"oidc_issuer", "oidc_client_id", "oidc_secret")
-		if errors.Is(err, models.ErrSettingsChanged) {
+		if errors.Is(err, models.ErrVerificationSettingsChanged) {
 			f.Values = nil // show the settings as they are now
 		}
 		return h.renderVerification(c, Status(err), f, components.Form{})

@@ -222,12 +222,12 @@ func (h *Handlers) AgentDesignation(c echo.Context) error {
 	j := rules.Resolve(in.Person.Country, in.Person.Region)
 	d := pdf.Designation{
 		Title:       t.T("designation.title"),
-		Intro:       t.T("designation.intro", in.Person.Name, a.Label(), h.OrgName, t.T("law."+string(j))),
+		Intro:       t.T("designation.intro", in.Person.Name, a.Label(), h.org().Name, t.T("law."+string(j))),
 		Fields:      [][2]string{{t.T("designation.person"), in.Person.Name}, {t.T("form.email"), in.Person.Email}, {t.T("req.lives_in"), whereLabel(t, in.Person.Country, in.Person.Region)}, {t.T("designation.agent"), a.Label()}, {t.T("designation.agent_contact"), a.EmailAddr()}},
 		RightsLabel: t.T("designation.rights"),
-		Statement:   t.T("designation.statement", a.Label(), h.OrgName),
+		Statement:   t.T("designation.statement", a.Label(), h.org().Name),
 		SignLines:   []string{t.T("designation.sign", in.Person.Name), t.T("designation.date")},
-		Footer:      t.T("designation.footer", h.OrgName),
+		Footer:      t.T("designation.footer", h.org().Name),
 	}
 	if a.SOSNumber != "" {
 		d.Fields = append(d.Fields, [2]string{t.T("agent.register.sos_number"), a.SOSNumber})

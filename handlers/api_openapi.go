@@ -17,6 +17,7 @@ type APIOperation struct {
 	Body                      string // name of the request body schema, if any
 	Response                  string // name of the 200 response schema
 	Query                     []string
+	CSV                       bool // the 200 response is text/csv (Response names no schema)
 }
 
 // APIOperations lists the staff API.
@@ -32,6 +33,12 @@ func APIOperations() []APIOperation {
 			Write: true, Body: "Text", Response: "Request"},
 		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/extend", ID: "extendRequest", Summary: "Extend the deadline once, where the law allows", Write: true,
 			Body: "Extension", Response: "Request"},
+		{Method: http.MethodGet, Path: "/api/v1/opt-outs", ID: "listOptOuts",
+			Summary:  "The opt-out list: preferences changed after the cursor since=, as they stand, in change order; keep next and pass it as since= next time",
+			Response: "OptOutList", Query: []string{"since", "choice", "limit"}},
+		{Method: http.MethodGet, Path: "/api/v1/opt-outs.csv", ID: "exportOptOuts",
+			Summary: "The opt-out list after since= as CSV, up to the last change when the export starts; the X-Next-Cursor header is the next since=",
+			CSV:     true, Query: []string{"since", "choice"}},
 	}
 }
 
@@ -51,6 +58,10 @@ func OpenAPI(baseURL string) object {
 	}
 	rights = append(rights, string(rules.RightComplaint)) // a complaint's right
 	dateTime := object{"type": "string", "format": "date-time"}
+	var choices []string
+	for _, r := range models.ChoiceRights {
+		choices = append(choices, string(r))
+	}
 	summary := object{"type": "object", "required": []string{"id", "reference", "kind", "right", "jurisdiction", "status", "received_at", "due_at"},
 		"properties": object{
 			"id": object{"type": "integer", "format": "int64"}, "reference": str("e.g. RD-7K3M-Q9XD"),
@@ -80,6 +91,18 @@ func OpenAPI(baseURL string) object {
 		"StatusChange": object{"type": "object", "required": []string{"status"}, "properties": object{"status": enum(models.Statuses...),
 			"denial_reason": str("required to deny: one of the reasons the law allows for this request"),
 			"detail":        str("shown to the requester with a denial; required for the reasons 'other' and 'fraud'")}},
+		"OptOut": object{"type": "object", "required": []string{"cursor", "identifier_type", "identifier", "choice", "opted_out", "source", "changed_at"},
+			"properties": object{
+				"cursor": str("the number of the preference's last change"), "identifier_type": enum(models.IDKinds...),
+				"identifier": str("what the person gave: an e-mail address, a phone number, or the organization's customer or visitor id"),
+				"choice":     enum(choices...), "opted_out": object{"type": "boolean", "description": "false: the person opted back in (or the opt-out was denied or withdrawn)"},
+				"source": enum(models.Sources...), "changed_at": dateTime,
+				"request_id": object{"type": "integer", "description": "the request passing the last opt-out on"},
+			}},
+		"OptOutList": object{"type": "object", "required": []string{"opt_outs", "next", "more"}, "properties": object{
+			"opt_outs": object{"type": "array", "items": ref("OptOut")},
+			"next":     str("the cursor to pass as since= next time, also from the last page"),
+			"more":     object{"type": "boolean", "description": "another page follows at once"}}},
 		"Text":      object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
 		"Extension": object{"type": "object", "required": []string{"reason"}, "properties": object{"reason": str("told to the requester")}},
 		"Error": object{"type": "object", "properties": object{"error": object{"type": "object", "properties": object{
@@ -90,9 +113,14 @@ func OpenAPI(baseURL string) object {
 	}
 	paths := object{}
 	for _, op := range APIOperations() {
+		ok := object{"description": "OK", "content": object{"application/json": object{"schema": ref(op.Response)}}}
+		if op.CSV {
+			ok = object{"description": "OK", "content": object{"text/csv": object{"schema": object{"type": "string"}}},
+				"headers": object{"X-Next-Cursor": object{"description": "since= for the next export", "schema": object{"type": "string"}}}}
+		}
 		o := object{"operationId": op.ID, "summary": op.Summary,
 			"responses": object{
-				"200": object{"description": "OK", "content": object{"application/json": object{"schema": ref(op.Response)}}},
+				"200": ok,
 				"401": errResp("no token, or not a live one"), "403": errResp("the token's scope or the member's role does not allow it"),
 				"404": errResp("no such request"), "422": errResp("invalid input; fields names each problem"),
 				"409": errResp("not allowed in the request's current state"), "429": errResp("too many requests"),

@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gorilla/sessions"
@@ -46,11 +46,25 @@ type Handlers struct {
 	Accounts      *Accounts
 	Catalog       *i18n.Catalog
 	Assets        *static.Assets
-	OrgName       string
-	// Contact is the privacy team's contact, on every page that needs it.
-	Contact layout.Contact
-	Loc     *time.Location
-	Log     *slog.Logger
+	Settings      *models.Settings // the organization's name, contact, time zone, colour and logo
+	Log           *slog.Logger
+
+	// Privacy choices (public_choices.go): the aggregate, the identifier
+	// the choices page asks for, and the websites that may pass on a
+	// Global Privacy Control signal.
+	Choices           *models.Choices
+	ChoicesIdentifier string
+	ChoicesOrigins    []string
+}
+
+// org is the organization's settings in force.
+func (h *Handlers) org() *models.CurrentSettings { return h.Settings.Current() }
+
+// contact is the privacy team's contact, as the settings give it.
+func (h *Handlers) contact() layout.Contact {
+	o := h.org()
+	return layout.Contact{Email: o.ContactEmail, Address: o.ContactAddress, Phone: o.ContactPhone,
+		QuebecTitle: o.QuebecTitle, QuebecContact: o.QuebecContact}
 }
 
 // printer picks the language for this request.
@@ -61,10 +75,19 @@ func (h *Handlers) printer(c echo.Context) i18n.Printer {
 // page builds the frame's view model; titleKey names the page's heading.
 func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Page {
 	t := h.printer(c)
+	org := h.org()
 	p := layout.Page{
-		T: t, Title: t.T(titleKey, args...), OrgName: h.OrgName, Contact: h.Contact,
+		T: t, Title: t.T(titleKey, args...), OrgName: org.Name, Contact: h.contact(),
 		CSS: h.Assets.URL("css/site.css"), JS: h.Assets.URL("js/app.js"), Logo: h.Assets.URL("img/logo.svg"),
-		Loc: h.Loc, Now: h.Core.Now(),
+		Loc: org.Location, Now: h.Core.Now(), PolicyURL: org.PolicyURL,
+	}
+	if org.Version > 0 {
+		// The organization's colour and logo, addressed by settings version
+		// so that browsers may cache them.
+		p.Theme = "/theme.css?v=" + strconv.Itoa(org.Version)
+		if org.LogoID != 0 {
+			p.Logo, p.LogoType = "/logo/"+strconv.FormatInt(org.LogoID, 10), "image/png"
+		}
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok

@@ -65,6 +65,7 @@ func (h *Handlers) RequestSubmit(c echo.Context) error {
 	}
 	in := submissionInput(values)
 	in.Lang = h.printer(c).Lang()
+	in.GPC = GPC(c)
 	res, err := h.Submissions.Submit(c.Request().Context(), in, models.RequesterActor(ip(c)))
 	var ve *models.ValidationError
 	switch {

@@ -42,6 +42,10 @@ type Core struct {
 	aead       cipher.AEAD
 	track      trackStmts    // prepared statements of the tracking page
 	hashes     chan struct{} // bounds concurrent password hashing (staff and agents alike)
+
+	// choiceChanged runs after a transaction that changed a preference
+	// commits (see OnChange in choices.go).
+	choiceChanged atomic.Pointer[func()]
 }
 
 // Keys are the secrets the domain needs, derived from the app secret.
@@ -94,6 +98,8 @@ type tx struct {
 	mailed bool
 	called bool // queued an outgoing HTTP call
 	erased bool // erased documents whose files are to be deleted (blob_erasures)
+
+	choices bool // a preference changed
 }
 
 // write runs fn in a transaction. After commit, a transaction that queued
@@ -120,6 +126,11 @@ func (c *Core) write(ctx context.Context, fn func(tx *tx) error) error {
 	if err == nil && t.erased {
 		c.sweepErased()
 	}
+	if err == nil && t.choices {
+		if f := c.choiceChanged.Load(); f != nil {
+			(*f)()
+		}
+	}
 	return err
 }
 
@@ -137,7 +148,12 @@ func (t *tx) forUpdate() *gorm.DB {
 
 // enqueue queues a mail in this transaction: it goes out only if the
 // transaction commits, and a crash after commit loses nothing.
+// A person known only by a phone number or an id (a privacy choice) has
+// no address: nothing is queued.
 func (t *tx) enqueue(to, template, lang string, data MailData) error {
+	if to == "" {
+		return nil
+	}
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err

@@ -103,8 +103,9 @@ func OpenSQLite(path string) (*gorm.DB, error) {
 // IsPostgres reports whether db talks to PostgreSQL.
 func IsPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 
-// Migrate applies every pending migration of db's dialect. On PostgreSQL it
-// holds an advisory lock, so several instances starting at once apply each
+// Migrate applies every pending migration of db's dialect, then refreshes
+// the planner's statistics where needed (Optimize). On PostgreSQL it holds
+// an advisory lock, so several instances starting at once apply each
 // migration once.
 func Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
 	sqlDB, err := db.DB()
@@ -136,6 +137,9 @@ func Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
 	}
 	if err != nil {
 		return applied, fmt.Errorf("migrate: %w", err)
+	}
+	if err := Optimize(ctx, db); err != nil {
+		return applied, fmt.Errorf("optimize: %w", err)
 	}
 	return applied, nil
 }

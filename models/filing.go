@@ -286,7 +286,7 @@ func (t *tx) fileForAgent(f *Filings, agent *Agent, in FilingInput, channel, rev
 	if err := t.Create(filing).Error; err != nil {
 		return nil, nil, err
 	}
-	ackRights, err := t.insertRequests(sub, p.Rights, sub.Channel, actor, received, !filing.Established())
+	ackRights, err := t.insertRequests(sub, p.Rights, sub.Channel, actor, received, !filing.Established(), false)
 	if err != nil {
 		return nil, nil, err
 	}

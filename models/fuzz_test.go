@@ -181,3 +181,53 @@ func FuzzSQLiteTime(f *testing.F) {
 		}
 	})
 }
+
+// An identifier accepted for a privacy choice obeys the input rule and is
+// already clean: cleaning it again gives it back.
+func FuzzParseSubject(f *testing.F) {
+	for _, s := range []string{"Jane@Example.org", "+1 (415) 555-0100", "C-1001", "two words", "v:\u202e1", "", strings.Repeat("x", 200), "a@b.c\x00"} {
+		for _, kind := range IDKinds {
+			f.Add(kind, s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, kind, raw string) {
+		s, err := ParseSubject(kind, raw)
+		if err != nil {
+			return
+		}
+		if clean, ok := CleanText(s.Value, OneLine); !ok || clean != s.Value || s.Value == "" || len(s.Value) > MaxEmail {
+			t.Fatalf("%s %q → %q breaks the input rule", kind, raw, s.Value)
+		}
+		if again, err := ParseSubject(kind, s.Value); err != nil || again != s {
+			t.Fatalf("not idempotent: %s %q → %q → %+v %v", kind, raw, s.Value, again, err)
+		}
+	})
+}
+
+// A one-click token from outside is accepted only when signed, and then
+// names a clean identifier of a one-click kind.
+func FuzzOneClickToken(f *testing.F) {
+	key := []byte("fuzz-key-fuzz-key-fuzz-key-fuzz-key")
+	cs := &Choices{oneClick: [][]byte{key}}
+	f.Add(OneClickToken(key, Subject{Kind: IDEmail, Value: "jane@example.org"}))
+	f.Add(OneClickToken(key, Subject{Kind: IDVisitor, Value: "v"}))
+	f.Add(OneClickToken(key, Subject{Kind: IDCustomer, Value: "a b"}))
+	f.Add("x.y")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, token string) {
+		s, err := cs.OneClickSubject(token)
+		if err != nil {
+			return
+		}
+		if !contains(OneClickKinds, s.Kind) {
+			t.Fatalf("%q accepted for kind %q", token, s.Kind)
+		}
+		if again, err := ParseSubject(s.Kind, s.Value); err != nil || again != s {
+			t.Fatalf("%q names an unclean identifier %+v", token, s)
+		}
+		payload, _, _ := strings.Cut(token, ".")
+		if !strings.HasPrefix(token, payload+".") || oneClickSignature(key, payload) != token[len(payload)+1:] {
+			t.Fatalf("%q accepted without its signature", token)
+		}
+	})
+}

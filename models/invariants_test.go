@@ -552,3 +552,26 @@ func TestOneOpenComplaint(t *testing.T) {
 		}
 	})
 }
+
+// Two saves of the settings made on the same version: one wins, the other
+// is told someone else saved; another instance picks the winner up.
+func TestOneSettingsSaveWins(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		defaults := models.OrgSettings{Name: "Acme", ContactEmail: "privacy@acme.example", TimeZone: "America/Los_Angeles",
+			Calendar: "us-ca", ResponseDays: 45, ExtensionDays: 45, OtherRights: []string{"access"}, BrandColor: "#1d4e89"}
+		mine, theirs := models.NewSettings(s.core, defaults), models.NewSettings(s.core, defaults)
+		officer := s.officer(t)
+		errs := race(racers, func(i int) error {
+			in := defaults
+			in.Name = fmt.Sprintf("Acme %d", i)
+			return mine.Save(ctx, in, 0, officer)
+		})
+		if wins := tally(t, errs, models.ErrSettingsChanged); wins != 1 {
+			t.Fatalf("%d saves on version 0, want 1", wins)
+		}
+		if err := theirs.Load(ctx); err != nil || theirs.Current().Version != 1 || theirs.Current().Name != mine.Current().Name {
+			t.Fatalf("the other instance has %+v %v", theirs.Current(), err)
+		}
+	})
+}

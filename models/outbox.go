@@ -53,6 +53,8 @@ const (
 	MailInformationRequested = mail.TemplateInformationRequested
 	// MailComplaintReceived acknowledges a complaint.
 	MailComplaintReceived = mail.TemplateComplaintReceived
+	MailChoiceRecorded    = mail.TemplateChoiceRecorded
+	MailPreferenceLink    = mail.TemplatePreferenceLink
 	// Identity verification.
 	MailIdentityOutcome     = mail.TemplateIdentityOutcome
 	MailStaffIdentityReview = mail.TemplateStaffIdentityReview

@@ -466,6 +466,17 @@ func (tx *tx) decide(r *Request, t Transition, actor Actor) error {
 			return err
 		}
 	}
+	// A denied or withdrawn opt-out is not in force: its preference reverts.
+	var err error
+	switch t.To {
+	case StatusDenied:
+		err = tx.choiceRequestClosed(r, SourceDenied, actor)
+	case StatusWithdrawn:
+		err = tx.choiceRequestClosed(r, SourceWithdrawn, actor)
+	}
+	if err != nil {
+		return err
+	}
 	var sub Submission
 	if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 		return err

@@ -101,6 +101,10 @@ type SubmissionInput struct {
 	IdempotencyKey string    // the form's one-time nonce: a second post of the same form is refused
 
 	byAgent bool // filed by an authorized agent (Filings), who may only ask for what agents may
+	// GPC: the form came from a browser sending the Global Privacy Control
+	// signal. Where the person's law gives an opt-out of sale and sharing,
+	// the signal is that request too (11 CCR §7025(c)): it is added.
+	GPC bool
 }
 
 // Channels a request may arrive through: the web form, the Data Rights
@@ -269,6 +273,17 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		received = in.ReceivedAt.UTC().Truncate(time.Microsecond)
 	}
 	j := rules.Resolve(in.Country, in.Region)
+	if in.GPC && c.Rules.Offers(j, rules.RightOptOutSale) && !contains(in.Rights, string(rules.RightOptOutSale)) {
+		// Unless the person's opt-out is in force already.
+		var n int64
+		if err := c.read(ctx).Model(&Preference{}).Where("id_kind = ? AND identifier = ? AND choice = ? AND opted_out = ?",
+			IDEmail, in.Email, string(rules.RightOptOutSale), true).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			in.Rights = append(in.Rights, string(rules.RightOptOutSale))
+		}
+	}
 	token := newToken()
 	sub := &Submission{
 		TrackingHash: c.hash("track", token), TrackingSealed: c.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
@@ -295,7 +310,7 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		} else if !ok {
 			return ErrThrottled
 		}
-		ackRights, err := tx.insertRequests(sub, in.Rights, in.Channel, actor, received, false)
+		ackRights, err := tx.insertRequests(sub, in.Rights, in.Channel, actor, received, false, in.GPC)
 		if err != nil {
 			return err
 		}
@@ -338,7 +353,7 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 // due) on its timeline; it returns the rights acknowledged. A request an
 // agent filed waits, whatever the right, until the agent's authority is
 // established (held).
-func (t *tx) insertRequests(sub *Submission, rights []string, channel string, actor Actor, received time.Time, held bool) ([]string, error) {
+func (t *tx) insertRequests(sub *Submission, rights []string, channel string, actor Actor, received time.Time, held, gpc bool) ([]string, error) {
 	var ackRights []string
 	for _, r := range rights {
 		req, err := t.c.newRequest(sub, rules.Right(r), KindRequest, nil, received)
@@ -357,6 +372,9 @@ func (t *tx) insertRequests(sub *Submission, rights []string, channel string, ac
 			return nil, err
 		}
 		if err := t.event(req.ID, EventReceived, actor, "", req.Status, channel, false); err != nil {
+			return nil, err
+		}
+		if err := t.formChoice(sub, req, gpc, actor); err != nil {
 			return nil, err
 		}
 		if req.AcknowledgedAt != nil {
@@ -657,6 +675,9 @@ func (s *Submissions) Withdraw(ctx context.Context, token string, requestID int6
 	c := s.c
 	return c.write(ctx, func(tx *tx) error {
 		if err := tx.setStatus(req, StatusWithdrawn, actor, ""); err != nil {
+			return err
+		}
+		if err := tx.choiceRequestClosed(req, SourceWithdrawn, actor); err != nil {
 			return err
 		}
 		// The person withdrew it themselves: they, and their agent if any, are told.

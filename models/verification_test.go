@@ -400,7 +400,7 @@ func TestRaisingTiers(t *testing.T) {
 		if err := v.SaveSettings(ctx, cfg, staff); err != nil {
 			t.Fatal(err)
 		}
-		if err := v.SaveSettings(ctx, cfg, staff); !errors.Is(err, models.ErrSettingsChanged) {
+		if err := v.SaveSettings(ctx, cfg, staff); !errors.Is(err, models.ErrVerificationSettingsChanged) {
 			t.Fatalf("a stale form: %v", err)
 		}
 		del := s.submitIn(t, "US", "CA", "raised@example.org", "delete").Submission.Requests[0].ID

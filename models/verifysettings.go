@@ -95,10 +95,9 @@ type VerificationConfig struct {
 	OIDCVerifiedClaim string
 }
 
-// Settings errors.
-var (
-	ErrSettingsChanged = &Error{Kind: KindConflict, Key: "error.settings.changed"}
-)
+// ErrVerificationSettingsChanged: someone else saved the verification
+// settings since the form was shown.
+var ErrVerificationSettingsChanged = &Error{Kind: KindConflict, Key: "error.verification_settings.changed"}
 
 // Field limits of the settings.
 const (
@@ -123,7 +122,7 @@ func (t *tx) verifySettings() (*VerificationSettings, error) {
 
 // SaveSettings validates and saves the settings form. The UPDATE is
 // guarded by the version the form was shown at: a change saved meanwhile
-// by someone else is not overwritten (ErrSettingsChanged).
+// by someone else is not overwritten (ErrVerificationSettingsChanged).
 func (v *Verifications) SaveSettings(ctx context.Context, in VerificationConfig, actor Actor) error {
 	c := v.c
 	val := &ValidationError{}
@@ -205,7 +204,7 @@ func (v *Verifications) SaveSettings(ctx context.Context, in VerificationConfig,
 			return err
 		}
 		if cur.Version != in.Version {
-			return ErrSettingsChanged
+			return ErrVerificationSettingsChanged
 		}
 		now := c.Now()
 		updates := map[string]any{"questions": strings.Join(questions, ","), "raises": string(raisesJSON),
@@ -248,7 +247,7 @@ func (v *Verifications) SaveSettings(ctx context.Context, in VerificationConfig,
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrSettingsChanged
+			return ErrVerificationSettingsChanged
 		}
 		return tx.audit(actor, "verification.settings", "verification_settings", 1, "source="+in.RecordsSource)
 	})

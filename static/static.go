@@ -48,6 +48,10 @@ func Load() (*Assets, error) {
 // URL returns the fingerprinted URL of a logical name.
 func (a *Assets) URL(name string) string { return a.urls[name] }
 
+// Content is the bytes of a logical name, for a file served under a
+// stable URL as well (a script other sites include).
+func (a *Assets) Content(name string) []byte { return a.content[name] }
+
 // ServeHTTP serves /static/<fingerprinted name> with a one-year cache.
 func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, ok := a.byURL[strings.TrimPrefix(r.URL.Path, "/static/")]

@@ -18,7 +18,6 @@ import (
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/static"
 	"github.com/rightsdesk/rightsdesk/templates/email"
-	"github.com/rightsdesk/rightsdesk/templates/layout"
 )
 
 // App is the whole application wired from a Config: the database, the
@@ -29,6 +28,7 @@ type App struct {
 	Core        *models.Core
 	Submissions *models.Submissions
 	Requests    *models.Requests
+	Choices     *models.Choices
 	Appeals     *models.Appeals
 	Complaints  *models.Complaints
 	Staff       *models.StaffAccounts
@@ -41,6 +41,7 @@ type App struct {
 	Filings     *models.Filings
 	DRP         *models.DRP
 	HTTPJobs    *models.HTTPJobs
+	Settings    *models.Settings
 	// Verifications is identity verification by risk.
 	Verifications *models.Verifications
 	Echo          *echo.Echo
@@ -101,13 +102,28 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	store.MaxSize = cfg.UploadMax
+	// The organization's settings: the environment gives the first
+	// version; a version saved in the admin wins, on every instance.
+	var otherRights []string
+	for _, r := range engine.Rights(rules.Other) {
+		otherRights = append(otherRights, string(r))
+	}
+	settings := models.NewSettings(core, models.OrgSettings{Name: cfg.OrgName, ContactEmail: cfg.Contact.Email,
+		ContactAddress: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle, TimeZone: cfg.TimeZone.String(),
+		Calendar: cfg.HolidayCalendar, ResponseDays: cfg.PolicyResponseDays, ExtensionDays: cfg.PolicyExtensionDays,
+		OtherRights: otherRights, BrandColor: "#1d4e89"})
+	if err := settings.Load(ctx); err != nil {
+		store.Close()
+		sqlDB.Close()
+		return nil, fmt.Errorf("organization settings: %w", err)
+	}
 	docs := models.NewDocuments(core, store)
 	filings := models.NewFilings(core, docs)
 	return &App{Config: cfg, Core: core, Submissions: models.NewSubmissions(core), Requests: models.NewRequests(core),
 		Appeals: models.NewAppeals(core), Complaints: models.NewComplaints(core), Staff: models.NewStaffAccounts(core),
 		Outbox: models.NewOutbox(core), Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core),
 		Agents: models.NewAgents(core), Documents: docs, Filings: filings, DRP: models.NewDRP(core, filings, cfg.DRPBusinessID),
-		HTTPJobs: models.NewHTTPJobs(core),
+		HTTPJobs: models.NewHTTPJobs(core), Choices: models.NewChoices(core, cfg.OneClickKeys), Settings: settings,
 		Verifications: models.NewVerifications(core, docs, models.VerificationOptions{AllowPrivate: cfg.WebhookAllowPrivate,
 			UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", ImportMax: cfg.ImportMax}),
 		Log: log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
@@ -140,6 +156,10 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		return nil, err
 	}
 	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, Contact: cfg.Contact.Email,
+		Org: func() (string, string, *time.Location) {
+			o := a.Settings.Current()
+			return o.Name, o.ContactEmail, o.Location
+		},
 		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
 	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll,
 		Outage: a.Core.ReportOutage})
@@ -149,10 +169,9 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	a.Core.OnHTTPQueued(a.Hooks.Notify)
 	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals,
 		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
-		Verifications: a.Verifications, Accounts: &handlers.Accounts{},
-		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
-		Contact: layout.Contact{Email: cfg.Contact.Email, Address: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle},
-		Loc:     cfg.TimeZone, Log: log}
+		Catalog: catalog, Assets: assets, Settings: a.Settings, Log: log,
+		Choices: a.Choices, ChoicesIdentifier: cfg.ChoicesIdentifier, ChoicesOrigins: cfg.ChoicesOrigins,
+		Verifications: a.Verifications, Accounts: &handlers.Accounts{}}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
 		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log, UploadMax: cfg.UploadMax, ImportMax: cfg.ImportMax})
 	a.handlers = h
@@ -167,6 +186,7 @@ func (a *App) Run(ctx context.Context) {
 	go func() { a.Filings.Run(ctx, a.Log); done <- struct{}{} }()
 	go a.Digest.Run(ctx, a.Log)
 	go models.NewHousekeeping(a.Core).Run(ctx, 15*time.Minute, a.Log)
+	go a.Settings.Run(ctx, 30*time.Second, a.Log)
 	go a.housekeepVerification(ctx, 15*time.Minute)
 	a.Worker.Run(ctx)
 	<-done

@@ -137,8 +137,19 @@ func TestBrowserAgentFiling(t *testing.T) {
 
 	// 5. The agent's dashboard: no longer waiting for the person.
 	run("dashboard", chromedp.Navigate(h.srv.URL+"/agent"), chromedp.WaitVisible(chromedp.CSS(`#f-q`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-q`), strings.ToLower(ref)), chromedp.Click(named("button", "Search")),
-		chromedp.WaitVisible(chromedp.CSS(`table.queue`)))
+		chromedp.SendKeys(chromedp.CSS(`#f-q`), strings.ToLower(ref)), chromedp.Click(named("button", "Search")))
+	// The list is on the page before the search too: wait for the search's
+	// own page before reading its table.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err == nil && strings.Contains(loc, "q=") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("search results: %q %v", loc, err)
+		}
+	}
+	run("results", chromedp.WaitVisible(chromedp.CSS(`table.queue`)))
 	if got := text("table.queue tbody"); !has(got, ref, "Jordan Person", "reviewing your authority") || has(got, "Waiting for the person") {
 		t.Fatalf("dashboard:\n%s", got)
 	}

@@ -70,7 +70,21 @@ var (
 	limitLogin  = models.Limit{Name: "login-ip", Max: 20, Window: minute}
 	limitWrite  = models.Limit{Name: "write-ip", Max: 60, Window: minute}
 	limitAPI    = models.Limit{Name: "api-ip", Max: 600, Window: minute}
+	// Choices: a person may press several in a row; a website passes on
+	// one GPC signal per visitor, so a burst from one address is abuse.
+	limitChoices = models.Limit{Name: "choices-ip", Max: 20, Window: minute}
+	limitSignal  = models.Limit{Name: "gpc-signal-ip", Max: 30, Window: minute}
 )
+
+// crossSite are the routes other sites and mail clients post to without
+// a cookie or a CSRF token: a mail client's one-click unsubscribe (RFC
+// 8058: the POST carries no context) and the organization's website
+// passing on a GPC signal (CORS, configured origins only). What they do
+// is only ever an opt-out, behind an unforgeable token or a listed origin.
+var crossSite = map[string]bool{
+	"/choices/unsubscribe/:token": true,
+	"/choices/signal":             true,
+}
 
 // routes is every route of the application, in one table.
 func routes(h *handlers.Handlers) []route {
@@ -104,6 +118,21 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/t/:token/account", h.AccountStart, Public, &limitWrite, false},
 		{http.MethodGet, handlers.AccountCallbackPath, h.AccountCallback, Public, &limitGuess, false},
 		{method: http.MethodPost, path: "/t/:token/requests/:id/document", handler: h.IdentityDocument, access: Public, limit: &limitWrite, upload: true},
+
+		// Privacy choices (handlers/public_choices.go): /choices is the link
+		// the organization puts on its own site; nothing here needs an account.
+		{http.MethodGet, "/choices", h.ChoicesPage, Public, nil, false},
+		{http.MethodPost, "/choices", h.ChoicesPost, Public, &limitChoices, false},
+		{http.MethodPost, "/choices/link", h.ChoicesLink, Public, &limitGuess, false},
+		// A preference-centre token is 256 random bits, like a tracking token.
+		{http.MethodGet, "/choices/p/:token", h.Preferences, Public, nil, false},
+		{http.MethodPost, "/choices/p/:token", h.PreferencesPost, Public, &limitWrite, false},
+		{http.MethodGet, "/choices/unsubscribe/:token", h.Unsubscribe, Public, nil, false},
+		{http.MethodPost, "/choices/unsubscribe/:token", h.UnsubscribePost, Public, &limitAPI, false},
+		{http.MethodOptions, "/choices/signal", h.SignalPreflight, Public, &limitSignal, false},
+		{http.MethodPost, "/choices/signal", h.Signal, Public, &limitSignal, false},
+		{http.MethodGet, "/choices/signal.js", h.SignalScript, Public, nil, false},
+		{http.MethodGet, "/.well-known/gpc.json", h.GPCSupport, Public, nil, false},
 
 		// Staff.
 		{http.MethodGet, "/setup", h.Setup, Public, &limitGuess, false},
@@ -152,6 +181,12 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/admin/team/:id/reset-two-step", h.TeamResetTwoStep, Team, nil, false},
 		{http.MethodPost, "/admin/team/:id/deactivate", h.TeamDeactivate, Team, nil, false},
 		{http.MethodPost, "/admin/account/tokens", h.TokenCreate, Read, nil, false},
+		{http.MethodGet, "/admin/settings", h.SettingsPage, Configure, nil, false},
+		{http.MethodPost, "/admin/settings", h.SettingsPost, Configure, nil, false},
+		{method: http.MethodPost, path: "/admin/settings/logo", handler: h.SettingsLogo, access: Configure, upload: true},
+		{http.MethodPost, "/admin/settings/logo/remove", h.SettingsLogoRemove, Configure, nil, false},
+		{http.MethodGet, "/theme.css", h.Theme, Public, nil, false},
+		{http.MethodGet, "/logo/:id", h.Logo, Public, nil, false},
 		{http.MethodPost, "/admin/account/tokens/:id/revoke", h.TokenRevoke, Read, nil, false},
 		{http.MethodPost, "/admin/requests/:id/authority", h.RequestAuthority, Work, nil, false},
 		{http.MethodGet, "/admin/documents/:id", h.DocumentView, Read, nil, false},
@@ -197,5 +232,7 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/api/v1/requests/:id/notes", h.APIRequestNote, Work, &limitAPI, false},
 		{http.MethodPost, "/api/v1/requests/:id/messages", h.APIRequestMessage, Work, &limitAPI, false},
 		{http.MethodPost, "/api/v1/requests/:id/extend", h.APIRequestExtend, Work, &limitAPI, false},
+		{http.MethodGet, "/api/v1/opt-outs", h.APIOptOuts, Read, &limitAPI, false},
+		{http.MethodGet, "/api/v1/opt-outs.csv", h.APIOptOutsCSV, Read, &limitAPI, false},
 	}
 }

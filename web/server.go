@@ -85,11 +85,12 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		sameOrigin(o.BaseURL, func(c echo.Context) bool { return routed(c) && !drp(c) }),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
 			// No token cookie for files, health checks, the APIs (bearer
-			// tokens, no cookies), or methods no route has (those answer
-			// 404/405, not 403); uploads check the token themselves, as the
-			// body streams in.
+			// tokens, no cookies), what other sites and mail clients post
+			// (crossSite), or methods no route has (those answer 404/405,
+			// not 403); uploads check the token themselves, as the body
+			// streams in.
 			Skipper: func(c echo.Context) bool {
-				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c) || drp(c) || upload(c)
+				return !routed(c) || c.Path() == "/static/*" || c.Path() == "/healthz" || handlers.IsAPI(c) || drp(c) || upload(c) || crossSite[c.Path()]
 			},
 			TokenLookup: "form:_csrf", CookieName: "rd_csrf", CookiePath: "/",
 			CookieHTTPOnly: true, CookieSecure: secure, CookieSameSite: http.SameSiteLaxMode,
@@ -190,7 +191,7 @@ func sameOrigin(baseURL string, routed func(echo.Context) bool) echo.MiddlewareF
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) || handlers.IsAPI(c) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || !routed(c) || handlers.IsAPI(c) || crossSite[c.Path()] {
 				return next(c)
 			}
 			switch r.Header.Get("Sec-Fetch-Site") {

@@ -43,6 +43,15 @@ type command struct {
 // serveOptions and staffOptions are the flags of serve and staff add.
 type serveOptions struct{ demo bool }
 
+// seedOptions are the flags of seed.
+type seedOptions struct{ requests int }
+
+func (o *seedOptions) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.IntVar(&o.requests, "requests", 0, "how many fictional requests to add, appeals included")
+	return fs
+}
+
 type staffOptions struct {
 	email, name, role string
 	passwordStdin     bool
@@ -70,6 +79,8 @@ var commands = []command{
 	{"staff add", "--email E --name N [--role admin|officer|reviewer|auditor] --password-stdin", "create a staff account, reading its password from standard input",
 		func() *flag.FlagSet { return new(staffOptions).flags() }},
 	{"demo", "", "seed a fictional organization's requests into an empty database and exit", nil},
+	{"seed", "--requests N", "add N fictional requests for load tests (two years' worth, mostly closed; no mail) and exit",
+		func() *flag.FlagSet { return new(seedOptions).flags() }},
 	{"digest", "", "queue the staff digest of requests due within 7 days now and exit", nil},
 	{"help", "", "print this help and exit (also -h and --help)", nil},
 }
@@ -90,7 +101,7 @@ func usage(w io.Writer) {
 		}
 		c.flags().VisitAll(func(f *flag.Flag) {
 			def := ""
-			if f.DefValue != "" && f.DefValue != "false" {
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 				def = " (default " + f.DefValue + ")"
 			}
 			fmt.Fprintf(w, "        --%-16s %s%s\n", f.Name, f.Usage, def)
@@ -145,6 +156,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	}
 	var serveOpts serveOptions
 	var staffOpts staffOptions
+	var seedOpts seedOptions
 	switch cmd {
 	case "serve", "staff add":
 		fs := serveOpts.flags()
@@ -153,6 +165,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		}
 		if help, err := parse(fs); help || err != nil {
 			return err
+		}
+	case "seed":
+		if help, err := parse(seedOpts.flags()); help || err != nil {
+			return err
+		}
+		if seedOpts.requests <= 0 {
+			return errors.New("seed: --requests N is required, N > 0 (see rightsdesk help)")
 		}
 	case "migrate", "demo", "digest":
 		if help, err := parse(flag.NewFlagSet(cmd, flag.ContinueOnError)); help || err != nil {
@@ -186,6 +205,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		defer app.Close()
 		_, err = web.SeedDemo(ctx, app, log)
 		return err
+	case "seed":
+		return seedRequests(ctx, cfg, seedOpts, log)
 	}
 	// digest
 	app, err := web.Open(ctx, cfg, log)
@@ -227,6 +248,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	}
 	done := make(chan struct{})
 	go func() { a.Run(ctx); close(done) }()
+	go optimizeEvery(ctx, a.Core, 6*time.Hour, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("Rightsdesk is listening", "url", cfg.BaseURL, "addr", cfg.Addr,
@@ -244,6 +266,23 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger) 
 	err = srv.Shutdown(shutCtx)
 	<-done
 	return err
+}
+
+// optimizeEvery keeps the planner's statistics fresh while the database
+// grows (see models.Optimize; start-up ran it once already).
+func optimizeEvery(ctx context.Context, core *models.Core, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := models.Optimize(ctx, core.DB()); err != nil && ctx.Err() == nil {
+				log.Error("optimize the database", "err", err)
+			}
+		}
+	}
 }
 
 func describeMail(cfg config.Config) string {

@@ -56,6 +56,13 @@ type Config struct {
 	MailLease         time.Duration // RIGHTSDESK_MAIL_LEASE, default 30s
 	MailPoll          time.Duration // RIGHTSDESK_MAIL_POLL, default 2s
 	MailFileRetention time.Duration // RIGHTSDESK_MAIL_FILE_RETENTION, default 7 days
+	// Privacy choices: the identifier the choices page asks for, the
+	// organization's websites that may pass on a Global Privacy Control
+	// signal (CORS), and the keys one-click unsubscribe tokens are signed
+	// with (the first signs in examples; any verifies, for rotation).
+	ChoicesIdentifier string   // RIGHTSDESK_CHOICES_IDENTIFIER: email (default), phone, customer
+	ChoicesOrigins    []string // RIGHTSDESK_CHOICES_ORIGINS: comma-separated origins, e.g. https://www.example.com
+	OneClickKeys      [][]byte // RIGHTSDESK_ONE_CLICK_KEY: comma-separated; none = one-click unsubscribe is off
 	// SecretGenerated is true when the secret was created on this start.
 	SecretGenerated bool
 }
@@ -147,10 +154,53 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("RIGHTSDESK_TIMEZONE: %w", err)
 	}
 	c.TimeZone = tz
+	c.ChoicesIdentifier = get("RIGHTSDESK_CHOICES_IDENTIFIER", "email")
+	switch c.ChoicesIdentifier {
+	case "email", "phone", "customer":
+	default:
+		return c, errors.New("RIGHTSDESK_CHOICES_IDENTIFIER must be email, phone or customer")
+	}
+	for _, o := range strings.Split(get("RIGHTSDESK_CHOICES_ORIGINS", ""), ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		origin, err := Origin(o)
+		if err != nil {
+			return c, fmt.Errorf("RIGHTSDESK_CHOICES_ORIGINS: %w", err)
+		}
+		c.ChoicesOrigins = append(c.ChoicesOrigins, origin)
+	}
+	for _, k := range strings.Split(get("RIGHTSDESK_ONE_CLICK_KEY", ""), ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if len(k) < MinSecret {
+			return c, fmt.Errorf("RIGHTSDESK_ONE_CLICK_KEY: each key needs at least %d characters (for example the output of: openssl rand -hex 32)", MinSecret)
+		}
+		c.OneClickKeys = append(c.OneClickKeys, []byte(k))
+	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return c, errors.New("RIGHTSDESK_DATABASE_URL must be a postgres:// URL (leave it unset for embedded SQLite)")
 	}
 	return c, nil
+}
+
+// Origin checks a web origin (scheme, host and port, nothing else) and
+// returns it as a browser sends it in an Origin header: lower case, no
+// default port, no trailing slash.
+func Origin(s string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(s), "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q is not an origin like https://www.example.com", s)
+	}
+	host := strings.ToLower(u.Host)
+	if u.Scheme == "https" {
+		host = strings.TrimSuffix(host, ":443")
+	} else {
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return u.Scheme + "://" + host, nil
 }
 
 // duration parses a Go duration ("90s", "36h") or, when days is true, a

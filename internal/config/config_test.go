@@ -173,3 +173,28 @@ func TestSecretRules(t *testing.T) {
 		}
 	})
 }
+
+func TestChoicesSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.ChoicesIdentifier != "email" || c.ChoicesOrigins != nil || c.OneClickKeys != nil {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = Load(env(map[string]string{"RIGHTSDESK_CHOICES_IDENTIFIER": "customer",
+		"RIGHTSDESK_CHOICES_ORIGINS": " https://www.Example.com/ , http://localhost:3000,https://shop.example.com:443",
+		"RIGHTSDESK_ONE_CLICK_KEY":   strings.Repeat("a", 32) + "," + strings.Repeat("b", 40)}))
+	if err != nil || c.ChoicesIdentifier != "customer" || len(c.OneClickKeys) != 2 || string(c.OneClickKeys[1]) != strings.Repeat("b", 40) ||
+		strings.Join(c.ChoicesOrigins, " ") != "https://www.example.com http://localhost:3000 https://shop.example.com" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	for name, m := range map[string]map[string]string{
+		"identifier":    {"RIGHTSDESK_CHOICES_IDENTIFIER": "name"},
+		"origin path":   {"RIGHTSDESK_CHOICES_ORIGINS": "https://www.example.com/privacy"},
+		"origin scheme": {"RIGHTSDESK_CHOICES_ORIGINS": "www.example.com"},
+		"wildcard":      {"RIGHTSDESK_CHOICES_ORIGINS": "*"},
+		"short key":     {"RIGHTSDESK_ONE_CLICK_KEY": "secret"},
+	} {
+		if _, err := Load(env(m)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -27,6 +27,8 @@ const (
 	TemplateInformationRequested = "information_requested"
 	// TemplateComplaintReceived acknowledges a complaint.
 	TemplateComplaintReceived = "complaint_received"
+	TemplateChoiceRecorded    = "choice_recorded" // a privacy choice made on the choices page
+	TemplatePreferenceLink    = "preference_link" // the link to the preference centre
 	// Identity verification.
 	TemplateIdentityOutcome     = "identity_outcome"      // to the person: verified, answered as categories, or passed to staff (Status)
 	TemplateStaffIdentityReview = "staff_identity_review" // to staff: a person's answers need review (Reason: attempts)
@@ -40,5 +42,6 @@ func Templates() []string {
 		TemplateAgentVerify, TemplateAgentDecided, TemplateAgentFiled, TemplateAgentConfirm, TemplateAuthorityDecided,
 		TemplateStaffFraudAlert,
 		TemplateInformationRequested, TemplateComplaintReceived,
+		TemplateChoiceRecorded, TemplatePreferenceLink,
 		TemplateIdentityOutcome, TemplateStaffIdentityReview, TemplateStaffLookupDown}
 }

@@ -125,7 +125,7 @@ func (c holidayCalendar) isBusinessDay(d time.Time) bool {
 // holiday law, or the organization's.
 func (e *Engine) calendarOf(h HolidayLaw) holidayCalendar {
 	if h == HolidaysOrganization {
-		h = e.org
+		h = e.s().org
 	}
 	return calendars[h]
 }

@@ -12,7 +12,7 @@ const DeadlinePrecision = time.Microsecond
 // midnight UTC of that date, so that date arithmetic never meets a clock
 // change.
 func (e *Engine) civil(t time.Time) time.Time {
-	y, m, d := t.In(e.loc).Date()
+	y, m, d := t.In(e.s().loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
@@ -56,7 +56,7 @@ func addMonths(d time.Time, n int) time.Time {
 // the civil date d, in UTC.
 func (e *Engine) endOfDate(d time.Time) time.Time {
 	next := d.AddDate(0, 0, 1)
-	start := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, e.loc)
+	start := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, e.s().loc)
 	onNext := func(t time.Time) bool { return !e.civil(t).Before(next) }
 	if onNext(start) && !onNext(start.Add(-DeadlinePrecision)) {
 		return start.Add(-DeadlinePrecision).UTC()

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	// The organization's time zone must load even where the system has no
@@ -10,14 +11,22 @@ import (
 	_ "time/tzdata"
 )
 
-// Engine answers questions about the law. It is read-only after New and
-// safe for concurrent use.
+// Engine answers questions about the law. It is safe for concurrent use;
+// the organization's part of it (time zone, calendar, policy clocks) can
+// be replaced at run time by Reconfigure, atomically.
 type Engine struct {
+	st atomic.Pointer[engineState]
+}
+
+// engineState is one configuration of the engine, never changed once built.
+type engineState struct {
 	loc          *time.Location
 	org          HolidayLaw // the organization's calendar
 	laws         map[Jurisdiction]Law
 	appealWindow Period
 }
+
+func (e *Engine) s() *engineState { return e.st.Load() }
 
 // Options configure an Engine; zero values take the defaults.
 type Options struct {
@@ -37,10 +46,33 @@ type Options struct {
 	// statute in RULES.md fixes it (the states ask for "a reasonable
 	// period"); default 60 calendar days.
 	AppealWindow *Period
+	// OtherRights are the rights offered where no listed law applies (the
+	// organization's own policy); nil = the default list.
+	OtherRights []Right
 }
 
 // New returns an engine for the given options.
 func New(opts Options) (*Engine, error) {
+	e := &Engine{}
+	if err := e.Reconfigure(opts); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Reconfigure replaces the organization's part of the engine (the law
+// itself never changes at run time); questions already being answered
+// finish under the old configuration.
+func (e *Engine) Reconfigure(opts Options) error {
+	st, err := build(opts)
+	if err != nil {
+		return err
+	}
+	e.st.Store(st)
+	return nil
+}
+
+func build(opts Options) (*engineState, error) {
 	loc := opts.Location
 	if loc == nil {
 		var err error
@@ -75,19 +107,35 @@ func New(opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("rules: invalid %s holidays %q", name, p.Holidays)
 		}
 	}
-	return &Engine{loc: loc, org: hol, laws: laws(policy, policyExt), appealWindow: window}, nil
+	all := laws(policy, policyExt)
+	if opts.OtherRights != nil {
+		other := all[Other]
+		var rights []Right
+		for _, r := range opts.OtherRights {
+			if slices.Contains(AllRights, r) && r != RightAppeal {
+				rights = append(rights, r)
+			}
+		}
+		if len(rights) == 0 {
+			return nil, fmt.Errorf("rules: offer at least one right where no law applies")
+		}
+		other.Rights, other.AgentRights = rights, rights
+		all[Other] = other
+	}
+	return &engineState{loc: loc, org: hol, laws: all, appealWindow: window}, nil
 }
 
 // Location is the time zone dates are computed and shown in.
-func (e *Engine) Location() *time.Location { return e.loc }
+func (e *Engine) Location() *time.Location { return e.s().loc }
 
 // Law returns the table entry of j (Other for an unknown one). Its maps
 // and slices are shared: read them, do not change them.
 func (e *Engine) Law(j Jurisdiction) Law {
-	if l, ok := e.laws[j]; ok {
+	laws := e.s().laws
+	if l, ok := laws[j]; ok {
 		return l
 	}
-	return e.laws[Other]
+	return laws[Other]
 }
 
 // Rights lists the rights a person may ask for in j, in display order.
@@ -265,11 +313,11 @@ func (e *Engine) AppealDeadline(j Jurisdiction, receivedAt time.Time) (time.Time
 }
 
 // AppealWindow is how long after a denial a person may appeal (Options.AppealWindow).
-func (e *Engine) AppealWindow() Period { return e.appealWindow }
+func (e *Engine) AppealWindow() Period { return e.s().appealWindow }
 
 // AppealWindowEnds is the last moment to appeal a denial made at deniedAt.
 func (e *Engine) AppealWindowEnds(j Jurisdiction, deniedAt time.Time) time.Time {
-	return e.add(deniedAt, e.appealWindow)
+	return e.add(deniedAt, e.s().appealWindow)
 }
 
 // DeemedRefusal reports whether silence past the deadline counts as a refusal in j.

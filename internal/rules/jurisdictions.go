@@ -442,7 +442,40 @@ func laws(policy Period, policyExt *Period) map[Jurisdiction]Law {
 			// The organization's own review, by writing to its privacy contact.
 			Recourse: Recourse{Key: "recourse.other", AfterAppealKey: "recourse.other"},
 		},
+		// The privacy choices page asks for nothing but an identifier (11 CCR
+		// §7026(d): no more than is needed to act), so it cannot know whose law
+		// applies: each choice runs on the strictest clock any law in this
+		// table gives it (a test checks it never ends later than any of them).
+		Unstated: {
+			Jurisdiction: Unstated, Name: "Not stated (privacy choices)",
+			Statute: "the strictest of the laws above, for choices made without saying where one lives",
+			Rights:  unstatedRights,
+			// Weekends only, no holidays: whichever law applies, its business
+			// days skip at least these, so this clock ends first.
+			Respond: bizDays(15, HolidaysNone, "11 CCR §7026(f): the opt-out clock; every right here has its own"),
+			Fast: map[Right]Period{
+				RightOptOutSale:     bizDays(15, HolidaysNone, "11 CCR §7026(f); every US state in the table (RULES.md rule 9)"),
+				RightLimitSensitive: bizDays(15, HolidaysNone, "11 CCR §7027(g)"),
+				// CASL's 10 business days counted as calendar days (the earlier
+				// reading) end before CAN-SPAM's 10 business days and the GDPR's month.
+				RightUnsubscribe: days(10, "CASL s.11(3), counted as calendar days: the strictest of CASL, CAN-SPAM and GDPR Art. 21(3)"),
+			},
+			Tiers:       tiers(nil),
+			AgentRights: unstatedRights, // an agent may opt out for a person in every state that lets agents act
+			Recourse:    Recourse{Key: "recourse.unstated", AfterAppealKey: "recourse.unstated"},
+		},
 	}
+}
+
+// unstatedRights are the choices a person may make without saying where
+// they live: the opt-outs, which need no verification anywhere.
+var unstatedRights = allOf(RightOptOutSale, RightLimitSensitive, RightUnsubscribe)
+
+func mergeFast(a, b map[Right]Period) map[Right]Period {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
 }
 
 // offersRight reports whether r is among l's rights.

@@ -59,7 +59,7 @@ func checkDeadline(t *rapid.T, e *Engine, received, due time.Time, p Period) {
 	}
 	d, r := e.civil(due), e.civil(received)
 	if !e.civil(due.Add(DeadlinePrecision)).Equal(d.AddDate(0, 0, 1)) {
-		t.Fatalf("due %s is not the last instant of %s", due.In(e.loc), d.Format(time.DateOnly))
+		t.Fatalf("due %s is not the last instant of %s", due.In(e.s().loc), d.Format(time.DateOnly))
 	}
 	switch p.Kind {
 	case CalendarDays:

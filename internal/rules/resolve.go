@@ -7,7 +7,7 @@ import (
 
 // Jurisdictions lists every jurisdiction in display order.
 func Jurisdictions() []Jurisdiction {
-	return []Jurisdiction{California, Virginia, Colorado, Connecticut, Texas, Oregon, EU, UK, Quebec, Canada, Other}
+	return []Jurisdiction{California, Virginia, Colorado, Connecticut, Texas, Oregon, EU, UK, Quebec, Canada, Other, Unstated}
 }
 
 // euEEA are the EU member states plus Iceland, Liechtenstein and Norway

@@ -72,6 +72,10 @@ const (
 	Texas       Jurisdiction = "US-TX"
 	Oregon      Jurisdiction = "US-OR"
 	Other       Jurisdiction = "OTHER" // the organization's own policy
+	// Unstated is where a person who did not say where they live is
+	// placed: the privacy choices page asks only for an identifier, so
+	// its opt-outs run on the strictest clock of every law in the table.
+	Unstated Jurisdiction = "UNSTATED"
 )
 
 // Tier is the level of identity verification a right needs.

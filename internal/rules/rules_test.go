@@ -345,6 +345,8 @@ func TestLawTable(t *testing.T) {
 			opt, &Period{N: 45, Kind: CalendarDays}, false, "recourse.appeal", "recourse.attorney_general", stateFreq(1)},
 		Other: {stateRights, Period{N: 45, Kind: CalendarDays}, nil, &Period{N: 45, Kind: CalendarDays},
 			stateRights, nil, false, "recourse.other", "recourse.other", nil},
+		Unstated: {[]Right{RightOptOutSale, RightLimitSensitive, RightUnsubscribe}, Period{N: 15, Kind: BusinessDays}, nil, nil,
+			[]Right{RightOptOutSale, RightLimitSensitive, RightUnsubscribe}, nil, false, "recourse.unstated", "recourse.unstated", nil},
 	}
 	if len(rows) != len(Jurisdictions()) {
 		t.Fatalf("%d rows for %d jurisdictions", len(rows), len(Jurisdictions()))
@@ -706,5 +708,38 @@ func TestExtendNeverBeyondTheWholePeriod(t *testing.T) {
 	}
 	if w := e.AppealWindow(); w.N != 60 || w.Kind != CalendarDays {
 		t.Errorf("default appeal window %v", w)
+	}
+}
+
+// A choice made without saying where one lives runs on a clock that ends
+// no later than that of any law offering the same right, every day of a
+// year (weekends and holidays included), on every calendar.
+func TestUnstatedIsTheStrictest(t *testing.T) {
+	for _, cal := range Calendars() {
+		e := engine(t, Options{Calendar: cal})
+		for _, r := range e.Rights(Unstated) {
+			if e.VerificationTier(Unstated, r) != TierNone || e.CanExtend(Unstated, r) {
+				t.Errorf("%s: a choice needs no verification and is never extended", r)
+			}
+			if reasons := e.DenialReasons(Unstated, r); len(reasons) != 1 || reasons[0] != "fraud" {
+				t.Errorf("%s: denial reasons %v", r, reasons)
+			}
+			for day := range 366 {
+				received := at(2026, 1, 1, 9, 0).AddDate(0, 0, day)
+				mine, err := e.Deadlines(Unstated, r, received)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, j := range Jurisdictions() {
+					if j == Unstated || !e.Offers(j, r) {
+						continue
+					}
+					other, _ := e.Deadlines(j, r, received)
+					if mine.Due.After(other.Due) {
+						t.Fatalf("%s %s received %s: due %s, after %s's %s", cal, r, received.In(la), mine.Due.In(la), j, other.Due.In(la))
+					}
+				}
+			}
+		}
 	}
 }

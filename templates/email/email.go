@@ -25,10 +25,24 @@ type Renderer struct {
 	Contact string
 	BaseURL string
 	Loc     *time.Location
+	// Org, when set, gives the organization's name, contact address and
+	// time zone as its settings say at the moment of sending.
+	Org func() (name, contact string, loc *time.Location)
+}
+
+// current is the renderer with the organization as it is now.
+func (r *Renderer) current() *Renderer {
+	if r.Org == nil {
+		return r
+	}
+	c := *r
+	c.OrgName, c.Contact, c.Loc = r.Org()
+	return &c
 }
 
 // Render turns one queued message into subject and text.
 func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
+	r = r.current()
 	var d mail.Data
 	if err := json.Unmarshal(m.Data, &d); err != nil {
 		return mail.Email{}, fmt.Errorf("email %s: bad data: %w", m.Template, err)
@@ -222,6 +236,25 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		subject = t.T("mail.fraud.subject")
 		b.line(t.T("mail.fraud.intro", d.Agent))
 		b.line(t.T("mail.fraud.next") + "\n" + d.URL)
+	case mail.TemplateChoiceRecorded:
+		subject = t.T("mail.choice.subject")
+		b.line(t.T("mail.choice.intro", r.OrgName))
+		var lines []string
+		for _, x := range d.Rights {
+			lines = append(lines, "- "+t.T("right."+x))
+		}
+		b.line(strings.Join(lines, "\n"))
+		if d.DueAt != nil {
+			b.line(t.T("mail.choice.due", t.Date(*d.DueAt, r.Loc)))
+		}
+		if d.URL != "" {
+			b.line(t.T("mail.choice.centre", 7) + "\n" + d.URL)
+		}
+	case mail.TemplatePreferenceLink:
+		subject = t.T("mail.prefs.subject")
+		b.line(t.T("mail.prefs.intro", r.OrgName))
+		b.line(t.T("mail.prefs.link", 7) + "\n" + d.URL)
+		b.line(t.T("mail.prefs.ignore"))
 	default:
 		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
 	}
@@ -230,7 +263,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	}
 	if d.TrackURL != "" {
 		b.line(t.T("mail.track") + "\n" + d.TrackURL)
-	} else if !staffMail(m.Template) {
+	} else if !staffMail(m.Template) && m.Template != mail.TemplatePreferenceLink {
 		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
 	}
 	b.line(t.T("mail.signoff", r.OrgName))

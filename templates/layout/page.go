@@ -16,22 +16,32 @@ type Page struct {
 	Contact Contact // the privacy team, for wherever the portal cannot help
 	CSS     string  // fingerprinted URLs
 	JS      string
-	Logo    string
-	CSRF    string
-	Flash   string // translated one-off notice
-	Staff   *StaffBadge
-	Agent   *AgentBadge // the signed-in authorized agent, on agent pages
-	Loc     *time.Location
-	Now     time.Time
+	Logo    string // the built-in mark, or the organization's logo
+	// LogoType is the logo's media type ("" = SVG, the built-in mark).
+	LogoType string
+	// Theme is the organization's colours as a stylesheet; "" = the defaults.
+	Theme string
+	// PolicyURL is the organization's privacy policy; "" = not given.
+	PolicyURL string
+	CSRF      string
+	Flash     string // translated one-off notice
+	Staff     *StaffBadge
+	Agent     *AgentBadge // the signed-in authorized agent, on agent pages
+	Loc       *time.Location
+	Now       time.Time
 }
 
 // Contact is how people reach the organization's privacy team.
 type Contact struct {
 	Email   string
 	Address string // postal address; "" = none
+	Phone   string // "" = none
 	// QuebecTitle is the title of the person in charge of the protection
 	// of personal information (Quebec's Law 25 s.3.2); "" = not given.
 	QuebecTitle string
+	// QuebecContact is where to write to that person, when not the privacy
+	// team's address; "" = the team's.
+	QuebecContact string
 }
 
 // StaffBadge identifies the signed-in staff member in the admin header.
@@ -63,4 +73,21 @@ func (p Page) HeadTitle() string {
 		return p.T.T("error.title_prefix", p.Title)
 	}
 	return p.Title
+}
+
+// IconType is the media type of the logo, for the page icon.
+func (p Page) IconType() string {
+	if p.LogoType != "" {
+		return p.LogoType
+	}
+	return "image/svg+xml"
+}
+
+// QuebecWrite is where to write to Quebec's person in charge of personal
+// information: their own contact, or the privacy team's.
+func (c Contact) QuebecWrite() string {
+	if c.QuebecContact != "" {
+		return c.QuebecContact
+	}
+	return c.Email
 }

@@ -52,7 +52,7 @@ func Recourse(t i18n.Printer, rc rules.Recourse, s Situation) string {
 			return t.T("recourse.appeal_closed", t.Date(s.AppealUntil, s.Loc))
 		}
 		return t.T("recourse.appeal_unknown")
-	case "recourse.other":
+	case "recourse.other", "recourse.unstated":
 		return t.T(key, s.Contact)
 	}
 	for i, a := range args {

@@ -313,3 +313,22 @@ type IntakeView struct {
 	Rights        []components.Option
 	Relationships []components.Option
 }
+
+// SettingsView is the organization's settings.
+type SettingsView struct {
+	Form      components.Form
+	LogoForm  components.Form
+	Calendars []components.Option
+	Rights    []components.Option
+	HasLogo   bool
+	Logo      string
+	History   []SettingsChange
+}
+
+// SettingsChange is one saved version.
+type SettingsChange struct {
+	Version int
+	At      time.Time
+	Who     string
+	Changed string
+}
