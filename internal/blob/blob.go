@@ -139,6 +139,14 @@ type Stored struct {
 // failure nothing is left in the bucket: a Rejection says what was wrong
 // with the file, ErrStorage that the storage failed.
 func (s *Store) Put(ctx context.Context, prefix string, r io.Reader) (*Stored, error) {
+	return s.PutAs(ctx, prefix, r, s.Types)
+}
+
+// PutAs is Put accepting the content types given rather than the store's
+// own list (staff attaching a system's CSV or JSON export, say). PDFs are
+// scanned and images re-encoded as by Put; text, JSON and ZIP are kept as
+// they are.
+func (s *Store) PutAs(ctx context.Context, prefix string, r io.Reader, types []string) (*Stored, error) {
 	limited := &limitReader{r: r, left: s.MaxSize}
 	head := make([]byte, 3072)
 	n, err := io.ReadFull(limited, head)
@@ -154,7 +162,7 @@ func (s *Store) Put(ctx context.Context, prefix string, r io.Reader) (*Stored, e
 		ct = ct[:i]
 	}
 	allowed := false
-	for _, t := range s.Types {
+	for _, t := range types {
 		allowed = allowed || t == ct
 	}
 	if !allowed {
@@ -189,8 +197,12 @@ func (s *Store) Put(ctx context.Context, prefix string, r io.Reader) (*Stored, e
 		} else if !complete {
 			check = ErrTruncated
 		}
-	default:
+	case PNG, JPEG:
 		check = reencode(content, ct, plain)
+	default:
+		if _, err := io.Copy(plain, content); err != nil {
+			check = readError(err)
+		}
 	}
 	if check == nil {
 		check = enc.Close()
