@@ -53,6 +53,10 @@ const (
 	MailInformationRequested = mail.TemplateInformationRequested
 	// MailComplaintReceived acknowledges a complaint.
 	MailComplaintReceived = mail.TemplateComplaintReceived
+	// MailPackageReady and MailPackageCode: a copy of the person's data
+	// waits on their tracking page; the code to download it.
+	MailPackageReady = mail.TemplatePackageReady
+	MailPackageCode  = mail.TemplatePackageCode
 )
 
 // MailData is what a mail template may say.

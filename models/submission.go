@@ -356,6 +356,11 @@ func (t *tx) insertRequests(sub *Submission, rights []string, channel string, ac
 		if err := t.event(req.ID, EventReceived, actor, "", req.Status, channel, false); err != nil {
 			return nil, err
 		}
+		if req.Status == StatusVerified {
+			if err := t.openTasks(req); err != nil { // verified at once (an opt-out): its checklist too
+				return nil, err
+			}
+		}
 		if req.AcknowledgedAt != nil {
 			if err := t.event(req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
 				return nil, err

@@ -27,6 +27,10 @@ const (
 	TemplateInformationRequested = "information_requested"
 	// TemplateComplaintReceived acknowledges a complaint.
 	TemplateComplaintReceived = "complaint_received"
+	// Fulfilment: a copy of the person's data is ready on their tracking
+	// page (Until: the last day to download it), and the code to download it.
+	TemplatePackageReady = "package_ready"
+	TemplatePackageCode  = "package_code"
 )
 
 // Templates lists every template name, so a test can render each one.
@@ -35,5 +39,5 @@ func Templates() []string {
 		TemplateStatusChanged, TemplateMessage, TemplateExtended, TemplateStaffDigest, TemplateStaffInvite, TemplatePasswordReset,
 		TemplateAgentVerify, TemplateAgentDecided, TemplateAgentFiled, TemplateAgentConfirm, TemplateAuthorityDecided,
 		TemplateStaffFraudAlert,
-		TemplateInformationRequested, TemplateComplaintReceived}
+		TemplateInformationRequested, TemplateComplaintReceived, TemplatePackageReady, TemplatePackageCode}
 }
