@@ -16,6 +16,7 @@ import (
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
 	status, note, message, extend, authority, pause, resume components.Form
+	thread, file, pkg                                       components.Form // fulfilment (admin_fulfilment.go)
 	failed                                                  components.Form // the one that failed, for the summary at the top
 }
 
@@ -130,6 +131,9 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	for _, dup := range d.Duplicates {
 		v.Duplicates = append(v.Duplicates, admin.Duplicate{ID: dup.ID, Reference: dup.Reference, ReceivedAt: dup.ReceivedAt, DueAt: dup.DueAt})
 	}
+	if err := h.fulfilment(c, p, d, &v, f); err != nil {
+		return err
+	}
 	// The domain decided whether an extension can be granted now.
 	if d.Extension == nil {
 		v.CanExtend = true
@@ -150,7 +154,8 @@ func orEmpty(f components.Form) components.Form {
 // RequestStatus applies a staff decision.
 func (h *Handlers) RequestStatus(c echo.Context) error {
 	return h.staffAction(c, "status", "flash.status_saved", func(id int64, v url.Values, a models.Actor) error {
-		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail")}, a)
+		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail"),
+			Outcome: v.Get("outcome"), NotDone: v.Get("not_done"), Override: v.Get("override")}, a)
 	})
 }
 
@@ -240,6 +245,8 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.pause = fm
 		case "resume":
 			f.resume = fm
+		case "package":
+			f.pkg = fm
 		}
 		f.failed = fm
 		noStore(c)

@@ -284,6 +284,10 @@ func (h *Handlers) AgentFilePost(c echo.Context) error {
 
 // AgentFiling shows one of the agent's filings.
 func (h *Handlers) AgentFiling(c echo.Context) error {
+	return h.renderAgentFiling(c, http.StatusOK, components.Form{})
+}
+
+func (h *Handlers) renderAgentFiling(c echo.Context, status int, reply components.Form) error {
 	id, err := parseID(c)
 	if err != nil {
 		return err
@@ -322,7 +326,13 @@ func (h *Handlers) AgentFiling(c echo.Context) error {
 			v.Documents = append(v.Documents, agent.Document{ID: doc.ID, Label: docLabel(p, &doc)})
 		}
 	}
-	return render(c, http.StatusOK, agent.Filing(p, v))
+	p.Failed = status >= 400
+	if err := h.agentThread(c, p, sub, &v, reply); err != nil {
+		return err
+	}
+	v.ID = id
+	noStore(c)
+	return render(c, status, agent.Filing(p, v))
 }
 
 func anyOpen(reqs []models.Request) bool {

@@ -32,6 +32,10 @@ func APIOperations() []APIOperation {
 			Write: true, Body: "Text", Response: "Request"},
 		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/extend", ID: "extendRequest", Summary: "Extend the deadline once, where the law allows", Write: true,
 			Body: "Extension", Response: "Request"},
+		{Method: http.MethodGet, Path: "/api/v1/requests/{id}/tasks", ID: "listTasks", Summary: "The request's checklist: a task per data system in scope",
+			Response: "TaskList"},
+		{Method: http.MethodPost, Path: "/api/v1/tasks/{id}", ID: "updateTask", Summary: "Record work on a task: an outcome with a note, or an assignee",
+			Write: true, Body: "TaskUpdate", Response: "Task"},
 	}
 }
 
@@ -79,7 +83,24 @@ func OpenAPI(baseURL string) object {
 			"status_from": str(""), "status_to": str(""), "body": str(""), "internal": object{"type": "boolean"}}},
 		"StatusChange": object{"type": "object", "required": []string{"status"}, "properties": object{"status": enum(models.Statuses...),
 			"denial_reason": str("required to deny: one of the reasons the law allows for this request"),
-			"detail":        str("shown to the requester with a denial; required for the reasons 'other' and 'fraud'")}},
+			"detail": str("shown to the requester with a denial; required for the reasons 'other' and 'fraud'; " +
+				"to complete a request, how it was done (required)"),
+			"outcome":  enum(models.OutcomeFull, models.OutcomePartial),
+			"not_done": str("to complete a request in part: what was not done, and why (required then)"),
+			"override": str("an administrator's reason for completing a request while tasks are open")}},
+		"Task": object{"type": "object", "required": []string{"id", "request_id", "system_id", "system", "status", "opened_at"},
+			"properties": object{"id": object{"type": "integer", "format": "int64"}, "request_id": object{"type": "integer", "format": "int64"},
+				"system_id": object{"type": "integer", "format": "int64"}, "system": str("the data system's name"),
+				"recipient": enum(models.SystemRecipients...),
+				"status": enum(models.TaskOpen, models.TaskFailed, models.TaskDone, models.TaskNoData, models.TaskNotApplicable,
+					models.TaskImpossible, models.TaskOverridden),
+				"assignee_id": object{"type": "integer", "format": "int64"}, "note": str(""),
+				"records":   object{"type": "integer", "description": "records the system returned"},
+				"opened_at": dateTime, "closed_at": dateTime}},
+		"TaskList": object{"type": "object", "required": []string{"tasks"}, "properties": object{"tasks": object{"type": "array", "items": ref("Task")}}},
+		"TaskUpdate": object{"type": "object", "properties": object{
+			"status": enum(models.TaskOpen, models.TaskDone, models.TaskNoData, models.TaskNotApplicable, models.TaskImpossible),
+			"note":   str("required for not_applicable and impossible"), "assignee_id": str("a staff member's id; empty = nobody")}},
 		"Text":      object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
 		"Extension": object{"type": "object", "required": []string{"reason"}, "properties": object{"reason": str("told to the requester")}},
 		"Error": object{"type": "object", "properties": object{"error": object{"type": "object", "properties": object{
@@ -94,7 +115,7 @@ func OpenAPI(baseURL string) object {
 			"responses": object{
 				"200": object{"description": "OK", "content": object{"application/json": object{"schema": ref(op.Response)}}},
 				"401": errResp("no token, or not a live one"), "403": errResp("the token's scope or the member's role does not allow it"),
-				"404": errResp("no such request"), "422": errResp("invalid input; fields names each problem"),
+				"404": errResp("no such request or task"), "422": errResp("invalid input; fields names each problem"),
 				"409": errResp("not allowed in the request's current state"), "429": errResp("too many requests"),
 			}}
 		var params []any

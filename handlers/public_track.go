@@ -28,7 +28,12 @@ type trackForms struct {
 	answerID  int64
 	answer    components.Form
 	complaint components.Form
-	failed    components.Form // the one that failed, for the summary at the top
+	// Fulfilment (public_fulfilment.go).
+	reply        components.Form
+	download     components.Form
+	correctionID int64
+	correction   components.Form
+	failed       components.Form // the one that failed, for the summary at the top
 }
 
 func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
@@ -72,6 +77,9 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 			tr.AnswerForm = f.answer
 		}
 		v.Requests = append(v.Requests, tr)
+	}
+	if err := h.trackFulfilment(c, p, sub, &v, f); err != nil {
+		return err
 	}
 	noStore(c)
 	return render(c, status, public.Track(p, v))

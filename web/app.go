@@ -41,6 +41,14 @@ type App struct {
 	Filings     *models.Filings
 	DRP         *models.DRP
 	HTTPJobs    *models.HTTPJobs
+	// Fulfilment: data systems, tasks, threads, packages, corrections and
+	// the organization's own wording of mail.
+	Systems     *models.Systems
+	Tasks       *models.Tasks
+	Messages    *models.Messages
+	Packages    *models.Packages
+	Corrections *models.Corrections
+	MailEdits   *models.MailTemplates
 	Echo        *echo.Echo
 	Worker      *mail.Worker
 	// Hooks delivers outgoing HTTP calls (DRP status callbacks).
@@ -90,6 +98,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	core.LimitScale = cfg.RateScale
 	core.Log = log
+	core.AllowPrivateWebhooks = cfg.WebhookAllowPrivate
+	core.PackageTTL = cfg.PackageTTL
 	// Files are encrypted under a key derived from the secret; its id is
 	// stored with each file, so a later rotation can add "v2" and keep
 	// "v1" for the files already stored.
@@ -106,7 +116,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		Outbox: models.NewOutbox(core), Digest: models.NewDigest(core), Limits: models.NewLimits(core), Audit: models.NewAuditLog(core),
 		Agents: models.NewAgents(core), Documents: docs, Filings: filings, DRP: models.NewDRP(core, filings, cfg.DRPBusinessID),
 		HTTPJobs: models.NewHTTPJobs(core),
-		Log:      log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
+		Systems:  models.NewSystems(core), Tasks: models.NewTasks(core, docs), Messages: models.NewMessages(core, docs),
+		Packages: models.NewPackages(core, docs), Corrections: models.NewCorrections(core), MailEdits: models.NewMailTemplates(core),
+		Log: log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
 }
 
 // NewApp opens everything serving needs.
@@ -136,15 +148,18 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 		return nil, err
 	}
 	renderer := &email.Renderer{Catalog: catalog, Rules: a.Core.Rules, OrgName: cfg.OrgName, Contact: cfg.Contact.Email,
-		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
+		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone, RepliesRead: cfg.MailRepliesRead, Overrides: a.MailEdits}
+	a.Packages.Readme = func(in models.ReadmeInput) string { return renderer.Readme(readmeView(in)) }
 	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll,
 		Outage: a.Core.ReportOutage})
 	a.Core.OnMailQueued(a.Worker.Notify)
 	a.Hooks = webhook.NewWorker(a.HTTPJobs, log, webhook.Options{Poll: cfg.MailPoll, AllowPrivate: cfg.WebhookAllowPrivate,
-		UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", Outage: a.Core.ReportOutage})
+		UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", Outage: a.Core.ReportOutage, Timeout: cfg.WebhookTimeout})
 	a.Core.OnHTTPQueued(a.Hooks.Notify)
 	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals,
 		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
+		Systems: a.Systems, Tasks: a.Tasks, Messages: a.Messages, Packages: a.Packages, Corrections: a.Corrections,
+		MailEdits: a.MailEdits, Mail: renderer,
 		Catalog: catalog, Assets: assets, OrgName: cfg.OrgName,
 		Contact: layout.Contact{Email: cfg.Contact.Email, Address: cfg.Contact.Address, QuebecTitle: cfg.Contact.QuebecOfficerTitle},
 		Loc:     cfg.TimeZone, Log: log}
@@ -161,10 +176,20 @@ func (a *App) Run(ctx context.Context) {
 	go func() { a.Hooks.Run(ctx); done <- struct{}{} }()
 	go func() { a.Filings.Run(ctx, a.Log); done <- struct{}{} }()
 	go a.Digest.Run(ctx, a.Log)
+	go a.Packages.Run(ctx, time.Hour, a.Log)
 	go models.NewHousekeeping(a.Core).Run(ctx, 15*time.Minute, a.Log)
 	a.Worker.Run(ctx)
 	<-done
 	<-done
+}
+
+// readmeView is a package's README as the mail templates write it.
+func readmeView(in models.ReadmeInput) email.ReadmeView {
+	v := email.ReadmeView{Lang: in.Lang, Reference: in.Reference, Right: in.Right, Created: in.Created, Expires: in.Expires, Files: in.Files}
+	for _, s := range in.Systems {
+		v.Systems = append(v.Systems, email.ReadmeSystem{Name: s.Name, Status: s.Status, Records: s.Records, Files: s.Files})
+	}
+	return v
 }
 
 // Close releases the database.

@@ -135,6 +135,9 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 				if to == models.StatusDenied {
 					t.DenialReason, t.Detail = d.deny, d.detail
 				}
+				if to == models.StatusCompleted {
+					t.Detail = "Demo: done in every system that holds the person's data."
+				}
 				if err := app.Requests.Move(ctx, r.ID, t, actor); err != nil {
 					return out, fmt.Errorf("demo request %d → %s: %w", i, to, err)
 				}
@@ -160,6 +163,26 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 			err := app.Complaints.Complain(ctx, res.TrackingToken, d.complaint, models.RequesterActor("demo"))
 			if err != nil && !errors.Is(err, models.ErrNoComplaints) {
 				return out, fmt.Errorf("demo complaint %d: %w", i, err)
+			}
+		}
+	}
+	// The organization's data systems: requests verified from now on get
+	// a task for each system in scope.
+	if systems, err := app.Systems.List(ctx, true); err != nil {
+		return out, err
+	} else if len(systems) == 0 {
+		for _, in := range []models.SystemInput{
+			{Name: "Customer database (CRM)", Kind: "crm", Recipient: models.SystemInternal, Owner: "Customer operations",
+				Rights:       []string{"access", "delete", "correct", "portability", "restrict", "object"},
+				Instructions: "Search by e-mail address and phone number. Export the customer record as CSV."},
+			{Name: "Billing (payment processor)", Kind: "billing", Recipient: models.SystemServiceProvider, Owner: "Finance",
+				Rights:       []string{"access", "delete", "correct", "portability"},
+				Instructions: "Invoices are kept 7 years for tax law: deletion applies to everything else."},
+			{Name: "Newsletter (mailing service)", Kind: "marketing", Recipient: models.SystemServiceProvider, Owner: "Marketing",
+				Rights: []string{"access", "delete", "opt_out_sale", "unsubscribe", "object"}, Instructions: "Unsubscribe and suppress the address."},
+		} {
+			if _, _, err := app.Systems.Save(ctx, 0, in, actor); err != nil {
+				return out, fmt.Errorf("demo system: %w", err)
 			}
 		}
 	}

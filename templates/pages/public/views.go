@@ -61,6 +61,14 @@ type TrackView struct {
 	ComplaintForm components.Form
 	LookupForm    components.Form
 	Agent         *TrackAgent // when an agent filed for the person
+	// Fulfilment (fulfilment.go): the messages with the organization, and
+	// the copies of the person's data ready to download.
+	Thread       []TrackMessage
+	ReplyForm    components.Form
+	ReplyTo      []components.Option // the requests a message may be about
+	MaxMB        int64
+	Packages     []TrackPackage
+	DownloadForm components.Form
 }
 
 // TrackAgent is what the person's page says of the agent who filed for
@@ -96,6 +104,14 @@ type TrackRequest struct {
 	WaitingFrom time.Time
 	Question    string
 	AnswerForm  components.Form
+	// How a completed request was done: in whole or in part, what was not
+	// done and why; and, for a correction, each item and its decision.
+	Outcome        string
+	OutcomeNote    string
+	NotDone        string
+	Corrections    []TrackCorrection
+	CanCorrect     bool
+	CorrectionForm components.Form
 }
 
 // TrackEvent is one timeline entry shown to the requester.
