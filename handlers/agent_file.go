@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -381,10 +382,16 @@ func (h *Handlers) serveDocument(c echo.Context, id int64, viewer models.Actor, 
 		ext = "png"
 	}
 	name := "document-" + strconv.FormatInt(doc.ID, 10) + "." + ext
+	if doc.Name != "" && doc.OwnerKind != models.OwnerAgentFiling {
+		name = doc.Name // an attachment or a file staff attached: as it was named
+	}
+	if !download && !doc.IsPDF() && !strings.HasPrefix(doc.ContentType, "image/") {
+		download = true // text, CSV, JSON and ZIP are never shown inline
+	}
 	if download {
-		hd.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+		hd.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	} else {
-		hd.Set(echo.HeaderContentDisposition, `inline; filename="`+name+`"`)
+		hd.Set(echo.HeaderContentDisposition, mime.FormatMediaType("inline", map[string]string{"filename": name}))
 		hd.Set("X-Frame-Options", "SAMEORIGIN")
 		if doc.IsPDF() {
 			hd.Set("Content-Security-Policy", "frame-ancestors 'self'")

@@ -283,8 +283,10 @@ func (ps *Packages) Publish(ctx context.Context, requestID int64, actor Actor) (
 		if err := tx.event(r.ID, EventPackage, actor, "", "", "", false); err != nil {
 			return err
 		}
-		data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, Until: &expires}
-		if err := tx.tellRequester(&sub, MailPackageReady, data, true); err != nil {
+		// The person downloads it (with a code mailed to them), so the
+		// person is told, even when an agent filed.
+		if err := tx.enqueue(sub.Email, MailPackageReady, sub.Lang, MailData{Name: sub.Name, Reference: sub.Reference,
+			TrackURL: c.trackURLOf(&sub), Right: r.Right, Until: &expires}); err != nil {
 			return err
 		}
 		return tx.audit(actor, "package.publish", "package", p.ID, fmt.Sprintf("request=%d files=%d size=%d", r.ID, count, stored.Size))
