@@ -87,7 +87,7 @@ func (h *Handlers) fulfilment(c echo.Context, p layout.Page, d *models.RequestDe
 			for _, dl := range pv.Downloads {
 				row.Downloads = append(row.Downloads, dl.At)
 			}
-			if row.Live {
+			if row.Live && v.CanWork {
 				row.URL = "/admin/packages/" + itoa(pk.ID)
 			}
 			box.Latest = row

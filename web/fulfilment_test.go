@@ -768,3 +768,45 @@ func TestQuestionInThread(t *testing.T) {
 		failedForm(t, "a question where no clock stops", res, http.StatusConflict)
 	})
 }
+
+// The staff API lists a request's tasks and records work on one, through
+// the same rules as the pages.
+func TestTaskAPI(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		officer := h.staff()
+		officer.addSystem("CRM", "internal", "", "access")
+		token := officer.makeToken(models.ScopeWrite)
+		person, link := h.verifiedPerson("api-tasks@example.org")
+		href, _ := h.staffOpen(officer, person.get(link).text("main strong"), "See your information", "request")
+		id := strings.TrimPrefix(href, "/admin/requests/")
+		var list struct {
+			Tasks []struct {
+				ID     int64  `json:"id"`
+				System string `json:"system"`
+				Status string `json:"status"`
+			} `json:"tasks"`
+		}
+		if st := h.apiCall(token, http.MethodGet, "/api/v1/requests/"+id+"/tasks", "", &list); st != http.StatusOK || len(list.Tasks) != 1 ||
+			list.Tasks[0].System != "CRM" || list.Tasks[0].Status != "open" {
+			t.Fatalf("tasks: %d %+v", st, list)
+		}
+		task := fmt.Sprintf("/api/v1/tasks/%d", list.Tasks[0].ID)
+		var apiErr struct {
+			Error struct{ Fields map[string]string }
+		}
+		if st := h.apiCall(token, http.MethodPost, task, `{"status": "not_applicable"}`, &apiErr); st != http.StatusUnprocessableEntity {
+			t.Fatalf("not applicable without a note: %d", st)
+		}
+		var got struct {
+			Status string `json:"status"`
+			Note   string `json:"note"`
+		}
+		if st := h.apiCall(token, http.MethodPost, task, `{"status": "no_data", "note": "Nothing under that address."}`, &got); st != http.StatusOK ||
+			got.Status != "no_data" || got.Note != "Nothing under that address." {
+			t.Fatalf("update: %d %+v", st, got)
+		}
+		if st := h.apiCall(token, http.MethodPost, "/api/v1/requests/"+id+"/status", `{"status": "completed", "detail": "Nothing found."}`, nil); st != http.StatusOK {
+			t.Fatalf("complete: %d", st)
+		}
+	})
+}
