@@ -72,8 +72,16 @@ func (h *Handlers) Queue(c echo.Context) error {
 	for _, s := range models.Sorts {
 		v.Sorts = append(v.Sorts, components.Option{Value: s, Label: p.T.T("queue.sort." + s)})
 	}
+	ids := make([]int64, len(page.Items))
+	for i, it := range page.Items {
+		ids[i] = it.ID
+	}
+	unread, err := h.Messages.Unread(ctx, ids)
+	if err != nil {
+		return err
+	}
 	for _, it := range page.Items {
-		row := admin.QueueRow{ID: it.ID, Reference: it.Reference, Right: wording.Subject(p.T, f.Kind, it.Right),
+		row := admin.QueueRow{Unread: unread[it.ID], ID: it.ID, Reference: it.Reference, Right: wording.Subject(p.T, f.Kind, it.Right),
 			Jurisdiction: p.T.T("jurisdiction." + it.Jurisdiction), Status: it.Status,
 			StatusText: p.T.T(wording.StatusKey(f.Kind, it.Status)), ReceivedAt: it.ReceivedAt, DueAt: it.DueAt}
 		row.DaysLeft, row.DueText, row.Urgency = dueText(p, it.Urgency)

@@ -17,6 +17,7 @@ import (
 type forms struct {
 	status, note, message, extend, authority, pause, resume components.Form
 	identity, raise                                         components.Form // identity verification
+	thread, file, pkg                                       components.Form // fulfilment (admin_fulfilment.go)
 	failed                                                  components.Form // the one that failed, for the summary at the top
 }
 
@@ -144,6 +145,9 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	for _, dup := range d.Duplicates {
 		v.Duplicates = append(v.Duplicates, admin.Duplicate{ID: dup.ID, Reference: dup.Reference, ReceivedAt: dup.ReceivedAt, DueAt: dup.DueAt})
 	}
+	if err := h.fulfilment(c, p, d, &v, f); err != nil {
+		return err
+	}
 	// The domain decided whether an extension can be granted now.
 	if d.Extension == nil {
 		v.CanExtend = true
@@ -164,7 +168,8 @@ func orEmpty(f components.Form) components.Form {
 // RequestStatus applies a staff decision.
 func (h *Handlers) RequestStatus(c echo.Context) error {
 	return h.staffAction(c, "status", "flash.status_saved", func(id int64, v url.Values, a models.Actor) error {
-		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail")}, a)
+		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: v.Get("status"), DenialReason: v.Get("denial_reason"), Detail: v.Get("detail"),
+			Outcome: v.Get("outcome"), NotDone: v.Get("not_done"), Override: v.Get("override")}, a)
 	})
 }
 
@@ -259,6 +264,8 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.identity = fm
 		case "raise":
 			f.raise = fm
+		case "package":
+			f.pkg = fm
 		}
 		f.failed = fm
 		noStore(c)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -284,6 +285,10 @@ func (h *Handlers) AgentFilePost(c echo.Context) error {
 
 // AgentFiling shows one of the agent's filings.
 func (h *Handlers) AgentFiling(c echo.Context) error {
+	return h.renderAgentFiling(c, http.StatusOK, components.Form{})
+}
+
+func (h *Handlers) renderAgentFiling(c echo.Context, status int, reply components.Form) error {
 	id, err := parseID(c)
 	if err != nil {
 		return err
@@ -322,7 +327,13 @@ func (h *Handlers) AgentFiling(c echo.Context) error {
 			v.Documents = append(v.Documents, agent.Document{ID: doc.ID, Label: docLabel(p, &doc)})
 		}
 	}
-	return render(c, http.StatusOK, agent.Filing(p, v))
+	p.Failed = status >= 400
+	if err := h.agentThread(c, p, sub, &v, reply); err != nil {
+		return err
+	}
+	v.ID = id
+	noStore(c)
+	return render(c, status, agent.Filing(p, v))
 }
 
 func anyOpen(reqs []models.Request) bool {
@@ -371,10 +382,16 @@ func (h *Handlers) serveDocument(c echo.Context, id int64, viewer models.Actor, 
 		ext = "png"
 	}
 	name := "document-" + strconv.FormatInt(doc.ID, 10) + "." + ext
+	if doc.Name != "" && doc.OwnerKind != models.OwnerAgentFiling {
+		name = doc.Name // an attachment or a file staff attached: as it was named
+	}
+	if !download && !doc.IsPDF() && !strings.HasPrefix(doc.ContentType, "image/") {
+		download = true // text, CSV, JSON and ZIP are never shown inline
+	}
 	if download {
-		hd.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+		hd.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	} else {
-		hd.Set(echo.HeaderContentDisposition, `inline; filename="`+name+`"`)
+		hd.Set(echo.HeaderContentDisposition, mime.FormatMediaType("inline", map[string]string{"filename": name}))
 		hd.Set("X-Frame-Options", "SAMEORIGIN")
 		if doc.IsPDF() {
 			hd.Set("Content-Security-Policy", "frame-ancestors 'self'")

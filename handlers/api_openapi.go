@@ -39,6 +39,10 @@ func APIOperations() []APIOperation {
 		{Method: http.MethodGet, Path: "/api/v1/opt-outs.csv", ID: "exportOptOuts",
 			Summary: "The opt-out list after since= as CSV, up to the last change when the export starts; the X-Next-Cursor header is the next since=",
 			CSV:     true, Query: []string{"since", "choice"}},
+		{Method: http.MethodGet, Path: "/api/v1/requests/{id}/tasks", ID: "listTasks", Summary: "The request's checklist: a task per data system in scope",
+			Response: "TaskList"},
+		{Method: http.MethodPost, Path: "/api/v1/tasks/{id}", ID: "updateTask", Summary: "Record work on a task: an outcome with a note, or an assignee",
+			Write: true, Body: "TaskUpdate", Response: "Task"},
 	}
 }
 
@@ -90,7 +94,28 @@ func OpenAPI(baseURL string) object {
 			"status_from": str(""), "status_to": str(""), "body": str(""), "internal": object{"type": "boolean"}}},
 		"StatusChange": object{"type": "object", "required": []string{"status"}, "properties": object{"status": enum(models.Statuses...),
 			"denial_reason": str("required to deny: one of the reasons the law allows for this request"),
-			"detail":        str("shown to the requester with a denial; required for the reasons 'other' and 'fraud'")}},
+			"detail": str("shown to the requester with a denial; required for the reasons 'other' and 'fraud'; " +
+				"to complete a request, how it was done (required)"),
+			"outcome":  enum(models.OutcomeFull, models.OutcomePartial),
+			"not_done": str("to complete a request in part: what was not done, and why (required then)"),
+			"override": str("an administrator's reason for completing a request while tasks are open")}},
+		"Task": object{"type": "object", "required": []string{"id", "request_id", "system_id", "system", "status", "opened_at"},
+			"properties": object{"id": object{"type": "integer", "format": "int64"}, "request_id": object{"type": "integer", "format": "int64"},
+				"system_id": object{"type": "integer", "format": "int64"}, "system": str("the data system's name"),
+				"recipient": enum(models.SystemRecipients...),
+				"status": enum(models.TaskOpen, models.TaskFailed, models.TaskDone, models.TaskNoData, models.TaskNotApplicable,
+					models.TaskImpossible, models.TaskOverridden),
+				"assignee_id": object{"type": "integer", "format": "int64"}, "note": str(""),
+				"records":   object{"type": "integer", "description": "records the system returned"},
+				"opened_at": dateTime, "closed_at": dateTime}},
+		"TaskList": object{"type": "object", "required": []string{"tasks"}, "properties": object{"tasks": object{"type": "array", "items": ref("Task")}}},
+		"TaskUpdate": object{"type": "object", "properties": object{
+			"status": enum(models.TaskOpen, models.TaskDone, models.TaskNoData, models.TaskNotApplicable, models.TaskImpossible),
+			"note":   str("required for not_applicable and impossible"), "assignee_id": str("a staff member's id; empty = nobody")}},
+		"Text":      object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
+		"Extension": object{"type": "object", "required": []string{"reason"}, "properties": object{"reason": str("told to the requester")}},
+		"Error": object{"type": "object", "properties": object{"error": object{"type": "object", "properties": object{
+			"status": object{"type": "integer"}, "message": str(""), "fields": object{"type": "object", "additionalProperties": object{"type": "string"}}}}}},
 		"OptOut": object{"type": "object", "required": []string{"cursor", "identifier_type", "identifier", "choice", "opted_out", "source", "changed_at"},
 			"properties": object{
 				"cursor": str("the number of the preference's last change"), "identifier_type": enum(models.IDKinds...),
@@ -103,10 +128,6 @@ func OpenAPI(baseURL string) object {
 			"opt_outs": object{"type": "array", "items": ref("OptOut")},
 			"next":     str("the cursor to pass as since= next time, also from the last page"),
 			"more":     object{"type": "boolean", "description": "another page follows at once"}}},
-		"Text":      object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
-		"Extension": object{"type": "object", "required": []string{"reason"}, "properties": object{"reason": str("told to the requester")}},
-		"Error": object{"type": "object", "properties": object{"error": object{"type": "object", "properties": object{
-			"status": object{"type": "integer"}, "message": str(""), "fields": object{"type": "object", "additionalProperties": object{"type": "string"}}}}}},
 	}
 	errResp := func(desc string) object {
 		return object{"description": desc, "content": object{"application/json": object{"schema": ref("Error")}}}
@@ -122,7 +143,7 @@ func OpenAPI(baseURL string) object {
 			"responses": object{
 				"200": ok,
 				"401": errResp("no token, or not a live one"), "403": errResp("the token's scope or the member's role does not allow it"),
-				"404": errResp("no such request"), "422": errResp("invalid input; fields names each problem"),
+				"404": errResp("no such request or task"), "422": errResp("invalid input; fields names each problem"),
 				"409": errResp("not allowed in the request's current state"), "429": errResp("too many requests"),
 			}}
 		var params []any

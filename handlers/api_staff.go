@@ -233,7 +233,8 @@ func (h *Handlers) apiAction(c echo.Context, act func(id int64, body map[string]
 // APIRequestStatus applies a decision: {"status", "denial_reason", "detail"}.
 func (h *Handlers) APIRequestStatus(c echo.Context) error {
 	return h.apiAction(c, func(id int64, b map[string]string, a models.Actor) error {
-		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: b["status"], DenialReason: b["denial_reason"], Detail: b["detail"]}, a)
+		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: b["status"], DenialReason: b["denial_reason"], Detail: b["detail"],
+			Outcome: b["outcome"], NotDone: b["not_done"], Override: b["override"]}, a)
 	})
 }
 

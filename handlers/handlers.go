@@ -19,6 +19,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/static"
 	"github.com/rightsdesk/rightsdesk/templates/components"
+	"github.com/rightsdesk/rightsdesk/templates/email"
 	"github.com/rightsdesk/rightsdesk/templates/layout"
 	"github.com/rightsdesk/rightsdesk/templates/pages/admin"
 	"github.com/rightsdesk/rightsdesk/templates/pages/public"
@@ -44,10 +45,20 @@ type Handlers struct {
 	// identity provider, discovered once.
 	Verifications *models.Verifications
 	Accounts      *Accounts
-	Catalog       *i18n.Catalog
-	Assets        *static.Assets
-	Settings      *models.Settings // the organization's name, contact, time zone, colour and logo
-	Log           *slog.Logger
+	// Fulfilment: data systems, their tasks, the thread, packages,
+	// corrections and the organization's own mail wording.
+	Systems     *models.Systems
+	Tasks       *models.Tasks
+	Messages    *models.Messages
+	Packages    *models.Packages
+	Corrections *models.Corrections
+	MailEdits   *models.MailTemplates
+	// Mail renders mail, for previews of edited wording.
+	Mail     *email.Renderer
+	Catalog  *i18n.Catalog
+	Assets   *static.Assets
+	Settings *models.Settings // the organization's name, contact, time zone, colour and logo
+	Log      *slog.Logger
 
 	// Privacy choices (public_choices.go): the aggregate, the identifier
 	// the choices page asks for, and the websites that may pass on a
@@ -91,6 +102,11 @@ func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Pag
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
+	} else if ck, err := c.Cookie(csrfCookie); err == nil {
+		// An upload route checks its token itself, as the body streams in:
+		// a page it shows before reading the body (an error) still needs
+		// the token its forms post back.
+		p.CSRF = ck.Value
 	}
 	if st := CurrentStaff(c); st != nil {
 		p.Staff = &layout.StaffBadge{Name: st.Name, Role: st.Role}

@@ -32,7 +32,12 @@ type trackForms struct {
 	// documentID is the request whose document upload failed, with its form.
 	documentID int64
 	document   components.Form
-	failed     components.Form // the one that failed, for the summary at the top
+	// Fulfilment (public_fulfilment.go).
+	reply        components.Form
+	download     components.Form
+	correctionID int64
+	correction   components.Form
+	failed       components.Form // the one that failed, for the summary at the top
 }
 
 func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
@@ -111,6 +116,9 @@ func (h *Handlers) renderTrack(c echo.Context, status int, f trackForms) error {
 			}
 		}
 		v.Requests = append(v.Requests, tr)
+	}
+	if err := h.trackFulfilment(c, p, sub, &v, f); err != nil {
+		return err
 	}
 	noStore(c)
 	return render(c, status, public.Track(p, v))

@@ -32,6 +32,11 @@ type Core struct {
 	LimitScale float64
 	// Log is where outages of the database are logged (see ReportOutage); nil = slog.Default().
 	Log *slog.Logger
+	// AllowPrivateWebhooks: data systems' webhooks may be plain http
+	// (RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE, for tests and closed networks).
+	AllowPrivateWebhooks bool
+	// PackageTTL is how long a data package may be downloaded (default 14 days).
+	PackageTTL time.Duration
 
 	down       atomic.Bool // the database is in an outage (see ReportOutage)
 	clock      atomic.Pointer[func() time.Time]

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rightsdesk/rightsdesk/internal/blob"
 	"gorm.io/gorm"
@@ -26,6 +29,7 @@ type Document struct {
 	SHA256         string `gorm:"column:sha256"`
 	UploadedByKind string
 	UploadedByID   *int64
+	Name           string // as the uploader gave it, cleaned; "" = none
 	CreatedAt      time.Time
 	ErasedAt       *time.Time
 }
@@ -34,6 +38,9 @@ type Document struct {
 const (
 	OwnerAgentFiling   = "agent_filing"   // an agent's signed designation or power of attorney
 	OwnerIdentityCheck = "identity_check" // a document a person gave to be verified (erased when the request closes)
+	OwnerMessage       = "message"        // an attachment to a message of the thread
+	OwnerTaskResult    = "task_result"    // what a data system returned for an access request
+	OwnerRequestFile   = "request_file"   // a file staff attached for the person's package
 )
 
 // IsPDF reports whether the document is a PDF (else an image).
@@ -68,13 +75,21 @@ func (d *Documents) MaxSize() int64 { return d.store.MaxSize }
 // put checks and stores r's content under prefix, or says in the domain's
 // words why not. Nothing is left in storage on failure.
 func (d *Documents) put(ctx context.Context, prefix string, r io.Reader) (*blob.Stored, error) {
-	st, err := d.store.Put(ctx, prefix, r)
+	return d.putAs(ctx, prefix, r, d.store.Types)
+}
+
+// putAs is put accepting the content types given.
+func (d *Documents) putAs(ctx context.Context, prefix string, r io.Reader, types []string) (*blob.Stored, error) {
+	st, err := d.store.PutAs(ctx, prefix, r, types)
 	var rej *blob.Rejection
 	switch {
 	case err == nil:
 		return st, nil
 	case errors.As(err, &rej):
 		e := &Error{Kind: KindInvalid, Key: rej.Key, Field: "document", Err: err}
+		if errors.Is(err, blob.ErrType) && len(types) != len(d.store.Types) {
+			e.Key = "error.upload.type_staff" // staff may attach more kinds of file
+		}
 		if errors.Is(err, blob.ErrTooLarge) {
 			e.Args = []any{d.store.MaxSize >> 20}
 		}
@@ -93,10 +108,10 @@ func (d *Documents) discard(ctx context.Context, st *blob.Stored) {
 	}
 }
 
-// insert records a stored file in tx.
-func (t *tx) insertDocument(st *blob.Stored, ownerKind string, ownerID int64, by Actor) (*Document, error) {
+// insertDocument records a stored file in tx, under name (cleaned).
+func (t *tx) insertDocument(st *blob.Stored, ownerKind string, ownerID int64, by Actor, name string) (*Document, error) {
 	doc := &Document{OwnerKind: ownerKind, OwnerID: ownerID, BlobKey: st.Key, KeyID: st.KeyID, ContentType: st.ContentType,
-		Size: st.Size, SHA256: st.SHA256, UploadedByKind: by.Kind, CreatedAt: t.c.Now()}
+		Size: st.Size, SHA256: st.SHA256, UploadedByKind: by.Kind, Name: FileName(name, st.ContentType), CreatedAt: t.c.Now()}
 	switch {
 	case by.AgentID != nil:
 		doc.UploadedByID = by.AgentID
@@ -139,9 +154,27 @@ func (d *Documents) Open(ctx context.Context, id int64, viewer Actor, download b
 		if n == 0 {
 			return nil, nil, ErrNotFound // another agent's: not even its existence is told
 		}
+	case viewer.Kind == "agent" && viewer.AgentID != nil && doc.OwnerKind == OwnerMessage:
+		// An attachment in the thread of a request the agent filed.
+		var n int64
+		if err := d.c.read(ctx).Table("messages").
+			Joins("JOIN requests ON requests.id = messages.request_id").
+			Joins("JOIN agent_filings ON agent_filings.submission_id = requests.submission_id").
+			Where("messages.id = ? AND agent_filings.agent_id = ?", doc.OwnerID, *viewer.AgentID).Count(&n).Error; err != nil {
+			return nil, nil, err
+		}
+		if n == 0 {
+			return nil, nil, ErrNotFound
+		}
 	default:
 		return nil, nil, ErrNotFound
 	}
+	return d.stream(ctx, &doc, viewer, download)
+}
+
+// stream records the access to doc in the audit trail and opens its
+// content.
+func (d *Documents) stream(ctx context.Context, doc *Document, viewer Actor, download bool) (*Document, io.ReadCloser, error) {
 	if doc.ErasedAt != nil {
 		return nil, nil, ErrDocumentErased
 	}
@@ -159,7 +192,7 @@ func (d *Documents) Open(ctx context.Context, id int64, viewer Actor, download b
 	if err != nil {
 		return nil, nil, &Error{Kind: KindUnavailable, Key: ErrUploadStorage.Key, Err: err}
 	}
-	return &doc, r, nil
+	return doc, r, nil
 }
 
 // ForOwner lists the documents of one owner, oldest first.
@@ -188,4 +221,69 @@ func (d *Documents) Erase(ctx context.Context, id int64, actor Actor) error {
 		}
 		return tx.audit(actor, "document.erase", "document", id, "")
 	})
+}
+
+// FileName cleans a name an uploader gave a file into one safe in a ZIP,
+// a Content-Disposition header and a page: letters, digits, dots, dashes,
+// underscores and spaces, at most 100 characters, with the extension its
+// content type calls for.
+func FileName(name, contentType string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_' || r == ' ':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	name = strings.Trim(b.String(), " ._")
+	if ext := extensionOf(contentType); ext != "" {
+		if !strings.HasSuffix(strings.ToLower(name), ext) {
+			name = strings.TrimSuffix(name, filepath.Ext(name)) + ext
+		}
+	}
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[len(r)-100:])
+	}
+	if strings.Trim(name, " ._") == "" || strings.HasPrefix(name, ".") {
+		name = "file" + extensionOf(contentType)
+	}
+	return name
+}
+
+func extensionOf(contentType string) string {
+	switch contentType {
+	case blob.PDF:
+		return ".pdf"
+	case blob.PNG:
+		return ".png"
+	case blob.JPEG:
+		return ".jpg"
+	case blob.CSV:
+		return ".csv"
+	case blob.JSON:
+		return ".json"
+	case blob.Text:
+		return ".txt"
+	case blob.ZIP:
+		return ".zip"
+	}
+	return ""
+}
+
+// Get returns a document's record (not its content).
+func (d *Documents) Get(ctx context.Context, id int64) (*Document, error) {
+	if id <= 0 {
+		return nil, ErrNotFound
+	}
+	var doc Document
+	err := d.c.read(ctx).Where("id = ?", id).Take(&doc).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &doc, err
 }

@@ -225,7 +225,7 @@ func (f *Filings) File(ctx context.Context, agent *Agent, in FilingInput, doc io
 		if err != nil {
 			return err
 		}
-		d, err := tx.insertDocument(stored, OwnerAgentFiling, filing.ID, actor)
+		d, err := tx.insertDocument(stored, OwnerAgentFiling, filing.ID, actor, "")
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -30,21 +31,73 @@ type HTTPJob struct {
 	LastError     string
 	LastStatus    int
 	LeaseToken    string
-	CreatedAt     time.Time
-	SentAt        *time.Time
+	// Signer names who signs the call as it leaves ("system:ID": a data
+	// system's webhook key), so each attempt carries a fresh timestamp
+	// and the current key; "" = sent as queued.
+	Signer    string
+	CreatedAt time.Time
+	SentAt    *time.Time
 }
 
 func (HTTPJob) TableName() string { return "http_jobs" }
 
 // HTTP job kinds.
 const (
-	JobDRPStatus = "drp_status"
+	JobDRPStatus   = "drp_status"
+	JobTaskWebhook = "task_webhook" // a data system is sent a task (models/task.go)
 )
+
+// HTTPJobAttempt is one attempt at a call, as the admin shows it.
+type HTTPJobAttempt struct {
+	ID         int64
+	JobID      int64
+	Attempt    int
+	At         time.Time
+	OK         bool
+	StatusCode int
+	Error      string
+}
+
+func (HTTPJobAttempt) TableName() string { return "http_job_attempts" }
+
+// Delivery is one queued call with its attempts, newest last.
+type Delivery struct {
+	HTTPJob
+	Tries []HTTPJobAttempt
+}
+
+// withAttempts loads the attempts of jobs.
+func withAttempts(db *gorm.DB, jobs []HTTPJob) ([]Delivery, error) {
+	out := make([]Delivery, len(jobs))
+	if len(jobs) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(jobs))
+	at := map[int64]int{}
+	for i, j := range jobs {
+		ids[i], at[j.ID] = j.ID, i
+		out[i].HTTPJob = j
+	}
+	var rows []HTTPJobAttempt
+	if err := db.Where("job_id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		d := &out[at[r.JobID]]
+		d.Tries = append(d.Tries, r)
+	}
+	return out, nil
+}
 
 // enqueueHTTP queues a call in this transaction. A pending call with the
 // same dedupe key is superseded: a receiver is told the latest state, not
 // every state in between, and never an older one after a newer one.
 func (t *tx) enqueueHTTP(kind, dedupeKey, method, url string, headers map[string]string, body []byte) error {
+	return t.enqueueSigned(kind, dedupeKey, method, url, headers, body, "")
+}
+
+// enqueueSigned is enqueueHTTP for a call signed as it leaves, by signer.
+func (t *tx) enqueueSigned(kind, dedupeKey, method, url string, headers map[string]string, body []byte, signer string) error {
 	h, err := json.Marshal(headers)
 	if err != nil {
 		return err
@@ -58,7 +111,7 @@ func (t *tx) enqueueHTTP(kind, dedupeKey, method, url string, headers map[string
 	}
 	t.called = true
 	return t.Create(&HTTPJob{Kind: kind, DedupeKey: dedupeKey, Method: method, URL: url, Headers: string(h),
-		Body: string(body), Status: "pending", NextAttemptAt: now, CreatedAt: now}).Error
+		Body: string(body), Status: "pending", NextAttemptAt: now, CreatedAt: now, Signer: signer}).Error
 }
 
 // HTTPJobs is the queue of outgoing HTTP calls, as the worker sees it.
@@ -85,9 +138,8 @@ func (q *HTTPJobs) Claim(ctx context.Context, now time.Time, limit int, lease ti
 		if err := sel.Find(&rows).Error; err != nil || len(rows) == 0 {
 			return err
 		}
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID
+		var ids, gone []int64
+		for _, r := range rows {
 			hdr := http.Header{}
 			var m map[string]string
 			if err := json.Unmarshal([]byte(r.Headers), &m); err == nil {
@@ -95,8 +147,29 @@ func (q *HTTPJobs) Claim(ctx context.Context, now time.Time, limit int, lease ti
 					hdr.Set(k, v)
 				}
 			}
-			out = append(out, webhook.Job{ID: r.ID, Kind: r.Kind, Method: r.Method, URL: r.URL, Header: hdr,
-				Body: []byte(r.Body), Attempts: r.Attempts, Token: token})
+			j := webhook.Job{ID: r.ID, Kind: r.Kind, Method: r.Method, URL: r.URL, Header: hdr,
+				Body: []byte(r.Body), Attempts: r.Attempts, Token: token}
+			if r.Signer != "" {
+				ok, err := q.c.sign(tx, r.Signer, &j, now)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					gone = append(gone, r.ID) // the system or its webhook is gone: nothing to send
+					continue
+				}
+			}
+			ids = append(ids, r.ID)
+			out = append(out, j)
+		}
+		if len(gone) > 0 {
+			if err := tx.Model(&HTTPJob{}).Where("id IN ?", gone).
+				Updates(map[string]any{"status": "dead", "last_error": "the system no longer has this webhook", "lease_token": ""}).Error; err != nil {
+				return err
+			}
+		}
+		if len(ids) == 0 {
+			return nil
 		}
 		return tx.Model(&HTTPJob{}).Where("id IN ?", ids).
 			Updates(map[string]any{"status": "sending", "next_attempt_at": now.Add(lease).UTC(), "lease_token": token}).Error
@@ -110,22 +183,34 @@ func (q *HTTPJobs) Claim(ctx context.Context, now time.Time, limit int, lease ti
 	return out, nil
 }
 
-func (q *HTTPJobs) update(ctx context.Context, id int64, token string, set map[string]any) error {
-	res := q.c.read(ctx).Model(&HTTPJob{}).Where("id = ? AND status = ? AND lease_token = ?", id, "sending", token).Updates(set)
-	q.c.wrote(res.Error)
-	if res.Error != nil {
-		return res.Error
+// update records an attempt's outcome while the lease still holds, and
+// the attempt itself, in one transaction.
+func (q *HTTPJobs) update(ctx context.Context, id int64, token string, set map[string]any, try HTTPJobAttempt) error {
+	err := q.c.read(ctx).Transaction(func(tx *gorm.DB) error {
+		var attempts int
+		if err := tx.Model(&HTTPJob{}).Select("attempts").Where("id = ?", id).Scan(&attempts).Error; err != nil {
+			return err
+		}
+		res := tx.Model(&HTTPJob{}).Where("id = ? AND status = ? AND lease_token = ?", id, "sending", token).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return webhook.ErrLeaseLost
+		}
+		try.JobID, try.Attempt = id, attempts+1
+		return tx.Create(&try).Error
+	})
+	if !errors.Is(err, webhook.ErrLeaseLost) {
+		q.c.wrote(err)
 	}
-	if res.RowsAffected == 0 {
-		return webhook.ErrLeaseLost
-	}
-	return nil
+	return err
 }
 
 // MarkSent records a delivery.
 func (q *HTTPJobs) MarkSent(ctx context.Context, id int64, token string, now time.Time, status int) error {
 	return q.update(ctx, id, token, map[string]any{"status": "sent", "sent_at": now.UTC(), "last_status": status,
-		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")}, HTTPJobAttempt{At: now.UTC(), OK: true, StatusCode: status})
 }
 
 // MarkFailed records a failed attempt. A call that a newer one with the
@@ -144,5 +229,5 @@ func (q *HTTPJobs) MarkFailed(ctx context.Context, id int64, token string, now, 
 	return q.update(ctx, id, token, map[string]any{
 		"status":          gorm.Expr("CASE WHEN EXISTS (?) THEN 'superseded' ELSE ? END", newer, st),
 		"next_attempt_at": next.UTC(), "last_error": errMsg, "last_status": status,
-		"lease_token": "", "attempts": gorm.Expr("attempts + 1")})
+		"lease_token": "", "attempts": gorm.Expr("attempts + 1")}, HTTPJobAttempt{At: now.UTC(), StatusCode: status, Error: errMsg})
 }

@@ -94,7 +94,7 @@ func TestOneTransitionWins(t *testing.T) {
 			t.Fatal(err)
 		}
 		errs := race(racers, func(i int) error {
-			tr := models.Transition{To: models.StatusCompleted}
+			tr := models.Transition{To: models.StatusCompleted, Detail: "Done in every system."}
 			if i%2 == 1 {
 				tr = models.Transition{To: models.StatusDenied, DenialReason: "exemption"}
 			}

@@ -59,6 +59,10 @@ const (
 	MailIdentityOutcome     = mail.TemplateIdentityOutcome
 	MailStaffIdentityReview = mail.TemplateStaffIdentityReview
 	MailStaffLookupDown     = mail.TemplateStaffLookupDown
+	// MailPackageReady and MailPackageCode: a copy of the person's data
+	// waits on their tracking page; the code to download it.
+	MailPackageReady = mail.TemplatePackageReady
+	MailPackageCode  = mail.TemplatePackageCode
 )
 
 // MailData is what a mail template may say.

@@ -116,6 +116,14 @@ const (
 	EventAnswered     = "answered"      // its answer; the body is the person's answer or staff's note
 	EventComplaint    = "complaint"     // what the person complains about
 	EventMerged       = "merged"        // another request was joined to this one
+	// Fulfilment (models/task.go, message.go, package.go, correction.go).
+	EventTasksOpened = "tasks_opened" // internal: the checklist was made; the body counts the tasks
+	EventTask        = "task"         // internal: a task changed (from, to: its statuses; body: the system and note)
+	EventReply       = "reply"        // the person or their agent wrote in the thread
+	EventPackage     = "package"      // a copy of the person's data is ready to download
+	EventDownload    = "download"     // the person downloaded it
+	EventCorrection  = "correction"   // the person listed something to correct
+	EventOverride    = "override"     // internal: an administrator completed the request with tasks open; the body is why
 )
 
 // MaxNote bounds notes, messages and reasons.
@@ -142,9 +150,15 @@ type Request struct {
 	ClosedAt        *time.Time
 	DenialReason    string
 	DenialDetail    string
-	MergedIntoID    *int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// How it was completed: OutcomeFull or OutcomePartial (then NotDone
+	// says what was not done and why), with the note told to the person.
+	Outcome        string
+	OutcomeNote    string
+	NotDone        string
+	OverrideReason string // why an administrator completed it with tasks open
+	MergedIntoID   *int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 
 	Events []Event `gorm:"-"`
 }
@@ -254,6 +268,16 @@ func (t *tx) setStatus(r *Request, to string, a Actor, body string) error {
 	}
 	if res.RowsAffected != 1 {
 		return ErrInvalidState
+	}
+	if to == StatusVerified {
+		if err := t.openTasks(r); err != nil {
+			return err
+		}
+	}
+	if !contains(OpenStatuses, to) && to != StatusCompleted {
+		if err := t.closeTasksWith(r.ID, to); err != nil {
+			return err
+		}
 	}
 	if !contains(OpenStatuses, to) {
 		// What the person gave only to be verified goes with the request.
@@ -392,8 +416,25 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 type Transition struct {
 	To           string
 	DenialReason string // required when To is denied
-	Detail       string // free text; shown to the requester for denials
+	Detail       string // free text; shown to the requester for denials; how it was done, to complete a request
+	// Completing a request: in full (the default) or in part, and then
+	// what was not done and why.
+	Outcome string
+	NotDone string
+	// Override is an administrator's reason for completing a request
+	// while tasks are still open.
+	Override string
 }
+
+// Outcomes of a completed request (the CCPA metrics count compliance in
+// whole and in part, 11 CCR §7102).
+const (
+	OutcomeFull    = "full"
+	OutcomePartial = "partial"
+)
+
+// CanOverride reports whether role may complete a request with tasks open.
+func CanOverride(role string) bool { return role == RoleAdmin }
 
 // Move applies a staff decision, records it and tells the requester. The
 // request is re-read and locked inside the transaction: the decision is
@@ -402,6 +443,8 @@ func (rs *Requests) Move(ctx context.Context, id int64, t Transition, actor Acto
 	c := rs.c
 	v := &ValidationError{}
 	t.Detail = text(v, "detail", t.Detail, MultiLine, false, MaxNote)
+	t.NotDone = text(v, "not_done", t.NotDone, MultiLine, false, MaxNote)
+	t.Override = text(v, "override", t.Override, MultiLine, false, MaxNote)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -454,11 +497,38 @@ func (tx *tx) decide(r *Request, t Transition, actor Actor) error {
 		// The person is told the outcome (DPA 2018 s.164A(4)(b)).
 		v.Add("detail", "error.outcome.required")
 	}
+	fulfil := r.Kind == KindRequest && t.To == StatusCompleted
+	if fulfil {
+		if t.Outcome == "" {
+			t.Outcome = OutcomeFull
+		}
+		switch {
+		case t.Outcome != OutcomeFull && t.Outcome != OutcomePartial:
+			v.Add("outcome", "error.outcome_kind.required")
+		case t.Outcome == OutcomePartial && t.NotDone == "":
+			v.Add("not_done", "error.not_done.required")
+		}
+		if t.Detail == "" {
+			v.Add("detail", "error.fulfilled.required")
+		}
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
+	var err error
+	if fulfil {
+		if t.Override, err = tx.checkFulfilled(r, t, actor); err != nil {
+			return err
+		}
+	}
 	if err := tx.setStatus(r, t.To, actor, t.Detail); err != nil {
 		return err
+	}
+	if fulfil {
+		if err := tx.Model(&Request{}).Where("id = ?", r.ID).Updates(map[string]any{"outcome": t.Outcome,
+			"outcome_note": t.Detail, "not_done": t.NotDone, "override_reason": t.Override}).Error; err != nil {
+			return err
+		}
 	}
 	if t.To == StatusDenied {
 		if err := tx.Model(&Request{}).Where("id = ?", r.ID).
@@ -467,7 +537,6 @@ func (tx *tx) decide(r *Request, t Transition, actor Actor) error {
 		}
 	}
 	// A denied or withdrawn opt-out is not in force: its preference reverts.
-	var err error
 	switch t.To {
 	case StatusDenied:
 		err = tx.choiceRequestClosed(r, SourceDenied, actor)
@@ -489,6 +558,14 @@ func (tx *tx) decide(r *Request, t Transition, actor Actor) error {
 	}
 	data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right, Status: t.To,
 		Jurisdiction: r.Jurisdiction, Reason: t.DenialReason, ReasonText: t.Detail, Extra: kindExtra(r.Kind)}
+	if fulfil {
+		// The note may say what was found: the mail says only that it
+		// is done, in whole or in part; the tracking page says the rest.
+		data.ReasonText = ""
+		if t.Outcome == OutcomePartial {
+			data.Extra = map[string]string{"partial": "1"}
+		}
+	}
 	if t.To == StatusDenied && r.Kind == KindRequest {
 		if _, ok := c.Rules.Appeal(rules.Jurisdiction(r.Jurisdiction)); ok {
 			until := c.Rules.AppealWindowEnds(rules.Jurisdiction(r.Jurisdiction), *r.ClosedAt).UTC()
@@ -519,31 +596,20 @@ func (rs *Requests) AddNote(ctx context.Context, id int64, body string, actor Ac
 	})
 }
 
-// SendMessage puts a message on the requester's tracking page and emails
-// them that one is waiting; the mail itself carries no content.
+// SendMessage puts a message in the request's thread (see
+// Messages.Send) and emails the requester that one is waiting; the mail
+// itself carries no content.
 func (rs *Requests) SendMessage(ctx context.Context, id int64, body string, actor Actor) error {
 	body, err := requiredText("message", body)
 	if err != nil {
 		return err
 	}
-	c := rs.c
-	return c.write(ctx, func(tx *tx) error {
+	return rs.c.write(ctx, func(tx *tx) error {
 		r, err := tx.lockRequest(id)
 		if err != nil {
 			return err
 		}
-		var sub Submission
-		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
-			return err
-		}
-		if err := tx.event(id, EventMessage, actor, "", "", body, false); err != nil {
-			return err
-		}
-		if err := tx.tellRequester(&sub, MailMessage,
-			MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.trackURLOf(&sub), Right: r.Right}, false); err != nil {
-			return err
-		}
-		return tx.audit(actor, "request.message", "request", id, "")
+		return tx.sendMessage(r, body, nil, nil, actor)
 	})
 }
 

@@ -366,7 +366,7 @@ func (d *Documents) PutLogo(ctx context.Context, r io.Reader, actor Actor) (int6
 	var doc *Document
 	err = d.c.write(ctx, func(tx *tx) error {
 		var err error
-		doc, err = tx.insertDocument(st, OwnerLogo, 0, actor)
+		doc, err = tx.insertDocument(st, OwnerLogo, 0, actor, "logo")
 		return err
 	})
 	if err != nil {

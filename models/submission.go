@@ -377,6 +377,11 @@ func (t *tx) insertRequests(sub *Submission, rights []string, channel string, ac
 		if err := t.formChoice(sub, req, gpc, actor); err != nil {
 			return nil, err
 		}
+		if req.Status == StatusVerified {
+			if err := t.openTasks(req); err != nil { // verified at once (an opt-out): its checklist too
+				return nil, err
+			}
+		}
 		if req.AcknowledgedAt != nil {
 			if err := t.event(req.ID, EventAcknowledged, SystemActor, "", "", "", false); err != nil {
 				return nil, err

@@ -1065,7 +1065,7 @@ func (v *Verifications) UploadDocument(ctx context.Context, token string, reques
 				return err
 			}
 		}
-		if _, err := tx.insertDocument(stored, OwnerIdentityCheck, ch.ID, actor); err != nil {
+		if _, err := tx.insertDocument(stored, OwnerIdentityCheck, ch.ID, actor, "identity-document"); err != nil {
 			return err
 		}
 		return tx.toReview(ch, rl, ReviewDocument, "", nil, actor)

@@ -44,8 +44,16 @@ type App struct {
 	Settings    *models.Settings
 	// Verifications is identity verification by risk.
 	Verifications *models.Verifications
-	Echo          *echo.Echo
-	Worker        *mail.Worker
+	// Fulfilment: data systems, tasks, threads, packages, corrections and
+	// the organization's own wording of mail.
+	Systems     *models.Systems
+	Tasks       *models.Tasks
+	Messages    *models.Messages
+	Packages    *models.Packages
+	Corrections *models.Corrections
+	MailEdits   *models.MailTemplates
+	Echo        *echo.Echo
+	Worker      *mail.Worker
 	// Hooks delivers outgoing HTTP calls (DRP status callbacks).
 	Hooks    *webhook.Worker
 	Log      *slog.Logger
@@ -93,6 +101,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	core.LimitScale = cfg.RateScale
 	core.Log = log
+	core.AllowPrivateWebhooks = cfg.WebhookAllowPrivate
+	core.PackageTTL = cfg.PackageTTL
 	// Files are encrypted under a key derived from the secret; its id is
 	// stored with each file, so a later rotation can add "v2" and keep
 	// "v1" for the files already stored.
@@ -126,6 +136,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		HTTPJobs: models.NewHTTPJobs(core), Choices: models.NewChoices(core, cfg.OneClickKeys), Settings: settings,
 		Verifications: models.NewVerifications(core, docs, models.VerificationOptions{AllowPrivate: cfg.WebhookAllowPrivate,
 			UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", ImportMax: cfg.ImportMax}),
+		Systems: models.NewSystems(core), Tasks: models.NewTasks(core, docs), Messages: models.NewMessages(core, docs),
+		Packages: models.NewPackages(core, docs), Corrections: models.NewCorrections(core), MailEdits: models.NewMailTemplates(core),
 		Log: log, close: func() error { store.Close(); return sqlDB.Close() }}, nil
 }
 
@@ -160,18 +172,21 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 			o := a.Settings.Current()
 			return o.Name, o.ContactEmail, o.Location
 		},
-		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone}
+		BaseURL: cfg.BaseURL, Loc: cfg.TimeZone, RepliesRead: cfg.MailRepliesRead, Overrides: a.MailEdits}
+	a.Packages.Readme = func(in models.ReadmeInput) string { return renderer.Readme(readmeView(in)) }
 	a.Worker = mail.NewWorker(a.Outbox, renderer, sender, log, mail.WorkerOptions{Lease: cfg.MailLease, Poll: cfg.MailPoll,
 		Outage: a.Core.ReportOutage})
 	a.Core.OnMailQueued(a.Worker.Notify)
 	a.Hooks = webhook.NewWorker(a.HTTPJobs, log, webhook.Options{Poll: cfg.MailPoll, AllowPrivate: cfg.WebhookAllowPrivate,
-		UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", Outage: a.Core.ReportOutage})
+		UserAgent: "Rightsdesk (" + cfg.BaseURL + ")", Outage: a.Core.ReportOutage, Timeout: cfg.WebhookTimeout})
 	a.Core.OnHTTPQueued(a.Hooks.Notify)
 	h := &handlers.Handlers{Core: a.Core, Submissions: a.Submissions, Requests: a.Requests, Appeals: a.Appeals,
 		Complaints: a.Complaints, Staff: a.Staff, Audit: a.Audit, Agents: a.Agents, Documents: a.Documents, Filings: a.Filings, DRP: a.DRP,
 		Catalog: catalog, Assets: assets, Settings: a.Settings, Log: log,
 		Choices: a.Choices, ChoicesIdentifier: cfg.ChoicesIdentifier, ChoicesOrigins: cfg.ChoicesOrigins,
-		Verifications: a.Verifications, Accounts: &handlers.Accounts{}}
+		Verifications: a.Verifications, Accounts: &handlers.Accounts{},
+		Systems: a.Systems, Tasks: a.Tasks, Messages: a.Messages, Packages: a.Packages, Corrections: a.Corrections,
+		MailEdits: a.MailEdits, Mail: renderer}
 	a.Echo = New(h, Options{BaseURL: cfg.BaseURL, CookieHash: cfg.Key("cookie-hash"), CookieKey: cfg.Key("cookie-block"),
 		TrustProxy: cfg.TrustProxy, Limits: a.Limits, Logger: log, UploadMax: cfg.UploadMax, ImportMax: cfg.ImportMax})
 	a.handlers = h
@@ -185,6 +200,7 @@ func (a *App) Run(ctx context.Context) {
 	go func() { a.Hooks.Run(ctx); done <- struct{}{} }()
 	go func() { a.Filings.Run(ctx, a.Log); done <- struct{}{} }()
 	go a.Digest.Run(ctx, a.Log)
+	go a.Packages.Run(ctx, time.Hour, a.Log)
 	go models.NewHousekeeping(a.Core).Run(ctx, 15*time.Minute, a.Log)
 	go a.Settings.Run(ctx, 30*time.Second, a.Log)
 	go a.housekeepVerification(ctx, 15*time.Minute)
@@ -209,6 +225,15 @@ func (a *App) housekeepVerification(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// readmeView is a package's README as the mail templates write it.
+func readmeView(in models.ReadmeInput) email.ReadmeView {
+	v := email.ReadmeView{Lang: in.Lang, Reference: in.Reference, Right: in.Right, Created: in.Created, Expires: in.Expires, Files: in.Files}
+	for _, s := range in.Systems {
+		v.Systems = append(v.Systems, email.ReadmeSystem{Name: s.Name, Status: s.Status, Records: s.Records, Files: s.Files})
+	}
+	return v
 }
 
 // Close releases the database.

@@ -102,6 +102,26 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 		{name: "Kenji Sato", email: "kenji@demo.example", country: "JP", relationship: "customer", rights: []string{"access"}, daysAgo: 15, verify: true,
 			to: []string{"denied"}, deny: "no_personal_data", detail: "Demo: no account or order uses this e-mail address."},
 	}
+	// The organization's data systems: each verified request gets a
+	// task for each system in scope.
+	if systems, err := app.Systems.List(ctx, true); err != nil {
+		return out, err
+	} else if len(systems) == 0 {
+		for _, in := range []models.SystemInput{
+			{Name: "Customer database (CRM)", Kind: "crm", Recipient: models.SystemInternal, Owner: "Customer operations",
+				Rights:       []string{"access", "delete", "correct", "portability", "restrict", "object"},
+				Instructions: "Search by e-mail address and phone number. Export the customer record as CSV."},
+			{Name: "Billing (payment processor)", Kind: "billing", Recipient: models.SystemServiceProvider, Owner: "Finance",
+				Rights:       []string{"access", "delete", "correct", "portability"},
+				Instructions: "Invoices are kept 7 years for tax law: deletion applies to everything else."},
+			{Name: "Newsletter (mailing service)", Kind: "marketing", Recipient: models.SystemServiceProvider, Owner: "Marketing",
+				Rights: []string{"access", "delete", "opt_out_sale", "unsubscribe", "object"}, Instructions: "Unsubscribe and suppress the address."},
+		} {
+			if _, _, err := app.Systems.Save(ctx, 0, in, actor); err != nil {
+				return out, fmt.Errorf("demo system: %w", err)
+			}
+		}
+	}
 	// Each request is made in the past: the domain's clock is moved back
 	// while seeding (before the server starts) and restored after.
 	now := app.Core.Now()
@@ -148,6 +168,18 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 				t := models.Transition{To: to}
 				if to == models.StatusDenied {
 					t.DenialReason, t.Detail = d.deny, d.detail
+				}
+				if to == models.StatusCompleted {
+					t.Detail = "Demo: done in every system that holds the person's data."
+					tasks, err := app.Tasks.ForRequest(ctx, r.ID)
+					if err != nil {
+						return out, err
+					}
+					for _, tk := range tasks {
+						if err := app.Tasks.Update(ctx, tk.ID, models.TaskUpdate{Status: models.TaskDone, Note: "Demo: done."}, actor); err != nil {
+							return out, fmt.Errorf("demo task %d: %w", i, err)
+						}
+					}
 				}
 				if err := app.Requests.Move(ctx, r.ID, t, actor); err != nil {
 					return out, fmt.Errorf("demo request %d → %s: %w", i, to, err)

@@ -237,7 +237,7 @@ func TestDRPCallbacksRetried(t *testing.T) {
 			h.app.Core.DB().Model(&models.DRPRequest{}).Where("request_uuid = ?", r.body["request_id"]).Pluck("request_id", &reqID)
 			for _, to := range []string{models.StatusInProgress, models.StatusCompleted} {
 				staff.get("/admin/requests/" + itoa(reqID))
-				if res := staff.post("/admin/requests/"+itoa(reqID)+"/status", url.Values{"status": {to}}); res.status != http.StatusSeeOther {
+				if res := staff.post("/admin/requests/"+itoa(reqID)+"/status", url.Values{"status": {to}, "detail": {"Done."}}); res.status != http.StatusSeeOther {
 					t.Fatalf("move to %s: %d", to, res.status)
 				}
 			}

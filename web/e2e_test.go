@@ -228,7 +228,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	for _, to := range []struct{ value, label string }{{"in_progress", "In progress"}, {"completed", "Completed"}} {
 		radio := chromedp.CSS(`input[name=status][value=` + to.value + `]`)
 		// Once saved, the page no longer offers the status the request is in.
-		run("move to "+to.value, chromedp.Click(radio), chromedp.Click(named("button", "Save and tell the requester")),
+		fill := chromedp.Steps()
+		if to.value == "completed" { // completing says how it was done
+			fill = chromedp.SendKeys(chromedp.CSS(`#f-detail`), "We sent the copy through your tracking page.")
+		}
+		run("move to "+to.value, chromedp.Click(radio), fill, chromedp.Click(named("button", "Save and tell the requester")),
 			chromedp.WaitNotPresent(radio))
 		if got := text("h1 + p .badge"); !strings.EqualFold(got, to.label) {
 			t.Fatalf("status after saving %s: %q", to.value, got)

@@ -173,6 +173,12 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		{name: "account", show: "#f-current", staff: true, open: nav("/admin/account", "#f-current")},
 		{name: "team", show: "main table", staff: true, open: nav("/admin/team", "main table")},
 		{name: "staff-not-found", show: "main h1", staff: true, open: nav("/admin/requests/999999", "main h1")},
+		{name: "systems", show: "main table", staff: true, open: nav("/admin/systems", "main table")},
+		{name: "system", show: "#f-system_name", staff: true, open: nav("/admin/systems/1", "#f-system_name")},
+		{name: "request-tasks", show: "#tasks", staff: true},
+		{name: "task", show: "#f-task_note", staff: true},
+		{name: "templates", show: "main table", staff: true, open: nav("/admin/templates", "main table")},
+		{name: "template-edit", show: "#f-body", staff: true, open: nav("/admin/templates/edit?stage=completion&lang=en", "#f-body")},
 	}
 	// openRow opens the first queue row whose text contains text.
 	openRow := func(query, text, show string) chromedp.Action[chromedp.Void] {
@@ -217,6 +223,15 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		case "request-identity":
 			p.open = func() chromedp.Action[chromedp.Void] {
 				return openRow("/admin?status=all", "Awaiting verification", p.show)
+			}
+		case "request-tasks":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return openRow("/admin?status=all", "Get a copy to take elsewhere", p.show)
+			}
+		case "task":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(openRow("/admin?status=all", "Get a copy to take elsewhere", "#tasks"),
+					chromedp.Click(chromedp.CSS("#tasks tbody a")), chromedp.WaitVisible(chromedp.CSS(p.show)))
 			}
 		case "request-complaint":
 			p.open = func() chromedp.Action[chromedp.Void] {

@@ -25,6 +25,9 @@ const (
 	// JSON API under /api/v1 is not this: its routes have the staff levels,
 	// met by a personal token.
 	DRP Access = "drp"
+	// Hook: data systems answering their tasks, authenticated by the route
+	// itself (a per-task token in the path and an HMAC signature).
+	Hook Access = "hook"
 )
 
 // allowed is the rule behind each access level.
@@ -133,6 +136,12 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/choices/signal", h.Signal, Public, &limitSignal, false},
 		{http.MethodGet, "/choices/signal.js", h.SignalScript, Public, nil, false},
 		{http.MethodGet, "/.well-known/gpc.json", h.GPCSupport, Public, nil, false},
+		// Fulfilment: the thread, attachments, the person's data and corrections.
+		{method: http.MethodPost, path: "/t/:token/messages", handler: h.Reply, access: Public, limit: &limitWrite, upload: true},
+		{http.MethodGet, "/t/:token/files/:id", h.TrackFile, Public, nil, false},
+		{http.MethodPost, "/t/:token/packages/:id/code", h.PackageCode, Public, &limitGuess, false},
+		{http.MethodPost, "/t/:token/download", h.PackageDownload, Public, &limitGuess, false},
+		{http.MethodPost, "/t/:token/requests/:id/corrections", h.CorrectionAdd, Public, &limitWrite, false},
 
 		// Staff.
 		{http.MethodGet, "/setup", h.Setup, Public, &limitGuess, false},
@@ -196,6 +205,29 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/admin/agents/drp", h.AgentRegisterDRP, Configure, nil, false},
 		{http.MethodPost, "/admin/agents/import", h.AgentImport, Configure, nil, false},
 
+		// Fulfilment: data systems, tasks, threads, packages, corrections, mail wording.
+		{http.MethodGet, "/admin/systems", h.SystemsPage, Read, nil, false},
+		{http.MethodPost, "/admin/systems", h.SystemCreate, Configure, nil, false},
+		{http.MethodGet, "/admin/systems/:id", h.SystemPage, Read, nil, false},
+		{http.MethodPost, "/admin/systems/:id", h.SystemUpdate, Configure, nil, false},
+		{http.MethodPost, "/admin/systems/:id/rotate", h.SystemRotate, Configure, nil, false},
+		{http.MethodPost, "/admin/systems/:id/archive", h.SystemArchive, Configure, nil, false},
+		{http.MethodGet, "/admin/tasks/:id", h.TaskPage, Read, nil, false},
+		{http.MethodPost, "/admin/tasks/:id", h.TaskUpdate, Work, nil, false},
+		{http.MethodPost, "/admin/tasks/:id/resend", h.TaskResend, Work, nil, false},
+		{method: http.MethodPost, path: "/admin/requests/:id/thread", handler: h.RequestThread, access: Work, upload: true},
+		{method: http.MethodPost, path: "/admin/requests/:id/files", handler: h.RequestFile, access: Work, upload: true},
+		{http.MethodPost, "/admin/files/:id/remove", h.RequestFileRemove, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/package", h.PackagePublish, Work, nil, false},
+		{http.MethodGet, "/admin/packages/:id", h.PackageStaffDownload, Work, nil, false},
+		{http.MethodGet, "/admin/corrections/:id", h.CorrectionPage, Read, nil, false},
+		{http.MethodPost, "/admin/corrections/:id", h.CorrectionDecide, Work, nil, false},
+		{http.MethodGet, "/admin/templates", h.TemplatesPage, Configure, nil, false},
+		{http.MethodGet, "/admin/templates/edit", h.TemplateEdit, Configure, nil, false},
+		{http.MethodPost, "/admin/templates/preview", h.TemplatePreview, Configure, nil, false},
+		{http.MethodPost, "/admin/templates/save", h.TemplateSave, Configure, nil, false},
+		{http.MethodPost, "/admin/templates/reset", h.TemplateReset, Configure, nil, false},
+
 		// The person an agent filed for answers whether they asked it to.
 		{http.MethodPost, "/t/:token/authority", h.AuthorityAnswer, Public, &limitWrite, false},
 
@@ -215,6 +247,7 @@ func routes(h *handlers.Handlers) []route {
 		{method: http.MethodPost, path: "/agent/file", handler: h.AgentFilePost, access: AgentOnly, limit: &limitSubmit, upload: true},
 		{http.MethodGet, "/agent/requests/:id", h.AgentFiling, AgentOnly, nil, false},
 		{http.MethodGet, "/agent/documents/:id", h.AgentDocument, AgentOnly, nil, false},
+		{method: http.MethodPost, path: "/agent/requests/:id/messages", handler: h.AgentReply, access: AgentOnly, limit: &limitWrite, upload: true},
 
 		// The Data Rights Protocol (docs/drp.md).
 		{http.MethodPost, "/v1/agent/:agent_id", h.DRPSetup, DRP, &limitLogin, false},
@@ -223,6 +256,9 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/v1/data-rights-request/", h.DRPExercise, DRP, nil, false},
 		{http.MethodGet, "/v1/data-rights-request/:request_id", h.DRPStatus, DRP, nil, false},
 		{http.MethodDelete, "/v1/data-rights-request/:request_id", h.DRPRevoke, DRP, nil, false},
+
+		// Data systems answer their tasks (signed; a token per task and round).
+		{method: http.MethodPost, path: "/hooks/tasks/:token", handler: h.TaskCallback, access: Hook, limit: &limitAPI, upload: true},
 
 		// The staff JSON API (bearer tokens; described by the OpenAPI document).
 		{http.MethodGet, "/api/v1/openapi.json", h.APIDocument, Public, nil, false},
@@ -234,5 +270,7 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/api/v1/requests/:id/extend", h.APIRequestExtend, Work, &limitAPI, false},
 		{http.MethodGet, "/api/v1/opt-outs", h.APIOptOuts, Read, &limitAPI, false},
 		{http.MethodGet, "/api/v1/opt-outs.csv", h.APIOptOutsCSV, Read, &limitAPI, false},
+		{http.MethodGet, "/api/v1/requests/:id/tasks", h.APITasks, Read, &limitAPI, false},
+		{http.MethodPost, "/api/v1/tasks/:id", h.APITaskUpdate, Work, &limitAPI, false},
 	}
 }

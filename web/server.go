@@ -64,7 +64,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 	routed := func(c echo.Context) bool { _, ok := lookup(c); return ok }
 	// Data Rights Protocol routes answer other programs: no cookies, no
 	// forms, their own authentication (handlers/api_drp.go).
-	drp := func(c echo.Context) bool { r, ok := lookup(c); return ok && r.access == DRP }
+	drp := func(c echo.Context) bool { r, ok := lookup(c); return ok && (r.access == DRP || r.access == Hook) }
 	// Upload routes stream a multipart body: their CSRF token is checked
 	// as the body is read (handlers.multipartForm), never by parsing the
 	// whole body first.
@@ -111,7 +111,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 			mw = append(mw, uploadLimit)
 		}
 		switch r.access {
-		case Public, DRP:
+		case Public, DRP, Hook:
 		case AgentOnly:
 			mw = append(mw, h.RequireAgent)
 		default:
@@ -281,7 +281,7 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler 
 			_ = c.NoContent(status)
 			return
 		}
-		if handlers.IsAPI(c) {
+		if handlers.IsAPI(c) || handlers.IsHook(c) {
 			if rerr := h.RenderAPIError(c, status, key, messageArgs(err), err); rerr != nil {
 				log.Error("error answer failed", "err", rerr)
 			}

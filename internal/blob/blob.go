@@ -38,10 +38,13 @@ const (
 	PDF  = "application/pdf"
 	PNG  = "image/png"
 	JPEG = "image/jpeg"
-	// Text types, accepted only by a store that lists them (WithTypes):
-	// the organization's records as CSV, kept as they are.
+	// Types accepted only where a caller lists them (WithTypes, PutAs):
+	// the organization's records as CSV, a system's export staff attach;
+	// JSON and ZIP are also what the app assembles itself.
 	CSV  = "text/csv"
 	Text = "text/plain"
+	JSON = "application/json"
+	ZIP  = "application/zip"
 )
 
 // Limits on images, which are decoded in memory to strip their metadata.
@@ -153,6 +156,14 @@ type Stored struct {
 // failure nothing is left in the bucket: a Rejection says what was wrong
 // with the file, ErrStorage that the storage failed.
 func (s *Store) Put(ctx context.Context, prefix string, r io.Reader) (*Stored, error) {
+	return s.PutAs(ctx, prefix, r, s.Types)
+}
+
+// PutAs is Put accepting the content types given rather than the store's
+// own list (staff attaching a system's CSV or JSON export, say). PDFs are
+// scanned and images re-encoded as by Put; text, JSON and ZIP are kept as
+// they are.
+func (s *Store) PutAs(ctx context.Context, prefix string, r io.Reader, types []string) (*Stored, error) {
 	limited := &limitReader{r: r, left: s.MaxSize}
 	head := make([]byte, 3072)
 	n, err := io.ReadFull(limited, head)
@@ -168,7 +179,7 @@ func (s *Store) Put(ctx context.Context, prefix string, r io.Reader) (*Stored, e
 		ct = ct[:i]
 	}
 	allowed := false
-	for _, t := range s.Types {
+	for _, t := range types {
 		allowed = allowed || t == ct
 	}
 	if !allowed {

@@ -63,6 +63,7 @@ type encryptor struct {
 	aead   cipher.AEAD
 	header []byte
 	buf    []byte
+	out    []byte // the sealed segment, reused: a file of any size makes no garbage per segment
 	n      uint64
 }
 
@@ -104,10 +105,10 @@ func (e *encryptor) Write(p []byte) (int, error) {
 }
 
 func (e *encryptor) seal(final bool) error {
-	out := e.aead.Seal(nil, nonce(e.n, final), e.buf, e.header)
+	e.out = e.aead.Seal(e.out[:0], nonce(e.n, final), e.buf, e.header)
 	e.n++
 	e.buf = e.buf[:0]
-	_, err := e.w.Write(out)
+	_, err := e.w.Write(e.out)
 	return err
 }
 
@@ -120,7 +121,8 @@ type decryptor struct {
 	aead   cipher.AEAD
 	header []byte
 	seg    []byte // ciphertext buffer
-	plain  []byte // decrypted, not yet read
+	buf    []byte // decrypted segment, reused
+	plain  []byte // decrypted, not yet read (in buf)
 	n      uint64
 	done   bool
 }
@@ -177,11 +179,14 @@ func (d *decryptor) next() error {
 			return perr
 		}
 	}
-	plain, oerr := d.aead.Open(nil, nonce(d.n, final), d.seg[:n], d.header)
+	// next runs only once what it decrypted before was read: the buffer
+	// can be reused.
+	plain, oerr := d.aead.Open(d.buf[:0], nonce(d.n, final), d.seg[:n], d.header)
 	if oerr != nil {
 		return ErrCorrupt
 	}
 	d.n++
+	d.buf = plain
 	d.plain, d.done = plain, final
 	return nil
 }

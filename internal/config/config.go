@@ -38,7 +38,16 @@ type Config struct {
 	// records lookup of identity verification) reach loopback and private
 	// addresses (RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE=true).
 	WebhookAllowPrivate bool
-	OrgName             string // RIGHTSDESK_ORG_NAME
+	// WebhookTimeout bounds each outgoing call (RIGHTSDESK_WEBHOOK_TIMEOUT, default 10s).
+	WebhookTimeout time.Duration
+	// PackageTTL is how long a person may download a copy of their data
+	// (RIGHTSDESK_PACKAGE_DAYS, default 14); it is erased after.
+	PackageTTL time.Duration
+	// MailRepliesRead: a person reads replies to the mail, which go to the
+	// privacy contact (RIGHTSDESK_MAIL_REPLIES=read|unread; default read
+	// when RIGHTSDESK_PRIVACY_EMAIL is set, else unread). Mail says which.
+	MailRepliesRead bool
+	OrgName         string // RIGHTSDESK_ORG_NAME
 	// Contact is how people reach the privacy team where the portal cannot
 	// help; shown on the home page, in the footer and beside every dead end.
 	// The admin's organization settings start from these values.
@@ -148,6 +157,25 @@ func Load(getenv func(string) string) (Config, error) {
 	c.ImportMax = int64(mb) << 20
 	c.DRPBusinessID = get("RIGHTSDESK_DRP_BUSINESS_ID", "")
 	c.WebhookAllowPrivate = get("RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE", "") == "true"
+	if c.WebhookTimeout, err = duration(get("RIGHTSDESK_WEBHOOK_TIMEOUT", "10s"), false); err != nil ||
+		c.WebhookTimeout < 100*time.Millisecond || c.WebhookTimeout > 5*time.Minute {
+		return c, errors.New("RIGHTSDESK_WEBHOOK_TIMEOUT must be a duration from 100ms to 5m, like 10s")
+	}
+	if c.PackageTTL, err = duration(get("RIGHTSDESK_PACKAGE_DAYS", "14"), true); err != nil || c.PackageTTL < 24*time.Hour ||
+		c.PackageTTL > 365*24*time.Hour {
+		return c, errors.New("RIGHTSDESK_PACKAGE_DAYS must be a number of days from 1 to 365")
+	}
+	replies := "unread"
+	if strings.TrimSpace(getenv("RIGHTSDESK_PRIVACY_EMAIL")) != "" {
+		replies = "read"
+	}
+	switch get("RIGHTSDESK_MAIL_REPLIES", replies) {
+	case "read":
+		c.MailRepliesRead = true
+	case "unread":
+	default:
+		return c, errors.New("RIGHTSDESK_MAIL_REPLIES must be read (a person reads replies to the privacy contact) or unread")
+	}
 	c.StorageURL = get("RIGHTSDESK_STORAGE_URL", "file://"+filepath.ToSlash(mustAbs(filepath.Join(c.DataDir, "blobs"))))
 	tz, err := time.LoadLocation(get("RIGHTSDESK_TIMEZONE", "America/Los_Angeles"))
 	if err != nil {

@@ -42,8 +42,10 @@ type Message struct {
 	Token    string    // the claim's lease token
 }
 
-// Email is a rendered message.
-type Email struct{ Subject, Text, HTML string } // HTML optional ("" = text only)
+// Email is a rendered message. HTML is optional ("" = text only);
+// FromName is the sender's display name (the organization's name) and
+// ReplyTo where replies go (the privacy contact), both optional.
+type Email struct{ Subject, Text, HTML, FromName, ReplyTo string }
 
 // Outbox is the durable queue (implemented by models).
 type Outbox interface {
@@ -97,8 +99,17 @@ func checkFrom(from string) error {
 // build makes the RFC 5322 message both senders deliver.
 func build(from string, m Message, e Email) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.From(from); err != nil {
+	if e.FromName != "" {
+		if err := msg.FromFormat(e.FromName, from); err != nil {
+			return nil, fmt.Errorf("from address: %w", err)
+		}
+	} else if err := msg.From(from); err != nil {
 		return nil, fmt.Errorf("from address: %w", err)
+	}
+	if e.ReplyTo != "" {
+		if err := msg.ReplyTo(e.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to address: %w", err)
+		}
 	}
 	if err := msg.To(m.To); err != nil {
 		// The error quotes the address; the worker does not log it.

@@ -33,6 +33,10 @@ const (
 	TemplateIdentityOutcome     = "identity_outcome"      // to the person: verified, answered as categories, or passed to staff (Status)
 	TemplateStaffIdentityReview = "staff_identity_review" // to staff: a person's answers need review (Reason: attempts)
 	TemplateStaffLookupDown     = "staff_lookup_down"     // to staff: the records lookup endpoint stopped answering
+	// Fulfilment: a copy of the person's data is ready on their tracking
+	// page (Until: the last day to download it), and the code to download it.
+	TemplatePackageReady = "package_ready"
+	TemplatePackageCode  = "package_code"
 )
 
 // Templates lists every template name, so a test can render each one.
@@ -43,5 +47,6 @@ func Templates() []string {
 		TemplateStaffFraudAlert,
 		TemplateInformationRequested, TemplateComplaintReceived,
 		TemplateChoiceRecorded, TemplatePreferenceLink,
-		TemplateIdentityOutcome, TemplateStaffIdentityReview, TemplateStaffLookupDown}
+		TemplateIdentityOutcome, TemplateStaffIdentityReview, TemplateStaffLookupDown,
+		TemplatePackageReady, TemplatePackageCode}
 }

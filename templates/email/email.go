@@ -1,11 +1,15 @@
-// Package email renders the outbox's messages as plain-text mail, every
-// word from the message catalog. Subjects never carry personal data; bodies
-// carry the person's name at most.
+// Package email renders the outbox's messages as mail with a text and an
+// HTML part, every word from the message catalog or from the wording the
+// organization edited. Subjects never carry personal data; bodies carry
+// the person's name at most.
 package email
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,6 +29,11 @@ type Renderer struct {
 	Contact string
 	BaseURL string
 	Loc     *time.Location
+	// RepliesRead: a person reads what is sent to Contact, so mail says
+	// replying reaches one (RIGHTSDESK_MAIL_REPLIES).
+	RepliesRead bool
+	// Overrides gives the wording the organization edited, if any.
+	Overrides Overrides
 	// Org, when set, gives the organization's name, contact address and
 	// time zone as its settings say at the moment of sending.
 	Org func() (name, contact string, loc *time.Location)
@@ -40,8 +49,21 @@ func (r *Renderer) current() *Renderer {
 	return &c
 }
 
-// Render turns one queued message into subject and text.
+// Overrides finds the organization's wording of a stage's mail for a
+// right ("" = every right) in a language (models.MailTemplates).
+type Overrides interface {
+	Override(stage, right, lang string) (subject, body string, ok bool)
+}
+
+// edited is an edited subject and opening, for a preview.
+type edited struct{ subject, body string }
+
+// Render turns one queued message into its subject, text and HTML.
 func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
+	return r.render(m, nil)
+}
+
+func (r *Renderer) render(m mail.Message, edit *edited) (mail.Email, error) {
 	r = r.current()
 	var d mail.Data
 	if err := json.Unmarshal(m.Data, &d); err != nil {
@@ -54,7 +76,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	switch m.Template {
 	case mail.TemplateVerifyEmail:
 		subject = t.T("mail.verify.subject")
-		b.line(t.T("mail.verify.intro", r.OrgName))
+		b.intro(t.T("mail.verify.intro", r.OrgName))
 		b.line(t.T("mail.verify.code", d.Code))
 		b.line(t.N("mail.verify.expires", 30))
 		if d.VerifyURL != "" {
@@ -67,7 +89,7 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		r.rights(&b, t, d.Rights)
 	case mail.TemplateAcknowledgement:
 		subject = t.T("mail.ack.subject")
-		b.line(t.T("mail.ack.intro", r.OrgName))
+		b.intro(t.T("mail.ack.intro", r.OrgName))
 		r.rights(&b, t, d.Rights)
 		b.line(t.T("mail.ack.verification"))
 		if d.DueAt != nil {
@@ -92,7 +114,10 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		if d.Status != "appeal_received" {
 			status = t.T(wording.StatusKey(kind, d.Status))
 		}
-		b.line(t.T("mail.status.intro", wording.Subject(t, kind, d.Right), status))
+		b.intro(t.T("mail.status.intro", wording.Subject(t, kind, d.Right), status))
+		if d.Status == "completed" && d.Extra["partial"] == "1" {
+			b.line(t.T("mail.status.partial"))
+		}
 		if d.Status == "merged" && d.Extra["into"] != "" && d.DueAt != nil {
 			b.line(t.T("mail.status.merged", d.Extra["into"], t.Date(*d.DueAt, r.Loc)))
 		}
@@ -118,11 +143,11 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		}
 	case mail.TemplateMessage:
 		subject = t.T("mail.message.subject")
-		b.line(t.T("mail.message.intro", t.T("right."+d.Right)))
+		b.intro(t.T("mail.message.intro", t.T("right."+d.Right)))
 	case mail.TemplateExtended:
 		subject = t.T("mail.extended.subject")
 		kind := d.Extra["kind"]
-		b.line(t.T("mail.extended.intro", wording.Subject(t, kind, d.Right), t.Date(*d.DueAt, r.Loc)))
+		b.intro(t.T("mail.extended.intro", wording.Subject(t, kind, d.Right), t.Date(*d.DueAt, r.Loc)))
 		b.line(t.T("mail.extended.reason") + "\n" + d.ReasonText)
 	case mail.TemplateInformationRequested:
 		subject = t.T("mail.info.subject")
@@ -169,6 +194,18 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 		if c := r.Rules.Law(rules.Jurisdiction(d.Jurisdiction)).Complaints; c != nil {
 			b.line(t.T(c.RecourseKey, c.RecourseURL))
 		}
+	case mail.TemplatePackageReady:
+		subject = t.T("mail.package.subject")
+		b.line(t.T("mail.package.intro", t.T("right."+d.Right)))
+		if d.Until != nil {
+			b.line(t.T("mail.package.until", t.Date(*d.Until, r.Loc)))
+		}
+		b.line(t.T("mail.package.how"))
+	case mail.TemplatePackageCode:
+		subject = t.T("mail.package_code.subject")
+		b.line(t.T("mail.package_code.code", d.Code))
+		b.line(t.N("mail.package_code.expires", 30))
+		b.line(t.T("mail.package_code.ignore"))
 	case mail.TemplateStaffDigest:
 		subject = t.T("mail.digest.subject")
 		b.line(t.N("mail.digest.intro", len(d.Items)))
@@ -258,6 +295,18 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	default:
 		return mail.Email{}, fmt.Errorf("email: unknown template %q", m.Template)
 	}
+	if stage, right, ok := mail.StageOf(m.Template, d); ok && b.introAt > 0 {
+		if edit == nil && r.Overrides != nil {
+			if subj, body, ok := r.Overrides.Override(stage, right, t.Lang()); ok {
+				edit = &edited{subject: subj, body: body}
+			}
+		}
+		if edit != nil {
+			values := r.values(t, d)
+			subject = mail.Fill(edit.subject, map[string]string{"org": r.OrgName})
+			b.parts[b.introAt] = mail.Fill(edit.body, values)
+		}
+	}
 	if d.Reference != "" {
 		b.line(t.T("mail.reference", d.Reference))
 	}
@@ -266,8 +315,72 @@ func (r *Renderer) Render(m mail.Message) (mail.Email, error) {
 	} else if !staffMail(m.Template) && m.Template != mail.TemplatePreferenceLink {
 		b.line(t.T("mail.track_lookup") + "\n" + r.BaseURL + "/track")
 	}
+	if !staffMail(m.Template) {
+		// Whether replying reaches a person, and how else to write.
+		if r.RepliesRead {
+			b.line(t.T("mail.reply.read"))
+		} else {
+			b.line(t.T("mail.reply.unread", r.Contact))
+		}
+	}
 	b.line(t.T("mail.signoff", r.OrgName))
-	return mail.Email{Subject: subject, Text: b.String()}, nil
+	text := b.String()
+	html, err := r.html(t.Lang(), subject, b.parts)
+	if err != nil {
+		return mail.Email{}, err
+	}
+	return mail.Email{Subject: subject, Text: text, HTML: html, FromName: r.OrgName, ReplyTo: r.Contact}, nil
+}
+
+// values are the placeholders' values for data d.
+func (r *Renderer) values(t i18n.Printer, d mail.Data) map[string]string {
+	v := map[string]string{"name": nameOr(d.Name, t), "org": r.OrgName, "reference": d.Reference}
+	right := d.Right
+	if right == "" && len(d.Rights) == 1 {
+		right = d.Rights[0]
+	}
+	if right != "" {
+		v["right"] = t.T("right." + right)
+	}
+	if d.Status != "" {
+		v["status"] = t.T(wording.StatusKey("", d.Status))
+	}
+	if d.DueAt != nil {
+		v["due_date"] = t.Date(*d.DueAt, r.Loc)
+	}
+	return v
+}
+
+var urlRe = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// html renders the paragraphs of the text part as the HTML part.
+func (r *Renderer) html(lang, subject string, parts []string) (string, error) {
+	paras := make([]Para, 0, len(parts))
+	for _, p := range parts {
+		var para Para
+		for _, line := range strings.Split(p, "\n") {
+			var segs []Seg
+			last := 0
+			for _, loc := range urlRe.FindAllStringIndex(line, -1) {
+				if loc[0] > last {
+					segs = append(segs, Seg{Text: line[last:loc[0]]})
+				}
+				u := strings.TrimRight(line[loc[0]:loc[1]], ".,;)")
+				segs = append(segs, Seg{Text: u, URL: u})
+				last = loc[0] + len(u)
+			}
+			if last < len(line) {
+				segs = append(segs, Seg{Text: line[last:]})
+			}
+			para = append(para, segs)
+		}
+		paras = append(paras, para)
+	}
+	var buf bytes.Buffer
+	if err := htmlMail(lang, r.OrgName, subject, paras).Render(context.Background(), &buf); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
 }
 
 func (r *Renderer) rights(b *body, t i18n.Printer, rights []string) {
@@ -288,10 +401,19 @@ func nameOr(name string, t i18n.Printer) string {
 	return name
 }
 
-// body joins paragraphs with blank lines.
-type body struct{ parts []string }
+// body joins paragraphs with blank lines; introAt is the paragraph an
+// edited wording replaces (0 = none: the greeting is never replaced).
+type body struct {
+	parts   []string
+	introAt int
+}
 
-func (b *body) line(s string)  { b.parts = append(b.parts, s) }
+func (b *body) line(s string) { b.parts = append(b.parts, s) }
+
+func (b *body) intro(s string) {
+	b.introAt = len(b.parts)
+	b.line(s)
+}
 func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
 
 // staffMail reports whether a template goes to staff or to an agent about

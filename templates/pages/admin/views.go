@@ -59,6 +59,7 @@ type QueueRow struct {
 	DueText      string
 	Urgency      string // "", "risk", "overdue"
 	Flag         string // e.g. deemed-refusal warning
+	Unread       bool   // the person or their agent wrote, and no one has read it yet
 }
 
 // RequestView is one request for staff.
@@ -119,6 +120,19 @@ type RequestView struct {
 	ClockStopped bool
 	// Identity is how the person was verified, and staff's actions on it.
 	Identity *IdentityPanel
+	// Fulfilment (fulfilment.go): the checklist of tasks, the thread, the
+	// person's package, the items to correct and how it was completed.
+	Tasks       []TaskRow
+	Assignees   []components.Option
+	OpenTasks   int
+	CanOverride bool // the member may complete with tasks open (administrators)
+	Completing  bool // the request may be completed now: the status form asks how
+	Thread      []ThreadRow
+	ThreadForm  components.Form
+	MaxMB       int64
+	Package     *PackageBox
+	Corrections []CorrectionRow
+	Outcome     *OutcomeView
 }
 
 // IdentityPanel is a request's identity verification, for staff: what

@@ -93,6 +93,23 @@ type FilingView struct {
 	Review    string // the authority's review, in words
 	Requests  []Request
 	Documents []Document
+	// The thread with the organization, and the form to write in it.
+	ID        int64
+	Thread    []Message
+	ReplyForm components.Form
+	ReplyTo   []components.Option
+	MaxMB     int64
+}
+
+// Message is one message of the thread.
+type Message struct {
+	At       time.Time
+	From     string
+	Mine     bool
+	About    string
+	Body     string
+	Question bool
+	Files    []Document
 }
 
 // Request is one request of a filing.

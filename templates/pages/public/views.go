@@ -63,6 +63,14 @@ type TrackView struct {
 	Agent         *TrackAgent // when an agent filed for the person
 	// Identity asks the identity questions of the requests that need them.
 	Identity *IdentitySection
+	// Fulfilment (fulfilment.go): the messages with the organization, and
+	// the copies of the person's data ready to download.
+	Thread       []TrackMessage
+	ReplyForm    components.Form
+	ReplyTo      []components.Option // the requests a message may be about
+	MaxMB        int64
+	Packages     []TrackPackage
+	DownloadForm components.Form
 }
 
 // IdentitySection is the identity questions on the tracking page: asked
@@ -130,6 +138,14 @@ type TrackRequest struct {
 	DocumentAsked bool
 	DocumentForm  components.Form
 	MaxMB         int64
+	// How a completed request was done: in whole or in part, what was not
+	// done and why; and, for a correction, each item and its decision.
+	Outcome        string
+	OutcomeNote    string
+	NotDone        string
+	Corrections    []TrackCorrection
+	CanCorrect     bool
+	CorrectionForm components.Form
 }
 
 // TrackEvent is one timeline entry shown to the requester.
