@@ -69,7 +69,8 @@ func (f *fulfil) verified(t testing.TB, email, right string) (*models.Submitted,
 		t.Fatal(err)
 	}
 	id := res.Submission.Requests[0].ID
-	if err := f.reqs.Move(context.Background(), id, models.Transition{To: models.StatusVerified}, models.SystemActor); err != nil {
+	if err := f.reqs.Move(context.Background(), id, models.Transition{To: models.StatusVerified, Detail: "Checked by phone"},
+		models.SystemActor); err != nil {
 		t.Fatal(err)
 	}
 	return res, id

@@ -361,7 +361,7 @@ func TestNoSourceReviewAndErasureAtClose(t *testing.T) {
 			t.Fatalf("%d erasures left", queued)
 		}
 		// The deletion closes too: its check's evidence stays, the rest goes.
-		if err := s.reqs.Move(ctx, del, models.Transition{To: models.StatusCompleted}, staff); err != nil {
+		if err := s.reqs.Move(ctx, del, models.Transition{To: models.StatusCompleted, Detail: "Deleted"}, staff); err != nil {
 			t.Fatal(err)
 		}
 		if ch := s.checksOf(t, del)[0]; ch.Status != models.CheckPassed || ch.ErasedAt == nil || ch.AnswersSealed != "" || ch.Method != models.MethodStaff {
