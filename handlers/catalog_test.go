@@ -138,6 +138,14 @@ func TestCatalogHasEveryKey(t *testing.T) {
 	for _, k := range []string{models.SortUrgent, models.SortNewest, models.SortOldest} {
 		want["queue.sort."+k] = true
 	}
+	// Assignment and the queue's due windows.
+	for _, k := range models.DueWindows {
+		want["queue.due."+k] = true
+	}
+	for _, k := range models.Kinds {
+		want["mail.assigned.intro."+k] = true
+	}
+	want["event."+models.EventAssigned], want["event."+models.EventUnassigned] = true, true
 	for _, code := range []string{"400", "403", "404", "409", "410", "413", "429", "500"} {
 		want["error.title."+code] = true
 	}

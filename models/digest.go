@@ -54,6 +54,9 @@ func (d *Digest) Queue(ctx context.Context, force bool) (int, error) {
 			data.Items = append(data.Items, DigestItem{Reference: it.Reference, Right: it.Right, DueAt: it.DueAt,
 				URL: c.BaseURL + "/admin/requests/" + strconv.FormatInt(it.ID, 10)})
 		}
+		if data.Holders, err = c.holders(tx, now); err != nil {
+			return err
+		}
 		var staff []Staff
 		if err := tx.Where("disabled_at IS NULL").Order("id").Find(&staff).Error; err != nil {
 			return err
@@ -91,6 +94,29 @@ func (d *Digest) Run(ctx context.Context, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// holders counts, in one statement, the open requests each member holds
+// (and those no one holds), with how many of them are overdue and due
+// within DigestHorizon: members by name, then the unassigned.
+func (c *Core) holders(tx *tx, now time.Time) ([]DigestHolder, error) {
+	running := c.runningSQL("requests")
+	var rows []struct {
+		ID                     *int64
+		Name                   string
+		Open, Overdue, DueSoon int
+	}
+	err := tx.Raw("SELECT staff.id, COALESCE(staff.name, '') AS name, COUNT(*) AS open, "+
+		"SUM(CASE WHEN "+running+" AND requests.due_at < ? THEN 1 ELSE 0 END) AS overdue, "+
+		"SUM(CASE WHEN "+running+" AND requests.due_at >= ? AND requests.due_at <= ? THEN 1 ELSE 0 END) AS due_soon "+
+		"FROM requests LEFT JOIN staff ON staff.id = requests.assignee_id "+
+		"WHERE requests.status IN "+openStatusSQL+" AND "+viewMarker+
+		" GROUP BY staff.id, staff.name ORDER BY staff.id IS NULL, staff.name, staff.id", now, now, now.Add(DigestHorizon)).Scan(&rows).Error
+	out := make([]DigestHolder, len(rows))
+	for i, r := range rows {
+		out[i] = DigestHolder{Name: r.Name, Open: r.Open, Overdue: r.Overdue, DueSoon: r.DueSoon}
+	}
+	return out, err
 }
 
 type jobRun struct {

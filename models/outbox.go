@@ -63,6 +63,8 @@ const (
 	// waits on their tracking page; the code to download it.
 	MailPackageReady = mail.TemplatePackageReady
 	MailPackageCode  = mail.TemplatePackageCode
+	// MailStaffAssigned tells a member a request was assigned to them.
+	MailStaffAssigned = mail.TemplateStaffAssigned
 )
 
 // MailData is what a mail template may say.
@@ -70,6 +72,9 @@ type MailData = mail.Data
 
 // DigestItem is one line of the staff digest.
 type DigestItem = mail.DigestItem
+
+// DigestHolder is one line of the digest's "who holds what".
+type DigestHolder = mail.DigestHolder
 
 // Outbox is the durable mail queue, as the mail worker sees it.
 type Outbox struct{ c *Core }

@@ -28,19 +28,45 @@ const (
 	FilterAll  = "all"
 )
 
+// Assignee filters besides a member's id.
+const (
+	AssigneeNone = "none" // unassigned
+	AssigneeMe   = "me"   // assigned to QueueFilter.Me: "My requests"
+)
+
+// Due windows: open requests whose running deadline is past, or within
+// the next 7 or 30 days.
+const (
+	DueOverdue = "overdue"
+	DueWeek    = "7d"
+	DueMonth   = "30d"
+)
+
+// DueWindows lists the due windows.
+var DueWindows = []string{DueOverdue, DueWeek, DueMonth}
+
 // QueueFilter selects and orders the staff queue.
 type QueueFilter struct {
-	Kind      string // request (default), appeal or complaint
-	Status    string // "open" (default), "all", or one status
-	Right     string
-	Reference string // one submission's requests, whatever their status
-	Sort      string
-	After     string // opaque cursor from the previous page
-	Limit     int
+	Kind         string // request (default), appeal or complaint
+	Status       string // "open" (default), "all", or one status
+	Right        string
+	Jurisdiction string
+	Assignee     string // "" (anyone), AssigneeNone, AssigneeMe, or a member's id
+	Me           int64  // who "me" is
+	Due          string // "" or one of DueWindows
+	Reference    string // one submission's requests, whatever their status
+	// Search finds a person's requests, whatever their status: by e-mail,
+	// name or phone (see search.go). Personal data: never in a URL.
+	Search Search
+	Sort   string
+	After  string // opaque cursor from the previous page
+	Limit  int
+
+	now time.Time // when "overdue" is: set by Queue
 }
 
 // Normalize replaces anything unknown with the defaults: the open
-// requests, most urgent first, 50 a page.
+// requests, most urgent first, 50 a page, anyone's, any law, any deadline.
 func (f *QueueFilter) Normalize() {
 	if !contains(Kinds, f.Kind) {
 		f.Kind = KindRequest
@@ -53,6 +79,29 @@ func (f *QueueFilter) Normalize() {
 	}
 	if f.Right != "" && !contains(rules.AllRights, rules.Right(f.Right)) {
 		f.Right = ""
+	}
+	if f.Jurisdiction != "" && !contains(rules.Jurisdictions(), rules.Jurisdiction(f.Jurisdiction)) {
+		f.Jurisdiction = ""
+	}
+	switch f.Assignee {
+	case "", AssigneeNone:
+	case AssigneeMe:
+		if f.Me <= 0 {
+			f.Assignee = ""
+		}
+	default:
+		if id, err := strconv.ParseInt(f.Assignee, 10, 64); err != nil || id <= 0 || strconv.FormatInt(id, 10) != f.Assignee {
+			f.Assignee = ""
+		}
+	}
+	if !contains(DueWindows, f.Due) {
+		f.Due = ""
+	}
+	if f.Due != "" && f.Status == FilterAll {
+		f.Status = FilterOpen // only open requests have a deadline to meet
+	}
+	if !contains([]string{SearchEmail, SearchName, SearchPhone}, f.Search.Kind) || f.Search.Value == "" {
+		f.Search = Search{}
 	}
 	f.Reference = strings.TrimSpace(f.Reference)
 	if f.Limit <= 0 || f.Limit > 200 {
@@ -70,6 +119,8 @@ type QueueItem struct {
 	ReceivedAt   time.Time
 	DueAt        time.Time
 	ExtendedAt   *time.Time
+	AssigneeID   *int64
+	Assignee     string  `gorm:"-"` // the assignee's name
 	Urgency      Urgency `gorm:"-"`
 }
 
@@ -87,7 +138,8 @@ var ErrBadCursor = &Error{Kind: KindInvalid, Key: "error.cursor.invalid"}
 // value, so deep pages seek in the index and cost what the first costs.
 func (rs *Requests) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 	f.Normalize()
-	q, col, err := queueQuery(rs.c.read(ctx), f)
+	f.now = rs.c.Now()
+	q, col, err := rs.c.queueQuery(rs.c.read(ctx), f)
 	if err != nil || q == nil {
 		return QueuePage{}, err
 	}
@@ -105,11 +157,32 @@ func (rs *Requests) Queue(ctx context.Context, f QueueFilter) (QueuePage, error)
 		}
 		page.Next = encodeCursor(t, last.ID)
 	}
+	// The assignees' names from the few staff rows, after the page: a
+	// subquery per row would weigh in the planner's choice of index.
+	var ids []int64
+	for _, it := range page.Items {
+		if it.AssigneeID != nil && !contains(ids, *it.AssigneeID) {
+			ids = append(ids, *it.AssigneeID)
+		}
+	}
+	names := map[int64]string{}
+	if len(ids) > 0 {
+		var staff []Staff
+		if err := rs.c.read(ctx).Select("id, name").Where("id IN ?", ids).Find(&staff).Error; err != nil {
+			return QueuePage{}, err
+		}
+		for _, st := range staff {
+			names[st.ID] = st.Name
+		}
+	}
 	now := rs.c.Now()
 	for i := range page.Items {
 		it := &page.Items[i]
 		it.ReceivedAt, it.DueAt = it.ReceivedAt.UTC(), it.DueAt.UTC()
 		it.Urgency = rs.c.UrgencyOf(it.Jurisdiction, it.DueAt, it.Status, now)
+		if it.AssigneeID != nil {
+			it.Assignee = names[*it.AssigneeID]
+		}
 	}
 	return page, nil
 }
@@ -121,24 +194,28 @@ const viewMarker = "requests.id > 0"
 
 // queueQuery builds the query of one page of the queue for a normalized
 // filter, and names its sort column; nil when nothing can match. Each
-// filter is an equality on the leading columns of one index of 00004,
-// which then gives the rows in the page's order (see the table there).
+// filter is an equality on the leading columns of one index of 00004 or
+// 00013, which then gives the rows in the page's order (see the tables
+// there); a due window is a range of the deadline that follows them.
 //
-// The kind, status, right and LIMIT are written into the statement, not
-// bound (they are our own constants once normalized): PostgreSQL plans a
-// cached statement for its bound values each time for as long as the
-// plan for "any value" looks dearer, and with a bound LIMIT (planned as a
-// tenth of the rows) or an uncommon right it always does. At a million
-// requests that is half a millisecond of planning, with this many
-// indexes, for a query that runs in a fifth of that. Written in, each view
-// is its own statement, planned once per connection. The reference and
-// the cursor, which come from outside, stay bound.
-func queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) {
-	// The reference is looked up for the rows of the page only: a
-	// subquery in the select list runs once per row the LIMIT lets
-	// through, where a join could be planned over every matching request.
+// The kind, status, right, jurisdiction and LIMIT are written into the
+// statement, not bound (they are our own constants once normalized):
+// PostgreSQL plans a cached statement for its bound values each time for
+// as long as the plan for "any value" looks dearer, and with a bound LIMIT
+// (planned as a tenth of the rows) or an uncommon right it always does. At
+// a million requests that is half a millisecond of planning, with this
+// many indexes, for a query that runs in a fifth of that. Written in, each
+// view is its own statement, planned once per connection. What comes from
+// outside stays bound: the reference, a search's terms, the cursor, a
+// member's id and the bounds of a due window.
+func (c *Core) queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) {
 	where := []string{"requests.kind = " + sqlWord(f.Kind)}
 	var args []any
+	// A reference or a search finds one person's requests, whatever their
+	// status: the reference is looked up for the rows of the page only (a
+	// subquery in the select list runs once per row the LIMIT lets
+	// through, where a join could be planned over every matching request).
+	anyStatus := true
 	switch {
 	case f.Reference != "":
 		ref := NormalizeReference(f.Reference)
@@ -148,7 +225,19 @@ func queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) {
 		// One submission (references are unique), then its few requests.
 		where = append(where, "requests.submission_id = (SELECT submissions.id FROM submissions WHERE submissions.reference = ?)")
 		args = append(args, ref)
-	case f.Status == FilterOpen:
+	case f.Search.Kind != "":
+		// A few submissions from one index, then their requests.
+		cond, a := searchSQL(f.Search)
+		where = append(where, cond)
+		args = append(args, a...)
+	default:
+		anyStatus = false
+	}
+	switch {
+	case f.Due != "" && !anyStatus && f.Status != FilterOpen && !contains(OpenStatuses, f.Status):
+		return nil, "", nil // a closed request has no deadline left
+	case anyStatus && f.Due == "":
+	case f.Status == FilterOpen || anyStatus:
 		where = append(where, "requests.status IN "+openStatusSQL, viewMarker)
 	case f.Status == FilterAll:
 		where = append(where, viewMarker)
@@ -157,6 +246,40 @@ func queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) {
 	}
 	if f.Right != "" {
 		where = append(where, "requests.right_code = "+sqlWord(f.Right))
+	}
+	if f.Jurisdiction != "" {
+		where = append(where, "requests.jurisdiction = "+sqlWord(f.Jurisdiction))
+	}
+	switch f.Assignee {
+	case "":
+	case AssigneeNone:
+		where = append(where, "requests.assignee_id IS NULL")
+	case AssigneeMe:
+		where = append(where, "requests.assignee_id = ?")
+		args = append(args, f.Me)
+	default:
+		id, _ := strconv.ParseInt(f.Assignee, 10, 64)
+		where = append(where, "requests.assignee_id = ?")
+		args = append(args, id)
+	}
+	if f.Due != "" {
+		// The deadlines that run: a request whose clock stands still
+		// (waiting for the person where the law stops it) is not due.
+		if stopped := c.stoppedSQL("requests"); stopped != "" {
+			where = append(where, "NOT "+stopped)
+		}
+		switch f.Due {
+		case DueOverdue:
+			where = append(where, "requests.due_at < ?")
+			args = append(args, f.now)
+		default:
+			days := 7
+			if f.Due == DueMonth {
+				days = 30
+			}
+			where = append(where, "requests.due_at >= ? AND requests.due_at < ?")
+			args = append(args, f.now, f.now.AddDate(0, 0, days))
+		}
 	}
 	col, desc := "requests.due_at", false
 	switch f.Sort {
@@ -178,7 +301,8 @@ func queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) {
 		args = append(args, t, id)
 	}
 	sql := "SELECT requests.id, (SELECT submissions.reference FROM submissions WHERE submissions.id = requests.submission_id) AS reference, " +
-		"requests.right_code, requests.jurisdiction, requests.status, requests.received_at, requests.due_at, requests.extended_at " +
+		"requests.right_code, requests.jurisdiction, requests.status, requests.received_at, requests.due_at, requests.extended_at, " +
+		"requests.assignee_id " +
 		"FROM requests WHERE " + strings.Join(where, " AND ") +
 		fmt.Sprintf(" ORDER BY %s %s, requests.id %s LIMIT %d", col, dir, dir, f.Limit+1)
 	return db.Raw(sql, args...), col, nil
@@ -276,12 +400,13 @@ func countsQuery(kind string) string {
 	return strings.Join(parts, " UNION ALL ")
 }
 
-// sqlWord quotes one of our own codes (a kind, status or right) as an SQL
-// string literal. Anything else than lower-case letters and underscores
-// cannot be one, and would be a bug: it panics rather than reach SQL.
+// sqlWord quotes one of our own codes (a kind, status, right or
+// jurisdiction) as an SQL string literal. Anything else than letters,
+// underscores and hyphens cannot be one, and would be a bug: it panics
+// rather than reach SQL.
 func sqlWord(s string) string {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= 'a' && c <= 'z' || c == '_') {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
 			panic(fmt.Sprintf("models: %q is not a code", s))
 		}
 	}

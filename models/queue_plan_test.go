@@ -160,7 +160,8 @@ func TestQueuePlans(t *testing.T) {
 			t.Parallel()
 			db := openTestDB(t, dialect)
 			ctx := context.Background()
-			if _, err := Seed(ctx, testCore(t, db), SeedOptions{Requests: 20000, RandSeed: 7}); err != nil {
+			c := testCore(t, db)
+			if _, err := Seed(ctx, c, SeedOptions{Requests: 20000, RandSeed: 7}); err != nil {
 				t.Fatal(err)
 			}
 			var ref string
@@ -183,7 +184,7 @@ func TestQueuePlans(t *testing.T) {
 				}
 			}
 			for _, f := range queueViews() {
-				q, _, err := queueQuery(db.WithContext(ctx), f)
+				q, _, err := c.queueQuery(db.WithContext(ctx), f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -242,7 +243,7 @@ func TestQueuePlans(t *testing.T) {
 			for _, right := range []string{"", "access"} {
 				f := QueueFilter{Reference: ref, Right: right}
 				f.Normalize()
-				q, _, err := queueQuery(db.WithContext(ctx), f)
+				q, _, err := c.queueQuery(db.WithContext(ctx), f)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -49,17 +49,37 @@ const runningStatusSQL = "('awaiting_verification', 'verified', 'in_progress')"
 // the law lets no clock stop. The jurisdictions are written in, from the
 // law table (our own constants).
 func (c *Core) runningSQL(table string) string {
+	cond := "(" + table + ".status IN " + runningStatusSQL + " OR (" + table + ".status = '" + StatusAwaitingInformation + "'"
+	if list := c.stoppingSQL(); list != "" {
+		cond += " AND " + table + ".jurisdiction NOT IN " + list
+	}
+	return cond + "))"
+}
+
+// stoppedSQL is the condition, on table's columns, of a request whose
+// clock stands still: waiting for the person where the law stops it; ""
+// where no law does.
+func (c *Core) stoppedSQL(table string) string {
+	list := c.stoppingSQL()
+	if list == "" {
+		return ""
+	}
+	return "(" + table + ".status = '" + StatusAwaitingInformation + "' AND " + table + ".jurisdiction IN " + list + ")"
+}
+
+// stoppingSQL lists, as SQL, the jurisdictions whose law lets a clock
+// stop; "" when none does.
+func (c *Core) stoppingSQL() string {
 	var stopping []string
 	for _, j := range rules.Jurisdictions() {
 		if c.Rules.Law(j).Pause != nil {
-			stopping = append(stopping, "'"+string(j)+"'")
+			stopping = append(stopping, sqlWord(string(j)))
 		}
 	}
-	cond := "(" + table + ".status IN " + runningStatusSQL + " OR (" + table + ".status = '" + StatusAwaitingInformation + "'"
-	if len(stopping) > 0 {
-		cond += " AND " + table + ".jurisdiction NOT IN (" + strings.Join(stopping, ", ") + ")"
+	if len(stopping) == 0 {
+		return ""
 	}
-	return cond + "))"
+	return "(" + strings.Join(stopping, ", ") + ")"
 }
 
 // transitions lists where a request of each kind may move from each
@@ -124,6 +144,9 @@ const (
 	EventDownload    = "download"     // the person downloaded it
 	EventCorrection  = "correction"   // the person listed something to correct
 	EventOverride    = "override"     // internal: an administrator completed the request with tasks open; the body is why
+	// Assignment (assign.go), internal: the body names the member.
+	EventAssigned   = "assigned"   // given to the member
+	EventUnassigned = "unassigned" // taken from the member (by staff, or by the system when the member stopped working requests)
 )
 
 // MaxNote bounds notes, messages and reasons.
@@ -157,6 +180,7 @@ type Request struct {
 	NotDone        string
 	OverrideReason string // why an administrator completed it with tasks open
 	MergedIntoID   *int64
+	AssigneeID     *int64 // the member who holds it (assign.go); nil = nobody
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
@@ -337,6 +361,9 @@ type RequestDetail struct {
 	// (same confirmed address), received earlier: this one may be merged
 	// into one of them.
 	Duplicates []Duplicate
+	// Assignee is the name of the member who holds the request ("" for
+	// nobody; Request.AssigneeID is who).
+	Assignee string
 }
 
 // Duplicate is an earlier open request a request may be merged into.
@@ -392,6 +419,11 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 	}
 	if err := db.Where("request_id = ?", id).Order("id").Find(&d.Pauses).Error; err != nil {
 		return nil, err
+	}
+	if r.AssigneeID != nil {
+		if err := db.Model(&Staff{}).Where("id = ?", *r.AssigneeID).Pluck("name", &d.Assignee).Error; err != nil {
+			return nil, err
+		}
 	}
 	if !r.Closed() && r.Kind == KindRequest && d.Sub.EmailVerifiedAt != nil {
 		err := db.Table("requests").Select("requests.id, submissions.reference, requests.received_at, requests.due_at").

@@ -47,12 +47,15 @@ var seedStatuses = []string{StatusAwaitingVerification, StatusVerified, StatusIn
 const seedBatch = 10000
 
 // Seed adds fictional requests for load tests and demos: people with
-// example.org-style addresses, 1 to 3 requests per submission, received
-// over the span, mostly closed (completed, denied or withdrawn), a few
-// percent still open, a few denials appealed. Each row is what the app
-// itself would have written: a unique reference, a tracking hash and a
-// sealed token under this core's keys, deadlines from the rules engine,
-// one "received" event per request. No mail is queued.
+// example.org-style addresses (and, for some, a phone number), 1 to 3
+// requests per submission, received over the span, mostly closed
+// (completed, denied or withdrawn), a few percent still open, a few
+// denials appealed, most of them assigned to fictional members of staff
+// who cannot sign in (seedStaff). Each row is what the app itself would
+// have written: a unique reference, a tracking hash and a sealed token
+// under this core's keys, deadlines from the rules engine, the name's
+// words and the phone's keys that search reads, one "received" event per
+// request (assignments are not on the timelines). No mail is queued.
 //
 // Rows go in by batches of about 10,000 requests, one transaction each,
 // with COPY on PostgreSQL and multi-row INSERTs on SQLite. Ids are
@@ -79,6 +82,10 @@ func Seed(ctx context.Context, c *Core, opts SeedOptions) (SeedResult, error) {
 	}
 	g := &seeder{c: c, opts: opts, rng: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		secret: mrand.NewChaCha8(key), refs: map[string]struct{}{}, deadlines: map[deadlineKey]deadlineSet{}}
+	var err error
+	if g.staff, g.former, err = seedStaff(ctx, c); err != nil {
+		return res, err
+	}
 	var existing int64
 	if err := c.db.WithContext(ctx).Model(&Submission{}).Limit(1).Count(&existing).Error; err != nil {
 		return res, err
@@ -164,7 +171,7 @@ func seedVacuum(ctx context.Context, sqlDB *sql.DB) error {
 		return err
 	}
 	defer conn.Close()
-	tables := []string{"submissions", "requests", "events"}
+	tables := []string{"submissions", "submission_names", "requests", "events"}
 	stmts := []string{"SET synchronous_commit = on"}
 	for _, t := range tables {
 		stmts = append(stmts, "VACUUM "+t)
@@ -196,6 +203,43 @@ type seedSub struct {
 	receivedAt                                                      time.Time
 }
 
+// seedStaffCount is how many fictional members hold the seeded requests;
+// one more, deactivated, holds some of the closed ones.
+const seedStaffCount = 12
+
+// seedStaff returns the fictional members the seeded requests are
+// assigned to (the active ones, and the former one), adding those not
+// there yet: reviewers at example.org whose password hash no password
+// matches, so no one can sign in as them.
+func seedStaff(ctx context.Context, c *Core) (active []int64, former int64, err error) {
+	db := c.db.WithContext(ctx)
+	now := c.Now()
+	for i := range seedStaffCount + 1 {
+		email := fmt.Sprintf("seed-staff-%02d@example.org", i+1)
+		var st Staff
+		err := db.Where("email = ?", email).Limit(1).Find(&st).Error
+		if err != nil {
+			return nil, 0, err
+		}
+		if st.ID == 0 {
+			st = Staff{Email: email, Name: fmt.Sprintf("Seeded member %02d", i+1), Role: RoleReviewer, PasswordHash: "!seeded",
+				CreatedAt: now, UpdatedAt: now}
+			if i == seedStaffCount {
+				st.DisabledAt = &now
+			}
+			if err := db.Create(&st).Error; err != nil {
+				return nil, 0, err
+			}
+		}
+		if i == seedStaffCount {
+			former = st.ID
+		} else {
+			active = append(active, st.ID)
+		}
+	}
+	return active, former, nil
+}
+
 type seedReq struct {
 	sub, appealOf                               int // positions in the batch; appealOf -1 for none
 	kind, right, jurisdiction, status           string
@@ -204,6 +248,7 @@ type seedReq struct {
 	verifiedAt, closedAt                        *time.Time
 	extensionReason, denialReason, denialDetail string
 	updatedAt                                   time.Time
+	assignee                                    int64 // 0 = nobody
 }
 
 type seeder struct {
@@ -215,7 +260,9 @@ type seeder struct {
 	checkRefs bool // the table had rows before: check each batch's references against it
 	deadlines map[deadlineKey]deadlineSet
 	people    int
-	done      int // requests drawn so far
+	done      int     // requests drawn so far
+	staff     []int64 // the active members requests are assigned to
+	former    int64   // a deactivated member who held some closed ones
 }
 
 // A deadline depends on the jurisdiction, the right and the local date of
@@ -284,11 +331,26 @@ var seedRightWeights = map[rules.Right]int{
 	rules.RightRestrict: 1, rules.RightObject: 1, rules.RightShineTheLight: 1,
 }
 
+// seedCommonLast is the share of people with a common surname; seedPhones
+// the share who give a phone number.
+const (
+	seedCommonLast = 0.3
+	seedPhones     = 0.3
+)
+
 var (
 	seedFirst = []string{"Ava", "Liam", "Noah", "Emma", "Olivia", "Lucas", "Mia", "Ethan", "Sofia", "James", "Chloe",
 		"Aria", "Mateo", "Zoe", "Hugo", "Lena", "Omar", "Priya", "Kenji", "Ines", "Tomas", "Freya", "Rafael", "Nora"}
+	// Common surnames, drawn for seedCommonLast of the people; the others
+	// get one of 500 rarer ones made of two parts, so that a search by a
+	// surname finds as many people as it would in a real organization
+	// (the commonest surnames are one or two percent of people).
 	seedLast = []string{"Martinez", "Chen", "Dubois", "Schmidt", "Brown", "Walker", "Johnson", "Roy", "Rossi", "Miller",
 		"Taylor", "Patel", "Novak", "Silva", "Kowalski", "Nakamura", "Okafor", "Larsen", "Haddad", "Moreau"}
+	seedLastStart = []string{"Al", "Bar", "Cor", "Dal", "Es", "Fen", "Gar", "Hol", "Is", "Jan", "Kel", "Lor", "Mar", "Nor", "Ost",
+		"Pel", "Quin", "Ros", "Sal", "Tor", "Ul", "Van", "Wes", "Yor", "Zel"}
+	seedLastEnd = []string{"berg", "by", "dahl", "ez", "field", "gaard", "hart", "ini", "ko", "lund", "man", "ner", "ov", "quist",
+		"ridge", "son", "ton", "vik", "wood", "zak"}
 	// Reserved for examples (RFC 2606): nobody receives mail there.
 	seedDomains       = []string{"example.org", "example.com", "example.net"}
 	seedRelationships = []string{"customer", "customer", "customer", "customer", "employee", "applicant", "visitor", "other"}
@@ -418,6 +480,9 @@ func (g *seeder) submission(b *seedRows, room int) error {
 	received := o.Now.Add(-o.Span + time.Duration(at*float64(o.Span))).Truncate(time.Microsecond)
 	g.people++
 	first, last := seedFirst[g.rng.IntN(len(seedFirst))], seedLast[g.rng.IntN(len(seedLast))]
+	if !g.chance(seedCommonLast) {
+		last = seedLastStart[g.rng.IntN(len(seedLastStart))] + seedLastEnd[g.rng.IntN(len(seedLastEnd))]
+	}
 	token := g.token()
 	sub := seedSub{reference: g.reference(), trackingHash: g.c.hash("track", token), trackingSealed: g.c.sealToken(token),
 		name: first + " " + last, email: fmt.Sprintf("%s.%s.%d@%s", strings.ToLower(first), strings.ToLower(last), g.people,
@@ -428,9 +493,12 @@ func (g *seeder) submission(b *seedRows, room int) error {
 	case x < 4:
 		sub.channel = "email"
 	case x < 7:
-		sub.channel, sub.phone = "phone", fmt.Sprintf("+1 555 01%02d", g.rng.IntN(100))
+		sub.channel, sub.phone = "phone", g.phone()
 	case x < 8:
 		sub.channel = "mail"
+	}
+	if sub.phone == "" && g.chance(seedPhones) {
+		sub.phone = g.phone()
 	}
 	si, drawn := len(b.subs), len(b.reqs)
 	// Most people confirm their email within a day or two; some never do.
@@ -446,11 +514,13 @@ func (g *seeder) submission(b *seedRows, room int) error {
 		if err != nil {
 			return err
 		}
+		g.assign(&req)
 		b.reqs = append(b.reqs, req)
 		if len(b.reqs)-drawn < room && req.status == StatusDenied && g.chance(0.25) {
 			if a, ok, err := g.appeal(si, len(b.reqs)-1, j, req); err != nil {
 				return err
 			} else if ok {
+				g.assign(&a)
 				b.reqs = append(b.reqs, a)
 			}
 		}
@@ -459,6 +529,27 @@ func (g *seeder) submission(b *seedRows, room int) error {
 	b.subs = append(b.subs, sub)
 	g.done += len(b.reqs) - drawn
 	return nil
+}
+
+// phone draws a number in the style of the North American plan's
+// fictional exchange 555, in one of many area codes.
+func (g *seeder) phone() string {
+	return fmt.Sprintf("+1 %03d 555 %04d", 201+g.rng.IntN(780), g.rng.IntN(10000))
+}
+
+// assign draws who holds a request: most open ones, and almost every
+// closed one, some of those by a member who has left since. Some members
+// hold more than others.
+func (g *seeder) assign(r *seedReq) {
+	switch {
+	case r.status == StatusAwaitingVerification && g.chance(0.5), contains(OpenStatuses, r.status) && g.chance(0.1),
+		!contains(OpenStatuses, r.status) && g.chance(0.05):
+		return
+	case !contains(OpenStatuses, r.status) && g.chance(0.1):
+		r.assignee = g.former
+		return
+	}
+	r.assignee = g.staff[g.weighted(len(g.staff), func(i int) int { return len(g.staff) + 2*i })]
 }
 
 // request draws one request's life so far: how long it takes (fast rights
@@ -574,11 +665,12 @@ func (g *seeder) appeal(si, orig int, j rules.Jurisdiction, denied seedReq) (see
 
 var (
 	seedSubCols = []string{"id", "reference", "tracking_hash", "tracking_sealed", "on_behalf", "name", "email", "phone",
-		"country", "region", "jurisdiction", "relationship", "details", "lang", "channel", "email_verified_at",
-		"received_at", "created_at", "updated_at"}
-	seedReqCols = []string{"id", "submission_id", "kind", "appeal_of_id", "right_code", "jurisdiction", "status",
+		"phone_digits", "phone_tail", "country", "region", "jurisdiction", "relationship", "details", "lang", "channel",
+		"email_verified_at", "received_at", "created_at", "updated_at"}
+	seedNameCols = []string{"token", "submission_id"}
+	seedReqCols  = []string{"id", "submission_id", "kind", "appeal_of_id", "right_code", "jurisdiction", "status",
 		"received_at", "due_at", "original_due_at", "ack_due_at", "acknowledged_at", "extended_at", "extension_reason",
-		"verified_at", "closed_at", "denial_reason", "denial_detail", "created_at", "updated_at"}
+		"verified_at", "closed_at", "denial_reason", "denial_detail", "assignee_id", "created_at", "updated_at"}
 	seedEventCols = []string{"request_id", "kind", "actor_kind", "status_from", "status_to", "body", "internal", "created_at"}
 )
 
@@ -590,14 +682,34 @@ func tp(t *time.Time) any {
 	return *t
 }
 
+// seedTable is one table's rows of a batch.
+type seedTable struct {
+	name string
+	cols []string
+	rows [][]any
+}
+
+// tables lays the batch out as column values, submissions' ids from
+// subBase and requests' from reqBase on, in the order they are written.
+func (b *seedRows) tables(subBase, reqBase int64) []seedTable {
+	subs, names, reqs, events := b.rows(subBase, reqBase)
+	return []seedTable{{"submissions", seedSubCols, subs}, {"submission_names", seedNameCols, names},
+		{"requests", seedReqCols, reqs}, {"events", seedEventCols, events}}
+}
+
 // rows lays the batch out as column values, submissions' ids from subBase
 // and requests' from reqBase on.
-func (b *seedRows) rows(subBase, reqBase int64) (subs, reqs, events [][]any) {
+func (b *seedRows) rows(subBase, reqBase int64) (subs, names, reqs, events [][]any) {
 	subs = make([][]any, len(b.subs))
 	for i, s := range b.subs {
-		subs[i] = []any{subBase + int64(i), s.reference, s.trackingHash, s.trackingSealed, "self", s.name, s.email, s.phone,
+		id := subBase + int64(i)
+		digits, tail := phoneKeys(s.phone)
+		subs[i] = []any{id, s.reference, s.trackingHash, s.trackingSealed, "self", s.name, s.email, s.phone, digits, tail,
 			s.country, s.region, s.jurisdiction, s.relationship, "", "en", s.channel, tp(s.emailVerifiedAt),
 			s.receivedAt, s.receivedAt, s.receivedAt}
+		for _, w := range nameTokens(s.name) {
+			names = append(names, []any{w, id})
+		}
 	}
 	reqs = make([][]any, len(b.reqs))
 	events = make([][]any, len(b.reqs))
@@ -615,12 +727,16 @@ func (b *seedRows) rows(subBase, reqBase int64) (subs, reqs, events [][]any) {
 		if r.kind == KindAppeal {
 			body = ""
 		}
+		var assignee any
+		if r.assignee != 0 {
+			assignee = r.assignee
+		}
 		reqs[i] = []any{id, subBase + int64(r.sub), r.kind, appealOf, r.right, r.jurisdiction, r.status,
 			r.receivedAt, r.dueAt, r.originalDueAt, tp(r.ackDueAt), tp(r.acknowledgedAt), tp(r.extendedAt), r.extensionReason,
-			tp(r.verifiedAt), tp(r.closedAt), r.denialReason, r.denialDetail, r.receivedAt, r.updatedAt}
+			tp(r.verifiedAt), tp(r.closedAt), r.denialReason, r.denialDetail, assignee, r.receivedAt, r.updatedAt}
 		events[i] = []any{id, EventReceived, "requester", "", first, body, false, r.receivedAt}
 	}
-	return subs, reqs, events
+	return subs, names, reqs, events
 }
 
 // seedLockSQL starts a batch's transaction on PostgreSQL: other inserts
@@ -662,20 +778,15 @@ func seedCopy(ctx context.Context, sqlDB *sql.DB, b *seedRows) error {
 		if err != nil {
 			return err
 		}
-		subs, reqs, events := b.rows(subBase, reqBase)
-		if len(subs) > 0 {
-			if _, err := q("SELECT setval(pg_get_serial_sequence('submissions', 'id'), $1)", subBase+int64(len(subs))-1); err != nil {
+		if len(b.subs) > 0 {
+			if _, err := q("SELECT setval(pg_get_serial_sequence('submissions', 'id'), $1)", subBase+int64(len(b.subs))-1); err != nil {
 				return err
 			}
 		}
-		if _, err := q("SELECT setval(pg_get_serial_sequence('requests', 'id'), $1)", reqBase+int64(len(reqs))-1); err != nil {
+		if _, err := q("SELECT setval(pg_get_serial_sequence('requests', 'id'), $1)", reqBase+int64(len(b.reqs))-1); err != nil {
 			return err
 		}
-		for _, t := range []struct {
-			name string
-			cols []string
-			rows [][]any
-		}{{"submissions", seedSubCols, subs}, {"requests", seedReqCols, reqs}, {"events", seedEventCols, events}} {
+		for _, t := range b.tables(subBase, reqBase) {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
 				return fmt.Errorf("seed: copy %s: %w", t.name, err)
 			}
@@ -727,12 +838,7 @@ func seedInsert(ctx context.Context, sqlDB *sql.DB, postgres bool, b *seedRows) 
 			return err
 		}
 	}
-	subs, reqs, events := b.rows(subBase, reqBase)
-	for _, t := range []struct {
-		name string
-		cols []string
-		rows [][]any
-	}{{"submissions", seedSubCols, subs}, {"requests", seedReqCols, reqs}, {"events", seedEventCols, events}} {
+	for _, t := range b.tables(subBase, reqBase) {
 		if err := insertRows(ctx, tx, postgres, t.name, t.cols, t.rows); err != nil {
 			return fmt.Errorf("seed: insert %s: %w", t.name, err)
 		}

@@ -25,6 +25,10 @@ type Submission struct {
 	Name            string
 	Email           string
 	Phone           string
+	// PhoneDigits and PhoneTail are what the phone is searched by (see
+	// phoneKeys); insertSubmission fills them.
+	PhoneDigits     string
+	PhoneTail       string
 	Country         string
 	Region          string
 	Jurisdiction    string
@@ -398,6 +402,9 @@ func (t *tx) insertRequests(sub *Submission, rights []string, channel string, ac
 // ON CONFLICT waits for); a conflict on the reference (astronomically rare)
 // draws again.
 func insertSubmission(tx *tx, sub *Submission) error {
+	// What staff search it by (search.go), whoever made it: the form, staff
+	// intake, an agent, the DRP, a privacy choice.
+	sub.PhoneDigits, sub.PhoneTail = phoneKeys(sub.Phone)
 	for range 5 {
 		sub.Reference = newReference()
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(sub)
@@ -405,7 +412,7 @@ func insertSubmission(tx *tx, sub *Submission) error {
 			return res.Error
 		}
 		if res.RowsAffected == 1 {
-			return nil
+			return tx.indexName(sub)
 		}
 		if sub.IdempotencyHash != nil {
 			var n int64

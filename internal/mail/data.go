@@ -21,6 +21,7 @@ type Data struct {
 	ReasonText   string            `json:"reason_text,omitempty"`
 	Rights       []string          `json:"rights,omitempty"`
 	Items        []DigestItem      `json:"items,omitempty"`
+	Holders      []DigestHolder    `json:"holders,omitempty"` // the digest's "who holds what"
 	Extra        map[string]string `json:"extra,omitempty"`
 	// Agent is the name of the authorized agent a message is about (to
 	// the person), or of the person an agent acts for (to the agent).
@@ -33,4 +34,14 @@ type DigestItem struct {
 	Right     string    `json:"right"`
 	DueAt     time.Time `json:"due_at"`
 	URL       string    `json:"url"`
+}
+
+// DigestHolder is how many open requests one member holds, and how many
+// of those are overdue or due within the digest's horizon; Name "" is the
+// requests no one holds.
+type DigestHolder struct {
+	Name    string `json:"name,omitempty"`
+	Open    int    `json:"open"`
+	Overdue int    `json:"overdue"`
+	DueSoon int    `json:"due_soon"`
 }

@@ -37,6 +37,9 @@ const (
 	// page (Until: the last day to download it), and the code to download it.
 	TemplatePackageReady = "package_ready"
 	TemplatePackageCode  = "package_code"
+	// TemplateStaffAssigned: to staff, a request was assigned to them
+	// (Reference and URL only; Extra["kind"] for an appeal or complaint).
+	TemplateStaffAssigned = "staff_assigned"
 )
 
 // Templates lists every template name, so a test can render each one.
@@ -48,5 +51,5 @@ func Templates() []string {
 		TemplateInformationRequested, TemplateComplaintReceived,
 		TemplateChoiceRecorded, TemplatePreferenceLink,
 		TemplateIdentityOutcome, TemplateStaffIdentityReview, TemplateStaffLookupDown,
-		TemplatePackageReady, TemplatePackageCode}
+		TemplatePackageReady, TemplatePackageCode, TemplateStaffAssigned}
 }

@@ -214,6 +214,26 @@ func (r *Renderer) render(m mail.Message, edit *edited) (mail.Email, error) {
 			lines = append(lines, fmt.Sprintf("- %s · %s · %s\n  %s", it.Reference, t.T("right."+it.Right), t.Date(it.DueAt, r.Loc), it.URL))
 		}
 		b.line(strings.Join(lines, "\n"))
+		if len(d.Holders) > 0 {
+			lines = []string{t.T("mail.digest.holders")}
+			for _, h := range d.Holders {
+				name := h.Name
+				if name == "" {
+					name = t.T("mail.digest.unassigned")
+				}
+				lines = append(lines, "- "+t.T("mail.digest.holder", name, h.Open, h.Overdue, h.DueSoon))
+			}
+			b.line(strings.Join(lines, "\n"))
+		}
+	case mail.TemplateStaffAssigned:
+		// The reference and the link: nothing about the person.
+		subject = t.T("mail.assigned.subject")
+		kind := d.Extra["kind"]
+		if kind == "" {
+			kind = "request"
+		}
+		b.line(t.T("mail.assigned.intro."+kind, d.Reference))
+		b.line(t.T("mail.assigned.link") + "\n" + d.URL)
 	case mail.TemplateStaffInvite:
 		subject = t.T("mail.invite.subject", r.OrgName)
 		b.line(t.T("mail.invite.intro", r.OrgName, t.T("role."+d.Role)))
@@ -421,7 +441,7 @@ func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
 func staffMail(template string) bool {
 	switch template {
 	case mail.TemplateStaffDigest, mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateStaffFraudAlert,
-		mail.TemplateAgentVerify, mail.TemplateAgentDecided, mail.TemplateStaffLookupDown:
+		mail.TemplateAgentVerify, mail.TemplateAgentDecided, mail.TemplateStaffLookupDown, mail.TemplateStaffAssigned:
 		return true
 	}
 	return false

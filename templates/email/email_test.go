@@ -75,7 +75,16 @@ func sample(template string) []mail.Data {
 	case mail.TemplateStaffDigest:
 		one := mail.Data{Items: []mail.DigestItem{{Reference: "RD-7K3M-Q9XD", Right: "delete", DueAt: due, URL: "https://privacy.example.com/admin/requests/1"}}}
 		two := mail.Data{Items: append(one.Items, mail.DigestItem{Reference: "RD-AAAA-BBBB", Right: "access", DueAt: due, URL: "https://privacy.example.com/admin/requests/2"})}
-		return []mail.Data{one, two}
+		held := two
+		held.Holders = []mail.DigestHolder{{Name: "Pat Officer", Open: 4, Overdue: 1, DueSoon: 2}, {Open: 3, DueSoon: 1}}
+		return []mail.Data{one, two, held}
+	case mail.TemplateStaffAssigned:
+		d := mail.Data{Name: "Pat Officer", Reference: "RD-7K3M-Q9XD", URL: "https://privacy.example.com/admin/requests/1"}
+		appeal := d
+		appeal.Extra = map[string]string{"appeal": "1", "kind": "appeal"}
+		complaint := d
+		complaint.Extra = map[string]string{"kind": "complaint"}
+		return []mail.Data{d, appeal, complaint}
 	case mail.TemplateAgentDecided:
 		return []mail.Data{{Name: "Ada", Status: "approved", URL: "https://privacy.example.com/agent"},
 			{Name: "Ada", Status: "rejected", ReasonText: "No registration found.", URL: "https://privacy.example.com/agent"}}
@@ -178,6 +187,13 @@ func TestRenderWords(t *testing.T) {
 		{mail.TemplateVerifyEmail, sample(mail.TemplateVerifyEmail)[1], []string{"Hello there,", "The code works for 30 minutes.", "/track"}},
 		{mail.TemplateStaffDigest, sample(mail.TemplateStaffDigest)[0], []string{"1 open request is due within 7 days or overdue:", "RD-7K3M-Q9XD · Delete your information · 2 March 2026"}},
 		{mail.TemplateStaffDigest, sample(mail.TemplateStaffDigest)[1], []string{"2 open requests are due within 7 days or overdue:"}},
+		// Who holds what: each member, then the requests no one holds.
+		{mail.TemplateStaffDigest, sample(mail.TemplateStaffDigest)[2], []string{"Who holds the open requests",
+			"- Pat Officer: 4 open, 1 overdue, 2 due within 7 days\n- No one (unassigned): 3 open, 0 overdue, 1 due within 7 days"}},
+		// An assignment says the reference and the link, nothing about the person.
+		{mail.TemplateStaffAssigned, sample(mail.TemplateStaffAssigned)[0], []string{"Hello Pat Officer,", "Request RD-7K3M-Q9XD was assigned to you.",
+			"https://privacy.example.com/admin/requests/1"}},
+		{mail.TemplateStaffAssigned, sample(mail.TemplateStaffAssigned)[1], []string{"The appeal RD-7K3M-Q9XD was assigned to you."}},
 		// The link sent from /track is the same link; a new one replaces it.
 		{mail.TemplateTrackingLink, sample(mail.TemplateTrackingLink)[0], []string{"Here is the link to your privacy request"}},
 		{mail.TemplateTrackingLink, sample(mail.TemplateTrackingLink)[1], []string{"Here is the new link", "Earlier links no longer work."}},

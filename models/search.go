@@ -1,0 +1,158 @@
+package models
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Searching the queue for a person: by e-mail (exact, in any case), by
+// name (each word typed is the start of a word of the name, in any case)
+// or by phone (the digits, with or without the country code). These terms
+// are personal data: they reach the server in a POST body and the
+// database as bound values, never a URL or a log (handlers/admin_queue.go).
+// A reference is not personal data and has its own filter
+// (QueueFilter.Reference), which may stay in a link.
+
+// Search kinds.
+const (
+	SearchReference = "reference"
+	SearchEmail     = "email"
+	SearchName      = "name"
+	SearchPhone     = "phone"
+)
+
+// Search is a search term, read as one kind and normalized as the
+// submissions store it.
+type Search struct {
+	Kind  string // "" (no search), SearchEmail, SearchName or SearchPhone (and SearchReference from ParseSearch)
+	Value string // the reference, the address in lower case, the name, or the phone's digits
+}
+
+// MaxSearch bounds a search term (the longest address).
+const MaxSearch = MaxEmail
+
+// maxNameTerms is how many words of a name a search matches.
+const maxNameTerms = 4
+
+// Search errors, shown by the search box.
+var (
+	ErrSearchEmpty   = &Error{Kind: KindInvalid, Key: "error.search.required", Field: "q"}
+	ErrSearchTooLong = &Error{Kind: KindInvalid, Key: "error.search.too_long", Field: "q"}
+)
+
+// ParseSearch reads what was typed in the queue's search box: an address
+// (it has an @), a reference (it reads as one and is not only digits), a
+// phone number (digits and the signs a number is written with, five
+// digits or more), or else a name.
+func ParseSearch(raw string) (Search, error) {
+	s, ok := CleanText(raw, OneLine)
+	switch {
+	case !ok:
+		return Search{}, &Error{Kind: KindInvalid, Key: "error.text.invalid", Field: "q"}
+	case s == "":
+		return Search{}, ErrSearchEmpty
+	case utf8.RuneCountInString(s) > MaxSearch:
+		return Search{}, ErrSearchTooLong
+	case strings.Contains(s, "@"):
+		return Search{Kind: SearchEmail, Value: NormalizeEmail(s)}, nil
+	}
+	digits := digitsOnly(s)
+	if ref := NormalizeReference(s); ref != "" && len(digits) < len(strings.ReplaceAll(s, "-", "")) {
+		return Search{Kind: SearchReference, Value: ref}, nil
+	}
+	if validPhone(s) {
+		return Search{Kind: SearchPhone, Value: digits}, nil
+	}
+	if len(nameTokens(s)) == 0 {
+		return Search{}, ErrSearchEmpty
+	}
+	return Search{Kind: SearchName, Value: s}, nil
+}
+
+// NormalizeEmail is an address as submissions store it: trimmed, in lower case.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// nameTokens are the words a name is found by: in lower case, split at
+// spaces and hyphens, each once. 00013_assignment.sql makes the same from
+// existing rows in SQL: change both together.
+func nameTokens(name string) []string {
+	var out []string
+	for _, w := range strings.Split(strings.ToLower(strings.ReplaceAll(name, "-", " ")), " ") {
+		if w != "" && !contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// digitsOnly keeps the digits of s.
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// phoneTailLen is how many of a number's last digits the search index
+// holds: enough to tell numbers apart, few enough that a number typed
+// without its country code (or with one the form did not have) is found.
+const phoneTailLen = 7
+
+// phoneKeys are the two columns a phone number is searched by: its digits
+// and the last phoneTailLen of them (all of them when fewer).
+func phoneKeys(phone string) (digits, tail string) {
+	digits = digitsOnly(phone)
+	return digits, digits[max(0, len(digits)-phoneTailLen):]
+}
+
+// nameRange is the range of words that start with term, for an index
+// range scan: term itself up to term followed by the last code point
+// (byte order: the C collation on PostgreSQL, BINARY on SQLite).
+func nameRange(term string) (lo, hi string) { return term, term + string(utf8.MaxRune) }
+
+// searchTerms are the words of a name search, at most maxNameTerms.
+func searchTerms(name string) []string {
+	t := nameTokens(name)
+	return t[:min(len(t), maxNameTerms)]
+}
+
+// searchSQL is the condition on requests.submission_id of a search, with
+// its bound values: a subquery that reads one index (submissions by
+// e-mail or by the tail of the phone number, or the words of names).
+func searchSQL(s Search) (string, []any) {
+	switch s.Kind {
+	case SearchEmail:
+		return "requests.submission_id IN (SELECT submissions.id FROM submissions WHERE submissions.email = ?)", []any{s.Value}
+	case SearchPhone:
+		_, tail := phoneKeys(s.Value)
+		// The digits stored end with those typed, or the other way round
+		// (the tails being equal, both have at least seven digits, or are
+		// the same number).
+		return "requests.submission_id IN (SELECT submissions.id FROM submissions WHERE submissions.phone_tail = ? AND submissions.phone_tail <> '' " +
+			"AND (submissions.phone_digits LIKE ? OR ? LIKE '%' || submissions.phone_digits))", []any{tail, "%" + s.Value, s.Value}
+	case SearchName:
+		var parts []string
+		var args []any
+		for _, term := range searchTerms(s.Value) {
+			lo, hi := nameRange(term)
+			parts = append(parts, "SELECT submission_names.submission_id FROM submission_names WHERE submission_names.token >= ? AND submission_names.token < ?")
+			args = append(args, lo, hi)
+		}
+		return "requests.submission_id IN (" + strings.Join(parts, " INTERSECT ") + ")", args
+	}
+	return "", nil
+}
+
+// indexName records the words of a submission's name, in the transaction
+// that inserts it (insertSubmission).
+func (t *tx) indexName(sub *Submission) error {
+	for _, w := range nameTokens(sub.Name) {
+		if err := t.Exec("INSERT INTO submission_names (token, submission_id) VALUES (?, ?)", w, sub.ID).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
