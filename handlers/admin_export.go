@@ -60,11 +60,13 @@ func csvTime(t *time.Time) string {
 }
 
 // ExportRequests streams the queue as filtered (the same query string as
-// the queue page), every page of it.
+// the queue page), every page of it. A search for a person (a POST) is not
+// exported: its results are that person's requests, which their pages
+// show, and a CSV of them would carry the search out of the portal.
 func (h *Handlers) ExportRequests(c echo.Context) error {
 	q := c.QueryParams()
-	f := models.QueueFilter{Kind: q.Get("kind"), Status: q.Get("status"), Right: q.Get("right"), Sort: q.Get("sort"),
-		Reference: q.Get("ref"), Limit: 200}
+	f := queueFilter(c, q)
+	f.After, f.Reference, f.Limit = "", q.Get("ref"), 200
 	ctx := c.Request().Context()
 	// The first page before any byte is sent: an error still gets its page.
 	page, err := h.Requests.Queue(ctx, f)
@@ -72,24 +74,27 @@ func (h *Handlers) ExportRequests(c echo.Context) error {
 		return err
 	}
 	st := CurrentStaff(c)
-	if err := h.Audit.Record(ctx, models.StaffActor(st.ID, ip(c)), "export.requests", "status="+f.Status); err != nil {
+	f.Normalize()
+	if err := h.Audit.Record(ctx, models.StaffActor(st.ID, ip(c)), "export.requests", filterValues(f, f.Status, "").Encode()); err != nil {
 		return err
 	}
 	cw := startCSV(c, "requests.csv")
-	if err := cw.row("id", "reference", "kind", "right", "jurisdiction", "status", "received_at", "due_at", "extended_at", "days_left"); err != nil {
+	if err := cw.row("id", "reference", "kind", "right", "jurisdiction", "status", "assignee_id", "assignee", "received_at", "due_at",
+		"extended_at", "days_left"); err != nil {
 		return nil
 	}
 	kind := f.Kind
-	if kind == "" {
-		kind = models.KindRequest
-	}
 	for {
 		for _, it := range page.Items {
 			days := ""
 			if it.Urgency.Open {
 				days = strconv.Itoa(it.Urgency.DaysLeft)
 			}
-			if err := cw.row(strconv.FormatInt(it.ID, 10), it.Reference, kind, it.Right, it.Jurisdiction, it.Status,
+			assignee := ""
+			if it.AssigneeID != nil {
+				assignee = strconv.FormatInt(*it.AssigneeID, 10)
+			}
+			if err := cw.row(strconv.FormatInt(it.ID, 10), it.Reference, kind, it.Right, it.Jurisdiction, it.Status, assignee, it.Assignee,
 				csvTime(&it.ReceivedAt), csvTime(&it.DueAt), csvTime(it.ExtendedAt), days); err != nil {
 				return nil // the client went away
 			}

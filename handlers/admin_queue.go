@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
@@ -15,11 +14,82 @@ import (
 	"github.com/rightsdesk/rightsdesk/templates/wording"
 )
 
-// Queue lists requests (or appeals) for staff.
+// queueFilter reads the queue's filters from a query string (or a
+// form): none of them is personal data, so they may stay in links. The
+// reference is the caller's (named ref on the page, reference in the API).
+func queueFilter(c echo.Context, q url.Values) models.QueueFilter {
+	f := models.QueueFilter{Kind: q.Get("kind"), Status: q.Get("status"), Right: q.Get("right"), Jurisdiction: q.Get("jurisdiction"),
+		Assignee: q.Get("assignee"), Due: q.Get("due"), Sort: q.Get("sort"), After: q.Get("after")}
+	if st := CurrentStaff(c); st != nil {
+		f.Me = st.ID
+	}
+	return f
+}
+
+// filterValues are the filters of f as a query string, with status and
+// the cursor after: what the queue's links and the search's forms carry.
+func filterValues(f models.QueueFilter, status, after string) url.Values {
+	v := url.Values{}
+	set := func(k, val, none string) {
+		if val != none {
+			v.Set(k, val)
+		}
+	}
+	set("kind", f.Kind, models.KindRequest)
+	v.Set("status", status)
+	set("right", f.Right, "")
+	set("jurisdiction", f.Jurisdiction, "")
+	set("assignee", f.Assignee, "")
+	set("due", f.Due, "")
+	set("sort", f.Sort, models.SortUrgent)
+	set("after", after, "")
+	set("ref", f.Reference, "")
+	return v
+}
+
+// Queue lists requests (or appeals, or complaints) for staff, filtered by
+// the query string.
 func (h *Handlers) Queue(c echo.Context) error {
 	q := c.QueryParams()
-	f := models.QueueFilter{Kind: q.Get("kind"), Status: q.Get("status"), Right: q.Get("right"), Sort: q.Get("sort"),
-		After: q.Get("after"), Reference: q.Get("ref")}
+	f := queueFilter(c, q)
+	f.Reference = q.Get("ref")
+	return h.renderQueue(c, http.StatusOK, f, components.Form{})
+}
+
+// QueueSearch finds a person's requests by e-mail, name or phone. The term
+// is personal data: it comes in a POST body, the results are this
+// response, and the next page is another POST carrying the term and the
+// cursor in hidden fields. (Keeping the term server-side under an opaque
+// id in the session would also keep it out of URLs, but the cookie store
+// would then carry it, encrypted, on every request after, and it would
+// outlive the search; a form keeps it in the one page that shows it.)
+// Nothing here is logged: the access log names the route, never a body
+// (web/server.go). A reference is not personal data: it goes to the GET
+// queue, as links do.
+func (h *Handlers) QueueSearch(c echo.Context) error {
+	noStore(c)
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	f := queueFilter(c, form)
+	s, err := models.ParseSearch(form.Get("q"))
+	if err != nil {
+		f.After = ""
+		p := h.page(c, "queue.title")
+		return h.renderQueue(c, Status(err), f, formOf(p, url.Values{"q": {form.Get("q")}}, err, "q", "q"))
+	}
+	if s.Kind == models.SearchReference {
+		f.Reference = s.Value
+		return redirect(c, "/admin?"+filterValues(f, models.FilterAll, "").Encode())
+	}
+	f.Search = s
+	return h.renderQueue(c, http.StatusOK, f, components.Form{Values: url.Values{"q": {form.Get("q")}}})
+}
+
+// renderQueue shows one page of the queue for f; search is the search
+// box (the term searched for, or the error to show by it).
+func (h *Handlers) renderQueue(c echo.Context, status int, f models.QueueFilter, search components.Form) error {
 	f.Normalize()
 	ctx := c.Request().Context()
 	page, err := h.Requests.Queue(ctx, f)
@@ -32,42 +102,57 @@ func (h *Handlers) Queue(c echo.Context) error {
 	}
 	titleKey := map[string]string{models.KindRequest: "queue.title", models.KindAppeal: "queue.appeals_title",
 		models.KindComplaint: "queue.complaints_title"}[f.Kind]
-	p := h.page(c, titleKey)
-	link := func(status, after string) string {
-		v := url.Values{}
-		if f.Kind != models.KindRequest {
-			v.Set("kind", f.Kind)
-		}
-		v.Set("status", status)
-		if f.Right != "" {
-			v.Set("right", f.Right)
-		}
-		if f.Sort != models.SortUrgent {
-			v.Set("sort", f.Sort)
-		}
-		if after != "" {
-			v.Set("after", after)
-		}
-		if f.Reference != "" {
-			v.Set("ref", f.Reference)
-		}
-		return "/admin?" + v.Encode()
+	searching := f.Search.Kind != ""
+	switch {
+	case searching:
+		titleKey = "queue.search_title"
+	case f.Assignee == models.AssigneeMe && f.Kind == models.KindRequest:
+		titleKey = "queue.mine_title"
 	}
-	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Right: f.Right, Sort: f.Sort, Reference: f.Reference,
-		IsFirst: f.After == "", FirstURL: link(f.Status, "")}
-	v.ExportURL = strings.Replace(link(f.Status, ""), "/admin?", "/admin/export/requests.csv?", 1)
+	p := h.page(c, titleKey)
+	p.Failed = status >= 400
+	link := func(status, after string) string { return "/admin?" + filterValues(f, status, after).Encode() }
+	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Right: f.Right, Jurisdiction: f.Jurisdiction, Assignee: f.Assignee, Due: f.Due,
+		Sort: f.Sort, Reference: f.Reference, IsFirst: f.After == "", FirstURL: link(f.Status, ""), Search: orEmpty(search), Searching: searching}
+	if !searching {
+		// A search is not exported: its results are one person's requests,
+		// which their request pages show; the CSV follows the filters only.
+		v.ExportURL = "/admin/export/requests.csv?" + filterValues(f, f.Status, "").Encode()
+	}
+	// The search's forms carry the page's filters (never its status: a
+	// search finds every status), so a search keeps them.
+	keep := filterValues(f, models.FilterAll, "")
+	keep.Del("ref")
+	keep.Del("status")
+	for _, k := range []string{"kind", "right", "jurisdiction", "assignee", "due", "sort"} {
+		if val := keep.Get(k); val != "" {
+			v.Keep = append(v.Keep, admin.Hidden{Name: k, Value: val})
+		}
+	}
 	for _, st := range append([]string{models.FilterOpen}, append(models.Statuses, models.FilterAll)...) {
 		n := countText(p, counts[st])
 		label := p.T.T("queue.tab."+st, n)
 		if st != models.FilterOpen && st != models.FilterAll {
 			label = p.T.T("queue.tab.status", p.T.T(wording.StatusKey(f.Kind, st)), n)
 		}
-		v.Tabs = append(v.Tabs, admin.Tab{Label: label, URL: link(st, ""), Current: st == f.Status && f.Reference == ""})
+		v.Tabs = append(v.Tabs, admin.Tab{Label: label, URL: link(st, ""), Current: st == f.Status && f.Reference == "" && !searching})
 	}
 	if f.Kind != models.KindComplaint { // a complaint is about no one right
 		for _, r := range rules.AllRights {
 			v.Rights = append(v.Rights, components.Option{Value: string(r), Label: p.T.T("right." + string(r))})
 		}
+	}
+	for _, j := range rules.Jurisdictions() {
+		v.Jurisdictions = append(v.Jurisdictions, components.Option{Value: string(j), Label: p.T.T("jurisdiction." + string(j))})
+	}
+	staff, err := h.staffNames(ctx)
+	if err != nil {
+		return err
+	}
+	v.Assignees = append([]components.Option{{Value: models.AssigneeMe, Label: p.T.T("queue.assignee.me")},
+		{Value: models.AssigneeNone, Label: p.T.T("queue.assignee.none")}}, staff.options...)
+	for _, d := range models.DueWindows {
+		v.Dues = append(v.Dues, components.Option{Value: d, Label: p.T.T("queue.due." + d)})
 	}
 	for _, s := range models.Sorts {
 		v.Sorts = append(v.Sorts, components.Option{Value: s, Label: p.T.T("queue.sort." + s)})
@@ -83,7 +168,10 @@ func (h *Handlers) Queue(c echo.Context) error {
 	for _, it := range page.Items {
 		row := admin.QueueRow{Unread: unread[it.ID], ID: it.ID, Reference: it.Reference, Right: wording.Subject(p.T, f.Kind, it.Right),
 			Jurisdiction: p.T.T("jurisdiction." + it.Jurisdiction), Status: it.Status,
-			StatusText: p.T.T(wording.StatusKey(f.Kind, it.Status)), ReceivedAt: it.ReceivedAt, DueAt: it.DueAt}
+			StatusText: p.T.T(wording.StatusKey(f.Kind, it.Status)), ReceivedAt: it.ReceivedAt, DueAt: it.DueAt, Assignee: it.Assignee}
+		if it.AssigneeID == nil {
+			row.Assignee = p.T.T("queue.assignee.nobody")
+		}
 		row.DaysLeft, row.DueText, row.Urgency = dueText(p, it.Urgency)
 		switch {
 		case it.Urgency.Paused:
@@ -93,10 +181,14 @@ func (h *Handlers) Queue(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	if page.Next != "" {
+	switch {
+	case page.Next == "":
+	case searching:
+		v.NextAfter = page.Next // posted: see QueueSearch
+	default:
 		v.NextURL = link(f.Status, page.Next)
 	}
-	return render(c, http.StatusOK, admin.Queue(p, v))
+	return render(c, status, admin.Queue(p, v))
 }
 
 // countText shows a tab's count: exact, or "1,000+" past the cap.

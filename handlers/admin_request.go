@@ -16,6 +16,7 @@ import (
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
 	status, note, message, extend, authority, pause, resume components.Form
+	assign                                                  components.Form
 	identity, raise                                         components.Form // identity verification
 	thread, file, pkg                                       components.Form // fulfilment (admin_fulfilment.go)
 	failed                                                  components.Form // the one that failed, for the summary at the top
@@ -148,6 +149,16 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if err := h.fulfilment(c, p, d, &v, f); err != nil {
 		return err
 	}
+	// Assignment: the list of members is the tasks' (fulfilment).
+	v.Assignee, v.CanAssign = d.Assignee, !r.Closed()
+	v.Mine = r.AssigneeID != nil && *r.AssigneeID == CurrentStaff(c).ID
+	v.AssignForm = f.assign
+	if v.AssignForm.Values == nil {
+		v.AssignForm.Values = url.Values{}
+		if r.AssigneeID != nil {
+			v.AssignForm.Values.Set("assignee", itoa(*r.AssigneeID))
+		}
+	}
 	// The domain decided whether an extension can be granted now.
 	if d.Extension == nil {
 		v.CanExtend = true
@@ -188,6 +199,30 @@ func (h *Handlers) RequestMerge(c echo.Context) error {
 		return err
 	}
 	return h.flashTo(c, "flash.merged", "/admin/requests/"+strconv.FormatInt(into, 10))
+}
+
+// RequestAssign gives the request to a member, to the member asking
+// ("me"), or to nobody ("").
+func (h *Handlers) RequestAssign(c echo.Context) error {
+	return h.staffAction(c, "assign", "flash.assigned", func(id int64, v url.Values, a models.Actor) error {
+		return h.Requests.Assign(c.Request().Context(), id, assigneeOf(v.Get("assignee"), *a.StaffID), a)
+	})
+}
+
+// assigneeOf reads an assignee field: a member's id, "me" (self) or ""
+// (nobody); anything else is -1, which Assign refuses.
+func assigneeOf(v string, self int64) int64 {
+	switch v {
+	case "":
+		return 0
+	case models.AssigneeMe:
+		return self
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return -1
+	}
+	return id
 }
 
 // RequestNote adds an internal note.
@@ -266,6 +301,8 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.raise = fm
 		case "package":
 			f.pkg = fm
+		case "assign":
+			f.assign = fm
 		}
 		f.failed = fm
 		noStore(c)
@@ -295,6 +332,8 @@ func formField(form string) string {
 		return "identity_note"
 	case "raise":
 		return "tier"
+	case "assign":
+		return "assignee"
 	}
 	return form
 }

@@ -23,8 +23,12 @@ type APIOperation struct {
 // APIOperations lists the staff API.
 func APIOperations() []APIOperation {
 	return []APIOperation{
-		{Method: http.MethodGet, Path: "/api/v1/requests", ID: "listRequests", Summary: "List requests, most urgent first, as the queue does",
-			Response: "RequestList", Query: []string{"status", "kind", "right", "sort", "reference", "after", "limit"}},
+		{Method: http.MethodGet, Path: "/api/v1/requests", ID: "listRequests",
+			Summary: "List requests, most urgent first, as the queue does: status (open, all or a status), kind, right, " +
+				"jurisdiction (e.g. US-CA), assignee (me, none or a member's id), due (overdue, 7d, 30d: open requests whose running " +
+				"deadline is past or within 7 or 30 days), sort (urgent, newest, oldest), reference, after (the cursor), limit (up to 200). " +
+				"A search by e-mail, name or phone is the admin's only: its terms would be in the URL",
+			Response: "RequestList", Query: []string{"status", "kind", "right", "jurisdiction", "assignee", "due", "sort", "reference", "after", "limit"}},
 		{Method: http.MethodGet, Path: "/api/v1/requests/{id}", ID: "getRequest", Summary: "One request, with its requester and timeline", Response: "Request"},
 		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/status", ID: "moveRequest", Summary: "Decide: move the request to another status (the requester is told)",
 			Write: true, Body: "StatusChange", Response: "Request"},
@@ -33,6 +37,9 @@ func APIOperations() []APIOperation {
 			Write: true, Body: "Text", Response: "Request"},
 		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/extend", ID: "extendRequest", Summary: "Extend the deadline once, where the law allows", Write: true,
 			Body: "Extension", Response: "Request"},
+		{Method: http.MethodPost, Path: "/api/v1/requests/{id}/assign", ID: "assignRequest",
+			Summary: "Assign an open request to a member who works requests (they are mailed), or to nobody", Write: true,
+			Body: "Assignment", Response: "Request"},
 		{Method: http.MethodGet, Path: "/api/v1/opt-outs", ID: "listOptOuts",
 			Summary:  "The opt-out list: preferences changed after the cursor since=, as they stand, in change order; keep next and pass it as since= next time",
 			Response: "OptOutList", Query: []string{"since", "choice", "limit"}},
@@ -71,8 +78,10 @@ func OpenAPI(baseURL string) object {
 			"id": object{"type": "integer", "format": "int64"}, "reference": str("e.g. RD-7K3M-Q9XD"),
 			"kind": enum(models.Kinds...), "right": enum(rights...), "jurisdiction": str("e.g. US-CA, EU, GB, CA-QC"),
 			"status": enum(models.Statuses...), "received_at": dateTime, "due_at": dateTime, "extended_at": dateTime,
-			"days_left": object{"type": "integer", "description": "whole days to the deadline; negative when overdue; absent when closed"},
-			"urgency":   enum("risk", "overdue"),
+			"days_left":   object{"type": "integer", "description": "whole days to the deadline; negative when overdue; absent when closed"},
+			"urgency":     enum("risk", "overdue"),
+			"assignee_id": object{"type": "integer", "format": "int64", "description": "the member who holds it; absent when nobody does"},
+			"assignee":    str("the member's name"),
 		}}
 	schemas := object{
 		"RequestSummary": summary,
@@ -112,7 +121,9 @@ func OpenAPI(baseURL string) object {
 		"TaskUpdate": object{"type": "object", "properties": object{
 			"status": enum(models.TaskOpen, models.TaskDone, models.TaskNoData, models.TaskNotApplicable, models.TaskImpossible),
 			"note":   str("required for not_applicable and impossible"), "assignee_id": str("a staff member's id; empty = nobody")}},
-		"Text":      object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
+		"Text": object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
+		"Assignment": object{"type": "object", "required": []string{"assignee_id"}, "properties": object{
+			"assignee_id": str("a member's id (an active member whose role works requests), \"me\", or empty for nobody")}},
 		"Extension": object{"type": "object", "required": []string{"reason"}, "properties": object{"reason": str("told to the requester")}},
 		"Error": object{"type": "object", "properties": object{"error": object{"type": "object", "properties": object{
 			"status": object{"type": "integer"}, "message": str(""), "fields": object{"type": "object", "additionalProperties": object{"type": "string"}}}}}},

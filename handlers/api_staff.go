@@ -85,6 +85,8 @@ type APIRequestSummary struct {
 	ExtendedAt   *time.Time `json:"extended_at,omitempty"`
 	DaysLeft     *int       `json:"days_left,omitempty"`
 	Urgency      string     `json:"urgency,omitempty"`
+	AssigneeID   *int64     `json:"assignee_id,omitempty"`
+	Assignee     string     `json:"assignee,omitempty"` // the assignee's name
 }
 
 // APIRequestList is a page of the queue.
@@ -93,12 +95,13 @@ type APIRequestList struct {
 	Next     string              `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
-// APIQueue lists requests, as the queue does (same filters and cursor).
+// APIQueue lists requests, as the queue does (same filters and cursor;
+// not the search for a person, whose terms would be in the URL).
 func (h *Handlers) APIQueue(c echo.Context) error {
 	q := c.QueryParams()
-	limit, _ := strconv.Atoi(q.Get("limit"))
-	f := models.QueueFilter{Kind: q.Get("kind"), Status: q.Get("status"), Right: q.Get("right"), Sort: q.Get("sort"),
-		After: q.Get("after"), Reference: q.Get("reference"), Limit: limit}
+	f := queueFilter(c, q)
+	f.Reference = q.Get("reference")
+	f.Limit, _ = strconv.Atoi(q.Get("limit"))
 	page, err := h.Requests.Queue(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -106,7 +109,8 @@ func (h *Handlers) APIQueue(c echo.Context) error {
 	out := APIRequestList{Requests: []APIRequestSummary{}, Next: page.Next}
 	for _, it := range page.Items {
 		s := APIRequestSummary{ID: it.ID, Reference: it.Reference, Kind: f.Kind, Right: it.Right, Jurisdiction: it.Jurisdiction,
-			Status: it.Status, ReceivedAt: it.ReceivedAt, DueAt: it.DueAt, ExtendedAt: it.ExtendedAt, Urgency: it.Urgency.Level}
+			Status: it.Status, ReceivedAt: it.ReceivedAt, DueAt: it.DueAt, ExtendedAt: it.ExtendedAt, Urgency: it.Urgency.Level,
+			AssigneeID: it.AssigneeID, Assignee: it.Assignee}
 		if it.Urgency.Open {
 			d := it.Urgency.DaysLeft
 			s.DaysLeft = &d
@@ -181,7 +185,8 @@ func (h *Handlers) apiRequest(c echo.Context, d *models.RequestDetail) APIReques
 	r, sub := d.Request, d.Sub
 	out := APIRequest{
 		APIRequestSummary: APIRequestSummary{ID: r.ID, Reference: sub.Reference, Kind: r.Kind, Right: r.Right, Jurisdiction: r.Jurisdiction,
-			Status: r.Status, ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, ExtendedAt: r.ExtendedAt, Urgency: d.Urgency.Level},
+			Status: r.Status, ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, ExtendedAt: r.ExtendedAt, Urgency: d.Urgency.Level,
+			AssigneeID: r.AssigneeID, Assignee: d.Assignee},
 		OriginalDueAt: r.OriginalDueAt, ClosedAt: r.ClosedAt, DenialReason: r.DenialReason, DenialDetail: r.DenialDetail,
 		Requester: APIRequester{Name: sub.Name, Email: sub.Email, EmailVerified: sub.EmailVerifiedAt, Phone: sub.Phone,
 			Country: sub.Country, Region: sub.Region, Relationship: sub.Relationship, Details: sub.Details, Channel: sub.Channel},
@@ -235,6 +240,14 @@ func (h *Handlers) APIRequestStatus(c echo.Context) error {
 	return h.apiAction(c, func(id int64, b map[string]string, a models.Actor) error {
 		return h.Requests.Move(c.Request().Context(), id, models.Transition{To: b["status"], DenialReason: b["denial_reason"], Detail: b["detail"],
 			Outcome: b["outcome"], NotDone: b["not_done"], Override: b["override"]}, a)
+	})
+}
+
+// APIRequestAssign gives the request to a member: {"assignee_id"}, a
+// member's id, "me", or "" for nobody.
+func (h *Handlers) APIRequestAssign(c echo.Context) error {
+	return h.apiAction(c, func(id int64, b map[string]string, a models.Actor) error {
+		return h.Requests.Assign(c.Request().Context(), id, assigneeOf(b["assignee_id"], *a.StaffID), a)
 	})
 }
 

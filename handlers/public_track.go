@@ -185,7 +185,8 @@ func publicBody(e models.Event) string {
 // eventBody is the text written with an event (a note, message, reason);
 // a receipt's body is its channel, already in the event's text.
 func eventBody(e models.Event) string {
-	if e.Kind == models.EventReceived {
+	switch e.Kind {
+	case models.EventReceived, models.EventAssigned, models.EventUnassigned:
 		return ""
 	}
 	return e.Body
@@ -205,6 +206,8 @@ func eventText(p layout.Page, r *models.Request, e models.Event) string {
 			return p.T.T("event.complaint_received")
 		}
 		return p.T.T("event.received", p.T.T("channel."+e.Body))
+	case models.EventAssigned, models.EventUnassigned:
+		return p.T.T("event."+e.Kind, e.Body) // the member's name
 	}
 	return p.T.T("event." + e.Kind)
 }

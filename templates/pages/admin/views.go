@@ -22,21 +22,36 @@ type SetupView struct {
 
 // QueueView is the request queue.
 type QueueView struct {
-	Kind      string
-	Status    string
-	Right     string
-	Sort      string
-	Reference string
-	Tabs      []Tab
-	Rights    []components.Option
-	Sorts     []components.Option
-	Rows      []QueueRow
-	NextURL   string
-	FirstURL  string
-	ExportURL string // the same requests as CSV
-	IsFirst   bool
-	Filtering bool
+	Kind          string
+	Status        string
+	Right         string
+	Jurisdiction  string
+	Assignee      string // "", "me", "none" or a member's id
+	Due           string
+	Sort          string
+	Reference     string
+	Tabs          []Tab
+	Rights        []components.Option
+	Jurisdictions []components.Option
+	Assignees     []components.Option
+	Dues          []components.Option
+	Sorts         []components.Option
+	Rows          []QueueRow
+	NextURL       string
+	FirstURL      string
+	ExportURL     string // the same requests as CSV; "" for a search
+	IsFirst       bool
+	// Search is the search box (its term, or its error); Searching: the
+	// rows are a search's, whose pages are posted (NextAfter is the next
+	// page's cursor), never linked, with the filters in Keep.
+	Search    components.Form
+	Searching bool
+	NextAfter string
+	Keep      []Hidden
 }
+
+// Hidden is a hidden form field.
+type Hidden struct{ Name, Value string }
 
 // Tab is one status filter with its count.
 type Tab struct {
@@ -60,6 +75,7 @@ type QueueRow struct {
 	Urgency      string // "", "risk", "overdue"
 	Flag         string // e.g. deemed-refusal warning
 	Unread       bool   // the person or their agent wrote, and no one has read it yet
+	Assignee     string // who holds it, or "nobody"
 }
 
 // RequestView is one request for staff.
@@ -114,6 +130,12 @@ type RequestView struct {
 	Pauses       []PauseRow
 	CanWork      bool // the member's role acts on requests (an auditor only reads)
 	Duplicates   []Duplicate
+	// Assignment: who holds the request ("" for nobody), whether it is
+	// the member looking, and whether it may be (re)assigned now (open).
+	Assignee   string
+	Mine       bool
+	CanAssign  bool
+	AssignForm components.Form
 	// AskStops: asking stops the clock here (the law allows it);
 	// ClockStopped: it stands now.
 	AskStops     bool
