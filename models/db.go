@@ -108,6 +108,26 @@ func IsPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 // an advisory lock, so several instances starting at once apply each
 // migration once.
 func Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
+	p, err := migrator(db)
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	var applied []string
+	for _, r := range results {
+		applied = append(applied, r.Source.Path)
+	}
+	if err != nil {
+		return applied, fmt.Errorf("migrate: %w", err)
+	}
+	if err := Optimize(ctx, db); err != nil {
+		return applied, fmt.Errorf("optimize: %w", err)
+	}
+	return applied, nil
+}
+
+// migrator is goose over db's dialect's migrations.
+func migrator(db *gorm.DB) (*goose.Provider, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
@@ -126,22 +146,7 @@ func Migrate(ctx context.Context, db *gorm.DB) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := goose.NewProvider(dialect, sqlDB, fsys, opts...)
-	if err != nil {
-		return nil, err
-	}
-	results, err := p.Up(ctx)
-	var applied []string
-	for _, r := range results {
-		applied = append(applied, r.Source.Path)
-	}
-	if err != nil {
-		return applied, fmt.Errorf("migrate: %w", err)
-	}
-	if err := Optimize(ctx, db); err != nil {
-		return applied, fmt.Errorf("optimize: %w", err)
-	}
-	return applied, nil
+	return goose.NewProvider(dialect, sqlDB, fsys, opts...)
 }
 
 // Ping checks that the database answers.

@@ -575,3 +575,64 @@ func TestOneSettingsSaveWins(t *testing.T) {
 		}
 	})
 }
+
+// An open request is only ever held by an active member who works
+// requests. Assignments to a member, and reassignments of their requests
+// to another, race the member's deactivation or move to auditor; after
+// each round no open request is held by anyone who cannot work it. The
+// members are reviewers, then administrators (whose changes lock every
+// administrator's row: an assignment to another administrator must not
+// deadlock with it).
+func TestAssigneeAlwaysWorks(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		me := s.officer(t)
+		var open []int64
+		for i := range 6 {
+			sub := s.submitIn(t, "US", "CA", fmt.Sprintf("held%d@example.org", i), "access", "delete", "correct")
+			for _, r := range sub.Submission.Requests {
+				open = append(open, r.ID)
+			}
+		}
+		for round := range 8 {
+			role := models.RoleReviewer
+			if round >= 4 {
+				role = models.RoleAdmin
+			}
+			m := s.member(t, fmt.Sprintf("leaving%d@example.org", round), "Leaving", role)
+			other := s.member(t, fmt.Sprintf("staying%d@example.org", round), "Staying", role)
+			// Some of the member's requests before the race, to reassign.
+			for _, id := range open[:4] {
+				if err := s.reqs.Assign(ctx, id, m.ID, me); err != nil {
+					t.Fatal(err)
+				}
+			}
+			errs := race(racers+1, func(i int) error {
+				if i == racers {
+					if round%2 == 0 {
+						return s.staff.Deactivate(ctx, m.ID, me)
+					}
+					return s.staff.SetRole(ctx, m.ID, models.RoleAuditor, me)
+				}
+				target := m.ID
+				if i%4 == 3 {
+					target = other.ID
+				}
+				return s.reqs.Assign(ctx, open[(i*5+round)%len(open)], target, me)
+			})
+			tally(t, errs, models.ErrAssigneeInvalid)
+			if errs[racers] != nil {
+				t.Fatalf("round %d: the member could not leave: %v", round, errs[racers])
+			}
+			var held []int64
+			if err := s.db.Raw("SELECT requests.id FROM requests JOIN staff ON staff.id = requests.assignee_id " +
+				"WHERE requests.status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') " +
+				"AND (staff.disabled_at IS NOT NULL OR staff.role NOT IN ('admin', 'officer', 'reviewer'))").Scan(&held).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(held) > 0 {
+				t.Fatalf("round %d: open requests %v held by a member who cannot work them", round, held)
+			}
+		}
+	})
+}

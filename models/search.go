@@ -41,9 +41,9 @@ var (
 )
 
 // ParseSearch reads what was typed in the queue's search box: an address
-// (it has an @), a reference (it reads as one and is not only digits), a
-// phone number (digits and the signs a number is written with, five
-// digits or more), or else a name.
+// (it has an @), a reference (see typedReference), a phone number (digits
+// and the signs a number is written with, five digits or more), or else a
+// name.
 func ParseSearch(raw string) (Search, error) {
 	s, ok := CleanText(raw, OneLine)
 	switch {
@@ -56,17 +56,47 @@ func ParseSearch(raw string) (Search, error) {
 	case strings.Contains(s, "@"):
 		return Search{Kind: SearchEmail, Value: NormalizeEmail(s)}, nil
 	}
-	digits := digitsOnly(s)
-	if ref := NormalizeReference(s); ref != "" && len(digits) < len(strings.ReplaceAll(s, "-", "")) {
+	if ref := NormalizeReference(s); ref != "" && typedReference(s) {
 		return Search{Kind: SearchReference, Value: ref}, nil
 	}
 	if validPhone(s) {
-		return Search{Kind: SearchPhone, Value: digits}, nil
+		return Search{Kind: SearchPhone, Value: digitsOnly(s)}, nil
 	}
 	if len(nameTokens(s)) == 0 {
 		return Search{}, ErrSearchEmpty
 	}
 	return Search{Kind: SearchName, Value: s}, nil
+}
+
+// typedReference tells a reference from a word or a number that
+// NormalizeReference would also read as one: it starts with RD, or its
+// eight characters are of the references' alphabet, letters and digits
+// both ("Schwartz" is a name, "23456789" a phone number).
+func typedReference(s string) bool {
+	var code []byte
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z':
+			code = append(code, c-'a'+'A')
+		case c != '-' && c != ' ' && c != '.' && c != '_': // NormalizeReference let letters and digits only through
+			code = append(code, c)
+		}
+	}
+	if len(code) == 10 {
+		return true // RD and the code
+	}
+	letters, digits := 0, 0
+	for _, c := range code {
+		switch {
+		case !strings.ContainsRune(referenceAlphabet, rune(c)):
+			return false
+		case c >= '0' && c <= '9':
+			digits++
+		default:
+			letters++
+		}
+	}
+	return letters > 0 && digits > 0
 }
 
 // NormalizeEmail is an address as submissions store it: trimmed, in lower case.

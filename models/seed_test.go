@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,9 +116,31 @@ func TestSeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			email := regexp.MustCompile(`^[a-z]+\.[a-z]+\.\d+@example\.(org|com|net)$`)
+			var words []struct {
+				Token        string
+				SubmissionID int64
+			}
+			if err := db.Raw("SELECT token, submission_id FROM submission_names ORDER BY submission_id, token").Scan(&words).Error; err != nil {
+				t.Fatal(err)
+			}
+			wordsOf := map[int64][]string{}
+			for _, w := range words {
+				wordsOf[w.SubmissionID] = append(wordsOf[w.SubmissionID], w.Token)
+			}
+			phones := 0
 			for i, s := range subs {
 				if NormalizeReference(s.Reference) != s.Reference || !email.MatchString(s.Email) || !ValidEmail(s.Email) {
 					t.Fatalf("submission %d: reference %q, email %q", s.ID, s.Reference, s.Email)
+				}
+				// Searchable as insertSubmission makes a submission searchable.
+				want := nameTokens(s.Name)
+				slices.Sort(want)
+				digits, tail := phoneKeys(s.Phone)
+				if !slices.Equal(wordsOf[s.ID], want) || s.PhoneDigits != digits || s.PhoneTail != tail || s.Phone != "" && !validPhone(s.Phone) {
+					t.Fatalf("submission %d (%q, %q): words %q, phone keys %q %q", s.ID, s.Name, s.Phone, wordsOf[s.ID], s.PhoneDigits, s.PhoneTail)
+				}
+				if s.Phone != "" {
+					phones++
 				}
 				if i%97 != 0 {
 					continue
@@ -137,6 +160,29 @@ func TestSeed(t *testing.T) {
 					if len(r.Events) == 0 || r.Events[0].Kind != EventReceived {
 						t.Fatalf("request %d: no received event", r.ID)
 					}
+				}
+			}
+
+			if phones < len(subs)/5 || phones > len(subs)/2 {
+				t.Errorf("%d of %d people gave a phone number", phones, len(subs))
+			}
+			// Most requests are assigned, each open one to an active member
+			// who works requests; the fictional members cannot sign in.
+			if n := count("requests", "assignee_id IS NULL"); n == 0 || n > 3700/4 {
+				t.Errorf("%d of 3700 requests unassigned", n)
+			}
+			if n := count("requests JOIN staff ON staff.id = requests.assignee_id", "requests.status IN "+openStatusSQL+
+				" AND (staff.disabled_at IS NOT NULL OR staff.role NOT IN "+workingRolesSQL+")"); n != 0 {
+				t.Errorf("%d open requests held by members who cannot work them", n)
+			}
+			if n := count("staff", ""); n != seedStaffCount+1 {
+				t.Errorf("%d staff after two seeds, want %d", n, seedStaffCount+1)
+			}
+			var hashes []string
+			db.Model(&Staff{}).Pluck("password_hash", &hashes)
+			for _, h := range hashes {
+				if CheckPassword(h, "") || strings.HasPrefix(h, "$argon2id") {
+					t.Errorf("a seeded member has a password: %q", h)
 				}
 			}
 
