@@ -19,7 +19,7 @@ BEGIN
     IF NEW.disabled_at IS NOT NULL OR NEW.role NOT IN ('admin', 'officer', 'reviewer') THEN
         WITH freed AS (
             UPDATE requests SET assignee_id = NULL, updated_at = NEW.updated_at
-            WHERE assignee_id = NEW.id AND status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information')
+            WHERE COALESCE(assignee_id, 0) = NEW.id AND status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information')
             RETURNING id
         )
         INSERT INTO events (request_id, kind, actor_kind, body, internal, created_at)
@@ -63,21 +63,22 @@ INSERT INTO submission_names (token, submission_id)
 -- with the deadline after it (see the table in 00004_queue_indexes.sql):
 --
 -- view (kind = ...)          open                           one status                  all
--- assignee (me, a member)    requests_open_assignee_idx     requests_assignee_idx       requests_assignee_due_idx
--- unassigned                 requests_open_unassigned_idx   requests_assignee_idx       requests_assignee_due_idx
+-- assignee (me, a member,    requests_open_assignee_idx     requests_assignee_idx       requests_assignee_due_idx
+--   nobody)
 -- jurisdiction               requests_open_jurisdiction_idx requests_jurisdiction_idx   requests_jurisdiction_due_idx
 --
--- A due window (overdue, due within 7 or 30 days) is a range of due_at in
--- the view's own index. Sorted by date received, or with a second filter,
--- a view reads one of these and filters or sorts the rest: the open
--- requests are a few percent of all, and a member's or a jurisdiction's
--- share of them fewer.
-CREATE INDEX requests_open_assignee_idx ON requests (kind, assignee_id, due_at, id)
+-- The assignee is indexed as COALESCE(assignee_id, 0), nobody being 0, and
+-- queries say so: "nobody" is then an equality like "me", which both
+-- planners read in the order of the columns after it (IS NULL is not one
+-- on PostgreSQL: it sorted). A due window (overdue, due within 7 or 30
+-- days) is a range of due_at in the view's own index. Sorted by date
+-- received, or with a second filter, a view reads one of these and filters
+-- or sorts the rest: the open requests are a few percent of all, and a
+-- member's or a jurisdiction's share of them fewer.
+CREATE INDEX requests_open_assignee_idx ON requests (kind, (COALESCE(assignee_id, 0)), due_at, id)
     WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0;
-CREATE INDEX requests_open_unassigned_idx ON requests (kind, due_at, id)
-    WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0 AND assignee_id IS NULL;
-CREATE INDEX requests_assignee_idx ON requests (kind, assignee_id, status, due_at, id);
-CREATE INDEX requests_assignee_due_idx ON requests (kind, assignee_id, due_at, id) WHERE id > 0;
+CREATE INDEX requests_assignee_idx ON requests (kind, (COALESCE(assignee_id, 0)), status, due_at, id);
+CREATE INDEX requests_assignee_due_idx ON requests (kind, (COALESCE(assignee_id, 0)), due_at, id) WHERE id > 0;
 CREATE INDEX requests_open_jurisdiction_idx ON requests (kind, jurisdiction, due_at, id)
     WHERE status IN ('awaiting_verification', 'verified', 'in_progress', 'awaiting_information') AND id > 0;
 CREATE INDEX requests_jurisdiction_idx ON requests (kind, jurisdiction, status, due_at, id);
@@ -89,7 +90,6 @@ DROP INDEX requests_jurisdiction_idx;
 DROP INDEX requests_open_jurisdiction_idx;
 DROP INDEX requests_assignee_due_idx;
 DROP INDEX requests_assignee_idx;
-DROP INDEX requests_open_unassigned_idx;
 DROP INDEX requests_open_assignee_idx;
 DROP INDEX submissions_phone_tail_idx;
 ALTER TABLE submissions DROP COLUMN phone_tail;
