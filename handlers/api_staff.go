@@ -60,11 +60,15 @@ func (h *Handlers) RenderAPIError(c echo.Context, status int, key string, args [
 	var body apiError
 	body.Error.Status, body.Error.Message = status, message(t, key, args...)
 	var ve *models.ValidationError
-	if errors.As(err, &ve) {
+	var fe *models.Error
+	switch {
+	case errors.As(err, &ve):
 		body.Error.Fields = map[string]string{}
 		for f, k := range ve.Fields {
 			body.Error.Fields[f] = t.T(k)
 		}
+	case errors.As(err, &fe) && fe.Field != "":
+		body.Error.Fields = map[string]string{fe.Field: body.Error.Message}
 	}
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="rightsdesk"`)

@@ -254,7 +254,7 @@ func TestQueueFiltersAndSearch(t *testing.T) {
 		s.at(t0.AddDate(0, 0, 41))
 		filed := ag.file(t, ag.approvedAgent(t, "agent@example.org"), "filed@example.org").Submission.Requests[0].ID
 		// A UK request whose clock stopped while waiting for the person.
-		uk := submit(t0, person("Robin Hood", "robin@example.org", "", "GB", ""))[0]
+		uk := submit(t0, person("Robin Hood", "robin@example.org", "020 7946 0018", "GB", ""))[0]
 		if err := s.reqs.Move(ctx, uk, models.Transition{To: models.StatusVerified}, me); err != nil {
 			t.Fatal(err)
 		}
@@ -327,6 +327,7 @@ func TestQueueFiltersAndSearch(t *testing.T) {
 			{"555-0100", sorted(ana)},             // the last seven digits
 			{"+1 (415) 555-0199", sorted(intake)}, // stored without the country code
 			{"55501", nil},                        // five digits: the whole number only
+			{"+44 20 7946 0018", sorted(uk)},      // stored with the trunk prefix
 		} {
 			sch, err := models.ParseSearch(tc.typed)
 			if err != nil {

@@ -126,16 +126,17 @@ func digitsOnly(s string) string {
 	return b.String()
 }
 
-// phoneTailLen is how many of a number's last digits the search index
-// holds: enough to tell numbers apart, few enough that a number typed
-// without its country code (or with one the form did not have) is found.
+// phoneTailLen is how many of a number's last digits it is searched by:
+// enough to tell numbers apart, few enough to leave out a country code or
+// a trunk prefix (+44 20 7946 0018 is 020 7946 0018 at home).
 const phoneTailLen = 7
 
-// phoneKeys are the two columns a phone number is searched by: its digits
-// and the last phoneTailLen of them (all of them when fewer).
-func phoneKeys(phone string) (digits, tail string) {
-	digits = digitsOnly(phone)
-	return digits, digits[max(0, len(digits)-phoneTailLen):]
+// phoneTail is what a phone number is searched by: its last phoneTailLen
+// digits (all of them when fewer). 00013_assignment.sql makes the same
+// from existing rows in SQL: change both together.
+func phoneTail(phone string) string {
+	digits := digitsOnly(phone)
+	return digits[max(0, len(digits)-phoneTailLen):]
 }
 
 // nameRange is the range of words that start with term, for an index
@@ -151,18 +152,17 @@ func searchTerms(name string) []string {
 
 // searchSQL is the condition on requests.submission_id of a search, with
 // its bound values: a subquery that reads one index (submissions by
-// e-mail or by the tail of the phone number, or the words of names).
+// e-mail or by the last digits of the phone number, or the words of
+// names).
 func searchSQL(s Search) (string, []any) {
 	switch s.Kind {
 	case SearchEmail:
 		return "requests.submission_id IN (SELECT submissions.id FROM submissions WHERE submissions.email = ?)", []any{s.Value}
 	case SearchPhone:
-		_, tail := phoneKeys(s.Value)
-		// The digits stored end with those typed, or the other way round
-		// (the tails being equal, both have at least seven digits, or are
-		// the same number).
-		return "requests.submission_id IN (SELECT submissions.id FROM submissions WHERE submissions.phone_tail = ? AND submissions.phone_tail <> '' " +
-			"AND (submissions.phone_digits LIKE ? OR ? LIKE '%' || submissions.phone_digits))", []any{tail, "%" + s.Value, s.Value}
+		// The last seven digits, or the whole number when shorter: a
+		// number typed with or without its country code is found.
+		return "requests.submission_id IN (SELECT submissions.id FROM submissions WHERE submissions.phone_tail = ? AND submissions.phone_tail <> '')",
+			[]any{phoneTail(s.Value)}
 	case SearchName:
 		var parts []string
 		var args []any

@@ -54,7 +54,7 @@ const seedBatch = 10000
 // who cannot sign in (seedStaff). Each row is what the app itself would
 // have written: a unique reference, a tracking hash and a sealed token
 // under this core's keys, deadlines from the rules engine, the name's
-// words and the phone's keys that search reads, one "received" event per
+// words and the phone's tail that search reads, one "received" event per
 // request (assignments are not on the timelines). No mail is queued.
 //
 // Rows go in by batches of about 10,000 requests, one transaction each,
@@ -665,7 +665,7 @@ func (g *seeder) appeal(si, orig int, j rules.Jurisdiction, denied seedReq) (see
 
 var (
 	seedSubCols = []string{"id", "reference", "tracking_hash", "tracking_sealed", "on_behalf", "name", "email", "phone",
-		"phone_digits", "phone_tail", "country", "region", "jurisdiction", "relationship", "details", "lang", "channel",
+		"phone_tail", "country", "region", "jurisdiction", "relationship", "details", "lang", "channel",
 		"email_verified_at", "received_at", "created_at", "updated_at"}
 	seedNameCols = []string{"token", "submission_id"}
 	seedReqCols  = []string{"id", "submission_id", "kind", "appeal_of_id", "right_code", "jurisdiction", "status",
@@ -703,8 +703,7 @@ func (b *seedRows) rows(subBase, reqBase int64) (subs, names, reqs, events [][]a
 	subs = make([][]any, len(b.subs))
 	for i, s := range b.subs {
 		id := subBase + int64(i)
-		digits, tail := phoneKeys(s.phone)
-		subs[i] = []any{id, s.reference, s.trackingHash, s.trackingSealed, "self", s.name, s.email, s.phone, digits, tail,
+		subs[i] = []any{id, s.reference, s.trackingHash, s.trackingSealed, "self", s.name, s.email, s.phone, phoneTail(s.phone),
 			s.country, s.region, s.jurisdiction, s.relationship, "", "en", s.channel, tp(s.emailVerifiedAt),
 			s.receivedAt, s.receivedAt, s.receivedAt}
 		for _, w := range nameTokens(s.name) {

@@ -25,9 +25,8 @@ type Submission struct {
 	Name            string
 	Email           string
 	Phone           string
-	// PhoneDigits and PhoneTail are what the phone is searched by (see
-	// phoneKeys); insertSubmission fills them.
-	PhoneDigits     string
+	// PhoneTail is what the phone is searched by (its last digits, see
+	// search.go); insertSubmission fills it.
 	PhoneTail       string
 	Country         string
 	Region          string
@@ -404,7 +403,7 @@ func (t *tx) insertRequests(sub *Submission, rights []string, channel string, ac
 func insertSubmission(tx *tx, sub *Submission) error {
 	// What staff search it by (search.go), whoever made it: the form, staff
 	// intake, an agent, the DRP, a privacy choice.
-	sub.PhoneDigits, sub.PhoneTail = phoneKeys(sub.Phone)
+	sub.PhoneTail = phoneTail(sub.Phone)
 	for range 5 {
 		sub.Reference = newReference()
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(sub)

@@ -43,17 +43,16 @@ CREATE TABLE submission_names (
 );
 CREATE INDEX submission_names_submission_idx ON submission_names (submission_id);
 
--- Search by phone: the number's digits, and its last seven (the whole
--- number when shorter), which a search reads by index before comparing
--- the digits: a number typed with or without its country code is found.
-ALTER TABLE submissions ADD COLUMN phone_digits TEXT NOT NULL DEFAULT '';
+-- Search by phone: the last seven digits of the number (the whole number
+-- when shorter). A number is found by them, typed with or without its
+-- country code or its trunk prefix (+44 20 7946 0018 is 020 7946 0018);
+-- two numbers that end alike are both found, and staff tell them apart.
 ALTER TABLE submissions ADD COLUMN phone_tail TEXT NOT NULL DEFAULT '';
 CREATE INDEX submissions_phone_tail_idx ON submissions (phone_tail) WHERE phone_tail <> '';
 
--- Existing rows, as models.nameTokens and models.phoneDigitsOf make them
--- for new ones (lower() folds as the database's own locale does).
-UPDATE submissions SET phone_digits = regexp_replace(phone, '[^0-9]', '', 'g') WHERE phone <> '';
-UPDATE submissions SET phone_tail = right(phone_digits, 7) WHERE phone_digits <> '';
+-- Existing rows, as models.nameTokens and models.phoneTail make them for
+-- new ones (lower() folds as the database's own locale does).
+UPDATE submissions SET phone_tail = right(regexp_replace(phone, '[^0-9]', '', 'g'), 7) WHERE phone <> '';
 INSERT INTO submission_names (token, submission_id)
     SELECT DISTINCT word, id FROM submissions, unnest(string_to_array(lower(replace(name, '-', ' ')), ' ')) AS word
     WHERE word <> ''
@@ -93,7 +92,6 @@ DROP INDEX requests_assignee_idx;
 DROP INDEX requests_open_assignee_idx;
 DROP INDEX submissions_phone_tail_idx;
 ALTER TABLE submissions DROP COLUMN phone_tail;
-ALTER TABLE submissions DROP COLUMN phone_digits;
 DROP TABLE submission_names;
 DROP TRIGGER staff_unassign ON staff;
 DROP FUNCTION staff_unassign();

@@ -33,20 +33,19 @@ CREATE TABLE submission_names (
 ) WITHOUT ROWID;
 CREATE INDEX submission_names_submission_idx ON submission_names (submission_id);
 
--- Search by phone: the number's digits, and its last seven (the whole
--- number when shorter), which a search reads by index before comparing
--- the digits: a number typed with or without its country code is found.
-ALTER TABLE submissions ADD COLUMN phone_digits TEXT NOT NULL DEFAULT '';
+-- Search by phone: the last seven digits of the number (the whole number
+-- when shorter). A number is found by them, typed with or without its
+-- country code or its trunk prefix (+44 20 7946 0018 is 020 7946 0018);
+-- two numbers that end alike are both found, and staff tell them apart.
 ALTER TABLE submissions ADD COLUMN phone_tail TEXT NOT NULL DEFAULT '';
 CREATE INDEX submissions_phone_tail_idx ON submissions (phone_tail) WHERE phone_tail <> '';
 
--- Existing rows, as models.nameTokens and models.phoneDigitsOf make them
--- for new ones. SQLite's lower() folds ASCII letters only: a name written
+-- Existing rows, as models.nameTokens and models.phoneTail make them for
+-- new ones. SQLite's lower() folds ASCII letters only: a name written
 -- before this migration with capitals outside ASCII is found by its
 -- other words, or typed as written (new rows are folded fully).
-UPDATE submissions SET phone_digits = replace(replace(replace(replace(replace(replace(replace(phone,
-    '+', ''), '-', ''), '(', ''), ')', ''), '.', ''), ' ', ''), '/', '') WHERE phone <> '';
-UPDATE submissions SET phone_tail = substr(phone_digits, -7) WHERE phone_digits <> '';
+UPDATE submissions SET phone_tail = substr(replace(replace(replace(replace(replace(replace(replace(phone,
+    '+', ''), '-', ''), '(', ''), ')', ''), '.', ''), ' ', ''), '/', ''), -7) WHERE phone <> '';
 INSERT OR IGNORE INTO submission_names (token, submission_id)
     WITH RECURSIVE words (submission_id, word, rest) AS (
         SELECT id, '', lower(replace(name, '-', ' ')) || ' ' FROM submissions WHERE name <> ''
@@ -90,7 +89,6 @@ DROP INDEX requests_assignee_idx;
 DROP INDEX requests_open_assignee_idx;
 DROP INDEX submissions_phone_tail_idx;
 ALTER TABLE submissions DROP COLUMN phone_tail;
-ALTER TABLE submissions DROP COLUMN phone_digits;
 DROP TABLE submission_names;
 DROP TRIGGER staff_unassign;
 ALTER TABLE requests DROP COLUMN assignee_id;
