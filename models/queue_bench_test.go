@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,6 +156,52 @@ func seededViews(b *testing.B, dialect string, size int) []benchView {
 		}},
 	)
 
+	// The filters of 00013: the first page of a seeded member's requests
+	// (the one who holds the fewest), of the unassigned, of one law, of
+	// each due window, and a member's overdue ones.
+	var me int64
+	if err := db.Raw("SELECT id FROM staff WHERE disabled_at IS NULL ORDER BY id LIMIT 1").Scan(&me).Error; err != nil {
+		b.Fatal(err)
+	}
+	views = append(views,
+		benchView{"mine", queue(QueueFilter{Assignee: AssigneeMe, Me: me})},
+		benchView{"mine, all", queue(QueueFilter{Assignee: AssigneeMe, Me: me, Status: FilterAll})},
+		benchView{"unassigned", queue(QueueFilter{Assignee: AssigneeNone})},
+		benchView{"law", queue(QueueFilter{Jurisdiction: string(rules.UK)})},
+		benchView{"overdue", queue(QueueFilter{Due: DueOverdue})},
+		benchView{"due 7 days", queue(QueueFilter{Due: DueWeek})},
+		benchView{"due 30 days", queue(QueueFilter{Due: DueMonth})},
+		benchView{"mine, 30 days", queue(QueueFilter{Assignee: AssigneeMe, Me: me, Due: DueMonth})},
+	)
+	// Searches for people spread over the table, as staff type them: an
+	// address, a whole name, a surname alone (a common one, Chen, is one
+	// person in 67; the others one in 700), a phone number.
+	var people []Submission
+	if err := db.Where("phone <> ''").Order("tracking_hash").Limit(1000).Find(&people).Error; err != nil {
+		b.Fatal(err)
+	}
+	search := func(typed func(p *Submission) string) func(int) error {
+		return func(i int) error {
+			p := &people[i%len(people)]
+			s, err := ParseSearch(typed(p))
+			if err != nil {
+				return err
+			}
+			page, err := rs.Queue(ctx, QueueFilter{Search: s})
+			if err == nil && len(page.Items) == 0 {
+				err = fmt.Errorf("%s search for submission %d found nothing", s.Kind, p.ID)
+			}
+			return err
+		}
+	}
+	surname := func(p *Submission) string { return p.Name[strings.LastIndexByte(p.Name, ' ')+1:] }
+	views = append(views,
+		benchView{"search e-mail", search(func(p *Submission) string { return p.Email })},
+		benchView{"search name", search(func(p *Submission) string { return p.Name })},
+		benchView{"search surname", search(surname)},
+		benchView{"search common surname", search(func(*Submission) string { return "Chen" })},
+		benchView{"search phone", search(func(p *Submission) string { return p.Phone })},
+	)
 	return views
 }
 
