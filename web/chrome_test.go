@@ -92,3 +92,13 @@ func has(got string, phrases ...string) bool {
 	}
 	return true
 }
+
+// stale marks the page shown now; next waits for sel on the page that
+// replaces it, not on this one (whose own sel would match at once).
+func stale() chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.stale = "1"`)
+}
+
+func next(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(`html:not([data-stale]) ` + sel))
+}
