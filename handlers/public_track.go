@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -183,9 +184,9 @@ func publicBody(e models.Event) string {
 }
 
 // eventBody is the text written with an event (a note, message, reason);
-// a receipt's body is its channel, already in the event's text.
+// a receipt's channel and a checklist's count are already in the event's text.
 func eventBody(e models.Event) string {
-	if e.Kind == models.EventReceived {
+	if e.Kind == models.EventReceived || e.Kind == models.EventTasksOpened {
 		return ""
 	}
 	return e.Body
@@ -205,6 +206,9 @@ func eventText(p layout.Page, r *models.Request, e models.Event) string {
 			return p.T.T("event.complaint_received")
 		}
 		return p.T.T("event.received", p.T.T("channel."+e.Body))
+	case models.EventTasksOpened:
+		n, _ := strconv.Atoi(e.Body)
+		return p.T.N("event.tasks_opened", n)
 	}
 	return p.T.T("event." + e.Kind)
 }
