@@ -28,15 +28,7 @@ func (h *Handlers) renderIntake(c echo.Context, status int, values url.Values, e
 	p := h.page(c, "intake.title")
 	p.Failed = err != nil
 	noStore(c)
-	f := formOf(p, values, err, "received", intakeFields...)
-	if msg, ok := f.Errors["region"]; ok {
-		delete(f.Errors, "region")
-		if values.Get("country") == "CA" {
-			f.Errors["province"] = msg
-		} else {
-			f.Errors["state"] = msg
-		}
-	}
+	f := placeForm(p, values, err, "received", intakeFields...)
 	v := admin.IntakeView{Form: f, Countries: countryOptions(p.T),
 		States: codeOptions(p.T, "state.", rules.USStates()), Provinces: codeOptions(p.T, "province.", rules.CanadianProvinces())}
 	for _, ch := range models.IntakeChannels {

@@ -73,15 +73,7 @@ func (h *Handlers) renderAgentWhere(c echo.Context, status int, values url.Value
 	p := h.page(c, "agent.file.where_title")
 	p.Failed = err != nil
 	noStore(c)
-	f := formOf(p, values, err, "country", "country", "state", "province")
-	if msg, ok := f.Errors["region"]; ok {
-		delete(f.Errors, "region")
-		if values.Get("country") == "CA" {
-			f.Errors["province"] = msg
-		} else {
-			f.Errors["state"] = msg
-		}
-	}
+	f := placeForm(p, values, err, "country", "country", "state", "province")
 	return render(c, status, agent.Where(p, agent.WhereView{Form: f, Countries: countryOptions(p.T),
 		States: codeOptions(p.T, "state.", rules.USStates()), Provinces: codeOptions(p.T, "province.", rules.CanadianProvinces())}))
 }

@@ -29,9 +29,16 @@ func (h *Handlers) trackFulfilment(c echo.Context, p layout.Page, sub *models.Su
 	}
 	v.MaxMB = h.Documents.MaxSize() >> 20
 	v.ReplyForm, v.DownloadForm = orEmpty(f.reply), orEmpty(f.download)
-	threads, err := h.Messages.Threads(ctx, ids)
-	if err != nil {
-		return err
+	// Each of these is read only where the timeline or the rights say it
+	// can exist: most tracking pages have no thread, package or correction.
+	var threads map[int64][]models.ThreadItem
+	var packages map[int64]models.Package
+	var items map[int64][]models.CorrectionItem
+	var err error
+	if sub.HasEvent(models.EventMessage, models.EventReply, models.EventPaused, models.EventResumed) {
+		if threads, err = h.Messages.Threads(ctx, ids); err != nil {
+			return err
+		}
 	}
 	var last int64
 	for _, rid := range ids {
@@ -54,17 +61,15 @@ func (h *Handlers) trackFulfilment(c echo.Context, p layout.Page, sub *models.Su
 	if v.ReplyForm.Get("request") == "" && last != 0 {
 		v.ReplyForm.Values.Set("request", itoa(last)) // a reply is about what we last wrote about
 	}
-	packages, err := h.Packages.OfSubmission(ctx, sub.ID)
-	if err != nil {
-		return err
+	if sub.HasEvent(models.EventPackage) {
+		if packages, err = h.Packages.OfSubmission(ctx, sub.ID); err != nil {
+			return err
+		}
 	}
-	items, err := h.Corrections.ForRequests(ctx, ids)
-	if err != nil {
-		return err
-	}
-	outcomes, err := h.Requests.Outcomes(ctx, sub.ID)
-	if err != nil {
-		return err
+	if sub.HasRight("correct") {
+		if items, err = h.Corrections.ForRequests(ctx, ids); err != nil {
+			return err
+		}
 	}
 	now := h.Core.Now()
 	for i := range v.Requests {
@@ -73,8 +78,8 @@ func (h *Handlers) trackFulfilment(c echo.Context, p layout.Page, sub *models.Su
 		if pk, ok := packages[tr.ID]; ok {
 			v.Packages = append(v.Packages, public.TrackPackage{ID: pk.ID, About: titles[tr.ID], Expires: pk.ExpiresAt, Live: pk.Live(now)})
 		}
-		if o, ok := outcomes[tr.ID]; ok && r.Status == models.StatusCompleted {
-			tr.Outcome, tr.OutcomeNote, tr.NotDone = p.T.T("track.outcome."+o.Outcome), o.OutcomeNote, o.NotDone
+		if r.Outcome != "" && r.Status == models.StatusCompleted {
+			tr.Outcome, tr.OutcomeNote, tr.NotDone = p.T.T("track.outcome."+r.Outcome), r.OutcomeNote, r.NotDone
 		}
 		for _, it := range items[tr.ID] {
 			tc := public.TrackCorrection{Item: it.Item, Wrong: it.Wrong, Correct: it.Correct, Reason: it.Reason}

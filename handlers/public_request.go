@@ -11,6 +11,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/internal/rules"
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/templates/components"
+	"github.com/rightsdesk/rightsdesk/templates/layout"
 	"github.com/rightsdesk/rightsdesk/templates/pages/public"
 )
 
@@ -113,13 +114,11 @@ func submissionInput(v url.Values) models.SubmissionInput {
 	return in
 }
 
-func (h *Handlers) renderWhere(c echo.Context, status int, values url.Values, err error) error {
-	p := h.page(c, "where.title")
-	p.Failed = err != nil
-	noStore(c)
-	f := formOf(p, values, err, "on_behalf", whereFields...)
-	// The summary links to the field the person must fix, whichever select
-	// held the region.
+// placeForm is formOf for a form that asks where the person lives: the
+// summary links an error about the region to the select that held it,
+// the state's or the province's.
+func placeForm(p layout.Page, values url.Values, err error, first string, fields ...string) components.Form {
+	f := formOf(p, values, err, first, fields...)
 	if msg, ok := f.Errors["region"]; ok {
 		delete(f.Errors, "region")
 		if values.Get("country") == "CA" {
@@ -128,6 +127,14 @@ func (h *Handlers) renderWhere(c echo.Context, status int, values url.Values, er
 			f.Errors["state"] = msg
 		}
 	}
+	return f
+}
+
+func (h *Handlers) renderWhere(c echo.Context, status int, values url.Values, err error) error {
+	p := h.page(c, "where.title")
+	p.Failed = err != nil
+	noStore(c)
+	f := placeForm(p, values, err, "on_behalf", whereFields...)
 	v := public.WhereView{
 		Form: f,
 		OnBehalf: []components.Option{

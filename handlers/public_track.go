@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -183,10 +184,11 @@ func publicBody(e models.Event) string {
 }
 
 // eventBody is the text written with an event (a note, message, reason);
-// a receipt's body is its channel, already in the event's text.
+// a receipt's channel, a checklist's count and an assignee's name are
+// already in the event's text.
 func eventBody(e models.Event) string {
 	switch e.Kind {
-	case models.EventReceived, models.EventAssigned, models.EventUnassigned:
+	case models.EventReceived, models.EventTasksOpened, models.EventAssigned, models.EventUnassigned:
 		return ""
 	}
 	return e.Body
@@ -206,6 +208,9 @@ func eventText(p layout.Page, r *models.Request, e models.Event) string {
 			return p.T.T("event.complaint_received")
 		}
 		return p.T.T("event.received", p.T.T("channel."+e.Body))
+	case models.EventTasksOpened:
+		n, _ := strconv.Atoi(e.Body)
+		return p.T.N("event.tasks_opened", n)
 	case models.EventAssigned, models.EventUnassigned:
 		return p.T.T("event."+e.Kind, e.Body) // the member's name
 	}

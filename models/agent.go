@@ -286,13 +286,8 @@ func (ag *Agents) Authenticate(ctx context.Context, email, password string, clie
 	err = c.write(ctx, func(tx *tx) error {
 		token = newToken()
 		now := now()
-		ua := client.UserAgent
-		if len(ua) > 300 || !utf8.ValidString(ua) {
-			ua = ""
-		}
-		ua, _ = CleanText(ua, OneLine)
 		if err := tx.Create(&AgentSession{TokenHash: c.hash("agent-session", token), AgentID: a.ID, CreatedAt: now,
-			LastSeenAt: now, ExpiresAt: now.Add(SessionTTL), IP: client.IP, UserAgent: ua}).Error; err != nil {
+			LastSeenAt: now, ExpiresAt: now.Add(SessionTTL), IP: client.IP, UserAgent: client.userAgent()}).Error; err != nil {
 			return err
 		}
 		return tx.audit(actor, "agent.login", "agent", a.ID, "")
@@ -303,52 +298,27 @@ func (ag *Agents) Authenticate(ctx context.Context, email, password string, clie
 // BySession returns the agent a session token belongs to while the
 // session is live; ErrNotFound otherwise.
 func (ag *Agents) BySession(ctx context.Context, token string) (*Agent, error) {
-	if !validToken(token) {
-		return nil, ErrNotFound
-	}
-	c := ag.c
-	now := now()
-	db := c.read(ctx)
+	db := ag.c.read(ctx)
 	var s AgentSession
-	err := db.Where("token_hash = ? AND ended_at IS NULL AND expires_at > ? AND last_seen_at > ?",
-		c.hash("agent-session", token), now, now.Add(-SessionIdle)).Take(&s).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
+	if err := ag.c.liveSession(db, &s, "agent-session", token); err != nil {
 		return nil, err
 	}
 	var a Agent
-	err = db.Where("id = ? AND disabled_at IS NULL", s.AgentID).Take(&a).Error
+	err := db.Where("id = ? AND disabled_at IS NULL", s.AgentID).Take(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
-	}
-	if now.Sub(s.LastSeenAt) > sessionTouch {
-		if err := db.Model(&AgentSession{}).Where("id = ? AND ended_at IS NULL", s.ID).Update("last_seen_at", now).Error; err != nil {
-			return nil, err
-		}
 	}
 	return &a, nil
 }
 
 // EndSession signs an agent out.
 func (ag *Agents) EndSession(ctx context.Context, token string, client Client) error {
-	if !validToken(token) {
-		return nil
-	}
 	return ag.c.write(ctx, func(tx *tx) error {
 		var s AgentSession
-		err := tx.Where("token_hash = ? AND ended_at IS NULL", tx.c.hash("agent-session", token)).Take(&s).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.Model(&AgentSession{}).Where("id = ?", s.ID).Update("ended_at", now()).Error; err != nil {
+		if ended, err := tx.endSession(&s, "agent-session", token); !ended || err != nil {
 			return err
 		}
 		return tx.audit(Actor{Kind: "agent", AgentID: &s.AgentID, IP: client.IP}, "agent.logout", "agent", s.AgentID, "")

@@ -178,24 +178,3 @@ func (cs *Corrections) Get(ctx context.Context, id int64) (*CorrectionItem, erro
 
 // Request returns one of the submission's requests, or nil.
 func (sub *Submission) Request(id int64) *Request { return sub.request(id) }
-
-// Outcome is how a completed request was done, as its person reads it.
-type Outcome struct {
-	RequestID   int64
-	Outcome     string
-	OutcomeNote string
-	NotDone     string
-}
-
-// Outcomes returns how each completed request of a submission was done
-// (the tracking page reads them apart from its own two statements).
-func (rs *Requests) Outcomes(ctx context.Context, submissionID int64) (map[int64]Outcome, error) {
-	var list []Outcome
-	err := rs.c.read(ctx).Model(&Request{}).Select("id AS request_id, outcome, outcome_note, not_done").
-		Where("submission_id = ? AND outcome <> ''", submissionID).Scan(&list).Error
-	out := map[int64]Outcome{}
-	for _, o := range list {
-		out[o.RequestID] = o
-	}
-	return out, err
-}

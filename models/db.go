@@ -34,7 +34,11 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Idle connections kept up to the pool's size: database/sql keeps
+		// two by default, and under load it would close and open the
+		// others on every query.
 		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return db, nil
 	}
@@ -60,6 +64,10 @@ func gormConfig() *gorm.Config {
 		Logger:         logger.Discard, // queries carry personal data: never log them
 		NowFunc:        func() time.Time { return now() },
 		TranslateError: true,
+		// For the reads that are prepared on SQLite (Core.read): the
+		// statements in use, not every one ever seen.
+		PrepareStmtMaxSize: 256,
+		PrepareStmtTTL:     time.Hour,
 	}
 }
 
@@ -97,6 +105,7 @@ func OpenSQLite(path string) (*gorm.DB, error) {
 	}
 	// One writer at a time is SQLite's model; a small pool avoids lock churn.
 	sqlDB.SetMaxOpenConns(4)
+	sqlDB.SetMaxIdleConns(4) // not the default 2: a new connection runs the pragmas and prepares anew
 	return db, nil
 }
 

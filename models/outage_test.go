@@ -1,13 +1,11 @@
 package models_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +15,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
-
-// logBuffer collects a core's log, safely for concurrent writers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
 
 // A SQLite database that can no longer be written (here: opened
 // read-only, as after a file system remounted read-only) still answers
@@ -67,7 +47,7 @@ func TestCheckReadOnlySQLite(t *testing.T) {
 	sqlDB, _ = ro.DB()
 	defer sqlDB.Close()
 	d = newDomain(t, ro)
-	var logs logBuffer
+	var logs testenv.Buffer
 	d.core.Log = slog.New(slog.NewTextHandler(&logs, nil))
 
 	if n, err := d.staff.List(ctx); err != nil || len(n) != 0 {
@@ -83,8 +63,8 @@ func TestCheckReadOnlySQLite(t *testing.T) {
 			t.Fatalf("submitting to a read-only database: %v (kind %d)", err, models.KindOf(err))
 		}
 	}
-	if n := logs.count("level=ERROR"); n != 1 || !d.core.Down() {
-		t.Fatalf("%d ERROR lines, down=%v, want one outage:\n%s", n, d.core.Down(), logs.b.String())
+	if n := strings.Count(logs.String(), "level=ERROR"); n != 1 || !d.core.Down() {
+		t.Fatalf("%d ERROR lines, down=%v, want one outage:\n%s", n, d.core.Down(), logs.String())
 	}
 }
 
@@ -106,7 +86,7 @@ func TestUnavailableWhilePostgresIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDomain(t, db)
-	var logs logBuffer
+	var logs testenv.Buffer
 	d.core.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	ops := []struct {
 		name string
@@ -146,14 +126,14 @@ func TestUnavailableWhilePostgresIsDown(t *testing.T) {
 				}
 			}
 		}
-		if n := logs.count("level=ERROR"); n != i+1 {
+		if n := strings.Count(logs.String(), "level=ERROR"); n != i+1 {
 			t.Fatalf("after the %s: %d ERROR lines, want %d", how, n, i+1)
 		}
 		cl.Start(t)
 		if err := d.core.Check(ctx); err != nil {
 			t.Fatalf("check after the %s: %v", how, err)
 		}
-		if n := logs.count("database available again"); n != i+1 || d.core.Down() {
+		if n := strings.Count(logs.String(), "database available again"); n != i+1 || d.core.Down() {
 			t.Fatalf("after the %s: recovery logged %d times, down=%v", how, n, d.core.Down())
 		}
 	}

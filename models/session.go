@@ -46,67 +46,95 @@ type Client struct {
 func (cl Client) actor(staffID int64) Actor { return StaffActor(staffID, cl.IP) }
 
 func openSession(tx *tx, staffID int64, client Client) (string, error) {
-	token := newToken()
-	now := now()
-	ua := client.UserAgent
-	if len(ua) > 300 || !utf8.ValidString(ua) {
-		ua = ""
-	}
-	ua, _ = CleanText(ua, OneLine)
+	token, now := newToken(), now()
 	err := tx.Create(&StaffSession{TokenHash: tx.c.hash("session", token), StaffID: staffID, CreatedAt: now,
-		LastSeenAt: now, ExpiresAt: now.Add(SessionTTL), IP: client.IP, UserAgent: ua}).Error
+		LastSeenAt: now, ExpiresAt: now.Add(SessionTTL), IP: client.IP, UserAgent: client.userAgent()}).Error
 	return token, err
+}
+
+// Staff and agent sessions work alike, each in its own table under its
+// own hash purpose ("session", "agent-session"); the helpers below run
+// the shared part on a *StaffSession or an *AgentSession.
+
+// userAgent is the browser's name as kept with a session: one clean line,
+// or nothing when it is too long or not text.
+func (cl Client) userAgent() string {
+	if len(cl.UserAgent) > 300 || !utf8.ValidString(cl.UserAgent) {
+		return ""
+	}
+	ua, _ := CleanText(cl.UserAgent, OneLine)
+	return ua
+}
+
+// liveSession loads into dst the session token names while it is live:
+// not ended, not expired, used within SessionIdle. It records the use at
+// most every sessionTouch. ErrNotFound when there is none.
+func (c *Core) liveSession(db *gorm.DB, dst any, purpose, token string) error {
+	if !validToken(token) {
+		return ErrNotFound
+	}
+	now := now()
+	err := db.Where("token_hash = ? AND ended_at IS NULL AND expires_at > ? AND last_seen_at > ?",
+		c.hash(purpose, token), now, now.Add(-SessionIdle)).Take(dst).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	var seen time.Time
+	switch s := dst.(type) {
+	case *StaffSession:
+		seen = s.LastSeenAt
+	case *AgentSession:
+		seen = s.LastSeenAt
+	}
+	if now.Sub(seen) > sessionTouch {
+		return db.Model(dst).Where("ended_at IS NULL").Update("last_seen_at", now).Error
+	}
+	return nil
+}
+
+// endSession ends the session token names, loaded into dst; false when
+// none was open.
+func (t *tx) endSession(dst any, purpose, token string) (bool, error) {
+	if !validToken(token) {
+		return false, nil
+	}
+	err := t.Where("token_hash = ? AND ended_at IS NULL", t.c.hash(purpose, token)).Take(dst).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, t.Model(dst).Update("ended_at", now()).Error
 }
 
 // BySession returns the staff member a session token belongs to, while
 // the session is live and the account enabled; ErrNotFound otherwise.
 func (sa *StaffAccounts) BySession(ctx context.Context, token string) (*Staff, *StaffSession, error) {
-	if !validToken(token) {
-		return nil, nil, ErrNotFound
-	}
-	c := sa.c
-	now := now()
-	db := c.read(ctx)
+	db := sa.c.read(ctx)
 	var ss StaffSession
-	err := db.Where("token_hash = ? AND ended_at IS NULL AND expires_at > ? AND last_seen_at > ?",
-		c.hash("session", token), now, now.Add(-SessionIdle)).Take(&ss).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil, ErrNotFound
-	}
-	if err != nil {
+	if err := sa.c.liveSession(db, &ss, "session", token); err != nil {
 		return nil, nil, err
 	}
 	var st Staff
-	err = db.Where("id = ? AND disabled_at IS NULL", ss.StaffID).Take(&st).Error
+	err := db.Where("id = ? AND disabled_at IS NULL", ss.StaffID).Take(&st).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, nil, err
-	}
-	if now.Sub(ss.LastSeenAt) > sessionTouch {
-		if err := db.Model(&StaffSession{}).Where("id = ? AND ended_at IS NULL", ss.ID).Update("last_seen_at", now).Error; err != nil {
-			return nil, nil, err
-		}
 	}
 	return &st, &ss, nil
 }
 
 // EndSession ends one session (signing out).
 func (sa *StaffAccounts) EndSession(ctx context.Context, token string, client Client) error {
-	if !validToken(token) {
-		return nil
-	}
 	return sa.c.write(ctx, func(tx *tx) error {
 		var ss StaffSession
-		err := tx.Where("token_hash = ? AND ended_at IS NULL", tx.c.hash("session", token)).Take(&ss).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.Model(&StaffSession{}).Where("id = ?", ss.ID).Update("ended_at", now()).Error; err != nil {
+		if ended, err := tx.endSession(&ss, "session", token); !ended || err != nil {
 			return err
 		}
 		return tx.audit(client.actor(ss.StaffID), "staff.logout", "staff", ss.StaffID, "")

@@ -711,6 +711,29 @@ func (sub *Submission) request(id int64) *Request {
 	return nil
 }
 
+// HasEvent reports whether the public timeline of any of the
+// submission's requests, as loaded, has an event of one of kinds.
+func (sub *Submission) HasEvent(kinds ...string) bool {
+	for _, r := range sub.Requests {
+		for _, e := range r.Events {
+			if contains(kinds, e.Kind) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasRight reports whether any of the submission's requests is for right.
+func (sub *Submission) HasRight(right string) bool {
+	for _, r := range sub.Requests {
+		if r.Kind == KindRequest && r.Right == right {
+			return true
+		}
+	}
+	return false
+}
+
 // NeedsCode reports whether the person still has to confirm their e-mail
 // with a code (an agent's filing is confirmed by the person's answer
 // instead: see Filings.Confirm).

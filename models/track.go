@@ -32,6 +32,7 @@ func trackSQL(postgres bool) (sub, reqs string) {
 	` + timeCol("r.original_due_at") + `, ` + timeCol("r.ack_due_at") + `, ` + timeCol("r.acknowledged_at") + `, ` + timeCol("r.extended_at") + `,
 	r.extension_reason, ` + timeCol("r.verified_at") + `, ` + timeCol("r.closed_at") + `,
 	r.denial_reason, r.denial_detail, r.merged_into_id, r.paused_days, ` + timeCol("r.created_at") + `, ` + timeCol("r.updated_at") + `,
+	r.outcome, r.outcome_note, r.not_done,
 	e.id, e.kind, e.actor_kind, e.status_from, e.status_to, e.body, ` + timeCol("e.created_at") + `
 	FROM requests r LEFT JOIN events e ON e.request_id = r.id AND e.internal = $1
 	WHERE r.submission_id = $2 ORDER BY r.id, e.id`
@@ -129,7 +130,7 @@ func scanRequests(ctx context.Context, reqStmt *sql.Stmt, submissionID int64) ([
 		if err := rows.Scan(&r.ID, &r.Kind, &appealOf, &r.Right, &r.Jurisdiction, &r.Status, &rReceived, &due,
 			&origDue, &ackDue, &acked, &extended, &r.ExtensionReason, &verifiedAt, &closed,
 			&r.DenialReason, &r.DenialDetail, &mergedInto, &r.PausedDays, &rCreated, &rUpdated,
-			&eID, &eKind, &eActor, &eFrom, &eTo, &eBody, &eAt); err != nil {
+			&r.Outcome, &r.OutcomeNote, &r.NotDone, &eID, &eKind, &eActor, &eFrom, &eTo, &eBody, &eAt); err != nil {
 			return nil, err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != r.ID {

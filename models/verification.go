@@ -1104,7 +1104,9 @@ func (v *Verifications) ForSubmission(ctx context.Context, sub *Submission) (*Id
 		return out, nil
 	}
 	var all []IdentityCheck
-	if err := v.c.read(ctx).Where("request_id IN ?", ids).Order("id").Find(&all).Error; err != nil {
+	// The columns this page uses: not the sealed answers or the evidence.
+	if err := v.c.read(ctx).Select("id, request_id, tier, status, review_reason, attempts, method, scope").
+		Where("request_id IN ?", ids).Order("id").Find(&all).Error; err != nil {
 		return nil, err
 	}
 	if len(all) == 0 {

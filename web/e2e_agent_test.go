@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,53 +36,9 @@ func TestBrowserAgentFiling(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 1400))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	named := func(tag, label string) chromedp.Search {
-		return chromedp.Search(fmt.Sprintf(`//%s[normalize-space()=%q]`, tag, label))
-	}
-	choose := func(sel, value string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), value),
-			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
-				`document.querySelector(%q).dispatchEvent(new Event("change", {bubbles: true}))`, sel)))
-	}
-	has := func(got string, phrases ...string) bool {
-		for _, p := range phrases {
-			if !strings.Contains(strings.ToLower(got), strings.ToLower(p)) {
-				return false
-			}
-		}
-		return true
-	}
+	chr := newChrome(t, chromium, 1100, 1400, 90*time.Second)
+	ctx := chr.ctx
+	run, text := chr.run, chr.text
 
 	// 1. The agent signs in.
 	run("sign in", chromedp.Navigate(h.srv.URL+"/agent/login"), chromedp.WaitVisible(chromedp.CSS(`#f-password`)),

@@ -44,51 +44,12 @@ func TestBrowserFulfilment(t *testing.T) {
 	}
 	downloads := t.TempDir()
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 1400))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(tab, 120*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	named := func(tag, label string) chromedp.Search {
-		return chromedp.Search(fmt.Sprintf(`//%s[normalize-space()=%q]`, tag, label))
-	}
+	chr := newChrome(t, chromium, 1100, 1400, 120*time.Second)
+	ctx := chr.ctx
+	run, text := chr.run, chr.text
 	// notice finds the one-off notice that says text.
 	notice := func(text string) chromedp.Search {
 		return chromedp.Search(fmt.Sprintf(`//div[contains(@class, "notice") and contains(., %q)]`, text))
-	}
-	has := func(got string, phrases ...string) bool {
-		for _, p := range phrases {
-			if !strings.Contains(strings.ToLower(got), strings.ToLower(p)) {
-				return false
-			}
-		}
-		return true
 	}
 
 	// 1. The officer signs in and opens the request to see one's information.

@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,43 +24,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 	chromium := testenv.Chromium(t)
 	h := newHarness(t, "sqlite")
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 1400))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
-	defer cancel()
-	// The browser lives as long as the context of the first call, so start
-	// it on the overall context; each step below gets its own shorter limit.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	chr := newChrome(t, chromium, 1100, 1400, 90*time.Second)
+	ctx := chr.ctx
+	run, read, text := chr.run, chr.read, chr.text
 
-	// run performs the actions of one step and fails the test, naming the
-	// step, if any of them fails or takes too long.
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	read := func(what string, a chromedp.Action[string]) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, a)
-		if err != nil {
-			t.Fatalf("read %s: %v", what, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	text := func(sel string) string { t.Helper(); return read(sel, chromedp.Text(chromedp.CSS(sel))) }
 	checked := func(sel string) bool {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -71,27 +37,6 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Fatalf("read %s: %v", sel, err)
 		}
 		return on
-	}
-	// has reports whether the text a person sees contains every phrase;
-	// badges are upper-cased by CSS, so case does not count.
-	has := func(got string, phrases ...string) bool {
-		for _, p := range phrases {
-			if !strings.Contains(strings.ToLower(got), strings.ToLower(p)) {
-				return false
-			}
-		}
-		return true
-	}
-	// named finds an element of the given tag by the text a person sees.
-	named := func(tag, label string) chromedp.Search {
-		return chromedp.Search(fmt.Sprintf(`//%s[normalize-space()=%q]`, tag, label))
-	}
-	// choose picks an option of a <select> the way the browser does when a
-	// person picks it: the value changes and a change event fires.
-	choose := func(sel, value string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), value),
-			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
-				`document.querySelector(%q).dispatchEvent(new Event("change", {bubbles: true}))`, sel)))
 	}
 	// shot takes a full-page screenshot and checks it is one.
 	shot := func(name string) {
@@ -187,7 +132,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	run("sign and send a wrong postal code", chromedp.Click(chromedp.CSS(`#f-declared`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-declared_name`), "Robin Endtoend"),
-		chromedp.Click(named("button", "Continue")), chromedp.WaitVisible(chromedp.CSS(`.error-summary`)))
+		stale(), chromedp.Click(named("button", "Continue")), next(`.error-summary`))
 	if got := text(".error-summary"); !has(got, "could not confirm your identity", "2 tries left") || has(got, "postal") {
 		t.Fatalf("a wrong answer: %q", got)
 	}

@@ -118,7 +118,7 @@ func crashAndRecover(t *testing.T, bin, dialect, mailer string) {
 			break
 		}
 		if time.Since(restarted) > time.Minute {
-			t.Fatalf("%d messages still unsent a minute after the restart\n%s", unsent, second.logs.tail())
+			t.Fatalf("%d messages still unsent a minute after the restart\n%s", unsent, tail(second.logs))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -222,7 +222,7 @@ func readMailbox(t *testing.T, dir string) map[string][]string {
 type server struct {
 	cmd  *exec.Cmd
 	base string
-	logs *syncBuffer
+	logs *testenv.Buffer
 	done chan struct{}
 }
 
@@ -234,7 +234,7 @@ func startServer(t *testing.T, bin string, env map[string]string) *server {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &server{cmd: exec.Command(bin, "serve"), base: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{cmd: exec.Command(bin, "serve"), base: "http://" + addr, logs: &testenv.Buffer{}, done: make(chan struct{})}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "RIGHTSDESK_") {
 			s.cmd.Env = append(s.cmd.Env, kv)
@@ -253,13 +253,13 @@ func startServer(t *testing.T, bin string, env map[string]string) *server {
 		s.cmd.Process.Kill()
 		<-s.done
 		if t.Failed() {
-			t.Logf("server log:\n%s", s.logs.tail())
+			t.Logf("server log:\n%s", tail(s.logs))
 		}
 	})
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		select {
 		case <-s.done:
-			t.Fatalf("the server exited at start:\n%s", s.logs.tail())
+			t.Fatalf("the server exited at start:\n%s", tail(s.logs))
 		default:
 		}
 		if resp, err := http.Get(s.base + "/healthz"); err == nil {
@@ -269,7 +269,7 @@ func startServer(t *testing.T, bin string, env map[string]string) *server {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server did not answer /healthz:\n%s", s.logs.tail())
+			t.Fatalf("the server did not answer /healthz:\n%s", tail(s.logs))
 		}
 	}
 }
@@ -407,22 +407,8 @@ func (c *client) do(ctx context.Context, step, method, path string, form url.Val
 	return doc, resp.Header.Get("Location"), err
 }
 
-// syncBuffer collects a process's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// tail is the last lines, enough to see why a run failed.
-func (b *syncBuffer) tail() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	lines := strings.Split(strings.TrimRight(b.buf.String(), "\n"), "\n")
+// tail is the last lines of a process's output, enough to see why a run failed.
+func tail(b *testenv.Buffer) string {
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-40):], "\n")
 }

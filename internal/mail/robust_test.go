@@ -1,16 +1,15 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/internal/mail"
+	"github.com/rightsdesk/rightsdesk/internal/testenv"
 	"github.com/rightsdesk/rightsdesk/internal/testsmtp"
 )
 
@@ -93,7 +92,7 @@ func TestLostLeaseRecordsNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ob := newOutbox(msg(1, "message"))
-			var buf syncBuffer
+			var buf testenv.Buffer
 			log := slog.New(slog.NewJSONHandler(&buf, nil))
 			w := mail.NewWorker(ob, renderer{}, stealingSender{ob: ob, block: tc.block}, log,
 				mail.WorkerOptions{Lease: 30 * time.Millisecond, Heartbeat: 5 * time.Millisecond})
@@ -116,23 +115,6 @@ func TestLostLeaseRecordsNothing(t *testing.T) {
 			}
 		})
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 type panickyRenderer struct{}
@@ -159,7 +141,7 @@ func (s panickySender) Send(ctx context.Context, m mail.Message, e mail.Email) e
 func TestWorkerRecoversFromAPanic(t *testing.T) {
 	srv := testsmtp.Start(t)
 	ob := newOutbox(msg(1, "render-panic"), msg(2, "send-panic"), msg(3, "message"))
-	var buf syncBuffer
+	var buf testenv.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	w := mail.NewWorker(ob, panickyRenderer{}, panickySender{newSender(t, srv)}, log, mail.WorkerOptions{Poll: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -481,3 +481,22 @@ func SmallDisk(t testing.TB, size int64) string {
 	})
 	return dir
 }
+
+// Buffer collects what a server, a worker or a child process writes (its
+// log), safely for concurrent writers.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
