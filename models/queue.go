@@ -227,7 +227,7 @@ func (c *Core) queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) 
 		args = append(args, ref)
 	case f.Search.Kind != "":
 		// A few submissions from one index, then their requests.
-		cond, a := searchSQL(f.Search)
+		cond, a := searchSQL(f.Search, IsPostgres(db))
 		where = append(where, cond)
 		args = append(args, a...)
 	default:

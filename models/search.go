@@ -151,29 +151,37 @@ func searchTerms(name string) []string {
 }
 
 // searchSQL is the condition on requests.submission_id of a search, with
-// its bound values: a subquery that reads one index (submissions by
-// e-mail or by the last digits of the phone number, or the words of
-// names).
-func searchSQL(s Search) (string, []any) {
+// its bound values: the people found by one index (submissions by e-mail
+// or by the last digits of the phone number, or the words of names), then
+// their requests by submission. On PostgreSQL the people are an array,
+// worked out first (an init plan): as a plain IN, a search it expects to
+// match many people (a common surname) was planned as a hash of them
+// against a scan of every request.
+func searchSQL(s Search, postgres bool) (string, []any) {
+	var sub string
+	var args []any
 	switch s.Kind {
 	case SearchEmail:
-		return "requests.submission_id IN (SELECT submissions.id FROM submissions WHERE submissions.email = ?)", []any{s.Value}
+		sub, args = "SELECT submissions.id FROM submissions WHERE submissions.email = ?", []any{s.Value}
 	case SearchPhone:
 		// The last seven digits, or the whole number when shorter: a
 		// number typed with or without its country code is found.
-		return "requests.submission_id IN (SELECT submissions.id FROM submissions WHERE submissions.phone_tail = ? AND submissions.phone_tail <> '')",
-			[]any{phoneTail(s.Value)}
+		sub, args = "SELECT submissions.id FROM submissions WHERE submissions.phone_tail = ? AND submissions.phone_tail <> ''", []any{phoneTail(s.Value)}
 	case SearchName:
 		var parts []string
-		var args []any
 		for _, term := range searchTerms(s.Value) {
 			lo, hi := nameRange(term)
 			parts = append(parts, "SELECT submission_names.submission_id FROM submission_names WHERE submission_names.token >= ? AND submission_names.token < ?")
 			args = append(args, lo, hi)
 		}
-		return "requests.submission_id IN (" + strings.Join(parts, " INTERSECT ") + ")", args
+		sub = strings.Join(parts, " INTERSECT ")
+	default:
+		return "", nil
 	}
-	return "", nil
+	if postgres {
+		return "requests.submission_id = ANY(ARRAY(" + sub + "))", args
+	}
+	return "requests.submission_id IN (" + sub + ")", args
 }
 
 // indexName records the words of a submission's name, in the transaction
