@@ -64,12 +64,7 @@ func tally(t *testing.T, errs []error, allowed ...error) int {
 // officer creates a staff member to act as.
 func (d *domain) officer(t *testing.T) models.Actor {
 	t.Helper()
-	st, err := d.staff.Create(context.Background(), models.StaffInput{Email: "officer@example.org", Name: "Officer",
-		Role: models.RoleReviewer, Password: "a long enough password"}, models.SystemActor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return models.StaffActor(st.ID, "test")
+	return models.StaffActor(d.member(t, "officer@example.org", "Officer", models.RoleReviewer).ID, "test")
 }
 
 func (d *domain) submitIn(t *testing.T, country, region, email string, rights ...string) *models.Submitted {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rightsdesk/rightsdesk/internal/testenv"
 )
 
 // What is typed in the search box is read as the kind of term it is.
@@ -67,16 +65,7 @@ func TestMigrationIndexesExistingRows(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
-			var url string
-			if dialect == "postgres" {
-				url = testenv.Postgres(t)
-			}
-			db, err := Open(url, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			sqlDB, _ := db.DB()
-			t.Cleanup(func() { sqlDB.Close() })
+			db := openEmptyDB(t, dialect)
 			ctx := context.Background()
 			p, err := migrator(db)
 			if err != nil {

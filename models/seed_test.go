@@ -16,6 +16,16 @@ import (
 // openTestDB opens a fresh, migrated database of the given dialect.
 func openTestDB(t testing.TB, dialect string) *gorm.DB {
 	t.Helper()
+	db := openEmptyDB(t, dialect)
+	if _, err := Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// openEmptyDB opens a fresh database of the given dialect, unmigrated.
+func openEmptyDB(t testing.TB, dialect string) *gorm.DB {
+	t.Helper()
 	var url string
 	if dialect == "postgres" {
 		url = testenv.Postgres(t)
@@ -26,9 +36,6 @@ func openTestDB(t testing.TB, dialect string) *gorm.DB {
 	}
 	sqlDB, _ := db.DB()
 	t.Cleanup(func() { sqlDB.Close() })
-	if _, err := Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
 	return db
 }
 
