@@ -112,8 +112,8 @@ func (h *Handlers) renderQueue(c echo.Context, status int, f models.QueueFilter,
 	p := h.page(c, titleKey)
 	p.Failed = status >= 400
 	link := func(status, after string) string { return "/admin?" + filterValues(f, status, after).Encode() }
-	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Right: f.Right, Jurisdiction: f.Jurisdiction, Assignee: f.Assignee, Due: f.Due,
-		Sort: f.Sort, Reference: f.Reference, IsFirst: f.After == "", FirstURL: link(f.Status, ""), Search: orEmpty(search), Searching: searching}
+	v := admin.QueueView{Kind: f.Kind, Status: f.Status, Filters: components.Form{Values: filterValues(f, f.Status, "")},
+		IsFirst: f.After == "", FirstURL: link(f.Status, ""), Search: orEmpty(search), Searching: searching}
 	if !searching {
 		// A search is not exported: its results are one person's requests,
 		// which their request pages show; the CSV follows the filters only.

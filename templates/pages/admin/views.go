@@ -24,12 +24,7 @@ type SetupView struct {
 type QueueView struct {
 	Kind          string
 	Status        string
-	Right         string
-	Jurisdiction  string
-	Assignee      string // "", "me", "none" or a member's id
-	Due           string
-	Sort          string
-	Reference     string
+	Filters       components.Form // the filters chosen: right, jurisdiction, assignee, due, sort
 	Tabs          []Tab
 	Rights        []components.Option
 	Jurisdictions []components.Option
