@@ -185,6 +185,12 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 					return out, fmt.Errorf("demo request %d → %s: %w", i, to, err)
 				}
 			}
+			if officer != nil && len(d.to) > 0 && d.to[len(d.to)-1] == models.StatusInProgress {
+				// The officer holds what is being worked on: "My requests".
+				if err := app.Requests.Assign(ctx, r.ID, officer.ID, actor); err != nil {
+					return out, fmt.Errorf("demo assignment %d: %w", i, err)
+				}
+			}
 			if d.appeal != "" {
 				if err := app.Appeals.Appeal(ctx, res.TrackingToken, r.ID, d.appeal, models.RequesterActor("demo")); err != nil {
 					return out, fmt.Errorf("demo appeal %d: %w", i, err)
