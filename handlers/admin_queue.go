@@ -73,18 +73,23 @@ func (h *Handlers) QueueSearch(c echo.Context) error {
 		return err
 	}
 	f := queueFilter(c, form)
+	typed := url.Values{"q": {form.Get("q")}}
 	s, err := models.ParseSearch(form.Get("q"))
-	if err != nil {
-		f.After = ""
-		p := h.page(c, "queue.title")
-		return h.renderQueue(c, Status(err), f, formOf(p, url.Values{"q": {form.Get("q")}}, err, "q", "q"))
-	}
-	if s.Kind == models.SearchReference {
+	if err == nil && s.Kind == models.SearchReference {
 		f.Reference = s.Value
 		return redirect(c, "/admin?"+filterValues(f, models.FilterAll, "").Encode())
 	}
-	f.Search = s
-	return h.renderQueue(c, http.StatusOK, f, components.Form{Values: url.Values{"q": {form.Get("q")}}})
+	if err == nil {
+		f.Search = s
+		err = h.renderQueue(c, http.StatusOK, f, components.Form{Values: typed})
+	}
+	if formError(err) {
+		// Nothing typed, or a name too many people have: said by the box,
+		// over the queue.
+		f.Search, f.After = models.Search{}, ""
+		return h.renderQueue(c, Status(err), f, formOf(h.page(c, "queue.title"), typed, err, "q", "q"))
+	}
+	return err
 }
 
 // renderQueue shows one page of the queue for f; search is the search

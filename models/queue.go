@@ -62,7 +62,8 @@ type QueueFilter struct {
 	After  string // opaque cursor from the previous page
 	Limit  int
 
-	now time.Time // when "overdue" is: set by Queue
+	now    time.Time // when "overdue" is: set by Queue
+	people []int64   // the submissions a search found: set by Queue
 }
 
 // Normalize replaces anything unknown with the defaults: the open
@@ -139,6 +140,12 @@ var ErrBadCursor = &Error{Kind: KindInvalid, Key: "error.cursor.invalid"}
 func (rs *Requests) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 	f.Normalize()
 	f.now = rs.c.Now()
+	if f.Search.Kind != "" {
+		var err error
+		if f.people, err = rs.c.searchPeople(ctx, f.Search); err != nil || len(f.people) == 0 {
+			return QueuePage{}, err
+		}
+	}
 	q, col, err := rs.c.queueQuery(rs.c.read(ctx), f)
 	if err != nil || q == nil {
 		return QueuePage{}, err
@@ -206,8 +213,8 @@ const viewMarker = "requests.id > 0"
 // a million requests that is half a millisecond of planning, with this
 // many indexes, for a query that runs in a fifth of that. Written in, each
 // view is its own statement, planned once per connection. What comes from
-// outside stays bound: the reference, a search's terms, the cursor, a
-// member's id and the bounds of a due window.
+// outside stays bound: the reference, the people a search found, the
+// cursor, a member's id and the bounds of a due window.
 func (c *Core) queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) {
 	where := []string{"requests.kind = " + sqlWord(f.Kind)}
 	var args []any
@@ -226,10 +233,10 @@ func (c *Core) queueQuery(db *gorm.DB, f QueueFilter) (*gorm.DB, string, error) 
 		where = append(where, "requests.submission_id = (SELECT submissions.id FROM submissions WHERE submissions.reference = ?)")
 		args = append(args, ref)
 	case f.Search.Kind != "":
-		// A few submissions from one index, then their requests.
-		cond, a := searchSQL(f.Search, IsPostgres(db))
+		// The people found (searchPeople), then their requests.
+		cond, list := peopleCond(f.people, IsPostgres(db))
 		where = append(where, cond)
-		args = append(args, a...)
+		args = append(args, list)
 	default:
 		anyStatus = false
 	}

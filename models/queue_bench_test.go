@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -174,8 +175,10 @@ func seededViews(b *testing.B, dialect string, size int) []benchView {
 		benchView{"mine, 30 days", queue(QueueFilter{Assignee: AssigneeMe, Me: me, Due: DueMonth})},
 	)
 	// Searches for people spread over the table, as staff type them: an
-	// address, a whole name, a surname alone (a common one, Chen, is one
-	// person in 67; the others one in 700), a phone number.
+	// address, a whole name, a surname alone (the others one person in
+	// 700), a phone number; and the commonest: Chen, one person in 67,
+	// alone (more than MaxSearchPeople from 100,000 requests on: the cost of
+	// saying so) and with the commonest first name (Ava, one in 24).
 	var people []Submission
 	if err := db.Where("phone <> ''").Order("tracking_hash").Limit(1000).Find(&people).Error; err != nil {
 		b.Fatal(err)
@@ -188,6 +191,9 @@ func seededViews(b *testing.B, dialect string, size int) []benchView {
 				return err
 			}
 			page, err := rs.Queue(ctx, QueueFilter{Search: s})
+			if errors.Is(err, ErrSearchTooBroad) && s.Value == "Chen" {
+				return nil
+			}
 			if err == nil && len(page.Items) == 0 {
 				err = fmt.Errorf("%s search for submission %d found nothing", s.Kind, p.ID)
 			}
@@ -199,7 +205,8 @@ func seededViews(b *testing.B, dialect string, size int) []benchView {
 		benchView{"search e-mail", search(func(p *Submission) string { return p.Email })},
 		benchView{"search name", search(func(p *Submission) string { return p.Name })},
 		benchView{"search surname", search(surname)},
-		benchView{"search common surname", search(func(*Submission) string { return "Chen" })},
+		benchView{"search Chen", search(func(*Submission) string { return "Chen" })},
+		benchView{"search Ava Chen", search(func(*Submission) string { return "Ava Chen" })},
 		benchView{"search phone", search(func(p *Submission) string { return p.Phone })},
 	)
 	return views

@@ -1,6 +1,9 @@
 package models
 
 import (
+	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -34,10 +37,17 @@ const MaxSearch = MaxEmail
 // maxNameTerms is how many words of a name a search matches.
 const maxNameTerms = 4
 
+// MaxSearchPeople is how many people a name search may find: a search
+// that matches more (a common surname alone, a word's first letter at a
+// million requests) asks for more of the name rather than sort every
+// request of thousands of people.
+const MaxSearchPeople = 1000
+
 // Search errors, shown by the search box.
 var (
-	ErrSearchEmpty   = &Error{Kind: KindInvalid, Key: "error.search.required", Field: "q"}
-	ErrSearchTooLong = &Error{Kind: KindInvalid, Key: "error.search.too_long", Field: "q"}
+	ErrSearchEmpty    = &Error{Kind: KindInvalid, Key: "error.search.required", Field: "q"}
+	ErrSearchTooLong  = &Error{Kind: KindInvalid, Key: "error.search.too_long", Field: "q"}
+	ErrSearchTooBroad = &Error{Kind: KindInvalid, Key: "error.search.too_broad", Field: "q", Args: []any{MaxSearchPeople}}
 )
 
 // ParseSearch reads what was typed in the queue's search box: an address
@@ -150,38 +160,114 @@ func searchTerms(name string) []string {
 	return t[:min(len(t), maxNameTerms)]
 }
 
-// searchSQL is the condition on requests.submission_id of a search, with
-// its bound values: the people found by one index (submissions by e-mail
-// or by the last digits of the phone number, or the words of names), then
-// their requests by submission. On PostgreSQL the people are an array,
-// worked out first (an init plan): as a plain IN, a search it expects to
-// match many people (a common surname) was planned as a hash of them
-// against a scan of every request.
-func searchSQL(s Search, postgres bool) (string, []any) {
-	var sub string
-	var args []any
+// nameOrderCount is how far each word of a name search is counted to
+// choose the rarest: past it, two words are as common as each other.
+const nameOrderCount = 20 * MaxSearchPeople
+
+// nameTerms are the words of a name search, the one that matches the
+// fewest people first: the search reads that one's range of words and
+// checks each person found for the others. Each word is counted up to
+// nameOrderCount (an index-only range, stopped there).
+func (c *Core) nameTerms(ctx context.Context, name string) ([]string, error) {
+	terms := searchTerms(name)
+	if len(terms) < 2 {
+		return terms, nil
+	}
+	count := map[string]int{}
+	for _, t := range terms {
+		lo, hi := nameRange(t)
+		var n int
+		if err := c.read(ctx).Raw("SELECT COUNT(*) FROM (SELECT 1 FROM submission_names WHERE token >= ? AND token < ? LIMIT "+
+			strconv.Itoa(nameOrderCount)+") capped", lo, hi).Scan(&n).Error; err != nil {
+			return nil, err
+		}
+		count[t] = n
+	}
+	slices.SortStableFunc(terms, func(a, b string) int { return count[a] - count[b] })
+	return terms, nil
+}
+
+// peopleRows bounds the rows of a search's people: a person appears once
+// for each word of their name its first word starts (one or two, rarely
+// more), so this many rows is more people than MaxSearchPeople, unless
+// every one of them has four such words.
+const peopleRows = 4 * (MaxSearchPeople + 1)
+
+// peopleSQL is the query of the people (submissions) a search finds, at
+// most peopleRows rows, with its bound values: by e-mail, by the last
+// digits of the phone number, or by the first word's range of names, each
+// person then checked for the other words in the index of their own
+// words. terms are a name search's words in the order to read them
+// (nameTerms).
+func peopleSQL(s Search, terms []string, postgres bool) (string, []any) {
+	limit := " LIMIT " + strconv.Itoa(peopleRows)
 	switch s.Kind {
 	case SearchEmail:
-		sub, args = "SELECT submissions.id FROM submissions WHERE submissions.email = ?", []any{s.Value}
+		return "SELECT submissions.id FROM submissions WHERE submissions.email = ?" + limit, []any{s.Value}
 	case SearchPhone:
 		// The last seven digits, or the whole number when shorter: a
 		// number typed with or without its country code is found.
-		sub, args = "SELECT submissions.id FROM submissions WHERE submissions.phone_tail = ? AND submissions.phone_tail <> ''", []any{phoneTail(s.Value)}
+		return "SELECT submissions.id FROM submissions WHERE submissions.phone_tail = ? AND submissions.phone_tail <> ''" + limit,
+			[]any{phoneTail(s.Value)}
 	case SearchName:
-		var parts []string
-		for _, term := range searchTerms(s.Value) {
+		lo, hi := nameRange(terms[0])
+		sql, args := "SELECT found.submission_id FROM submission_names found WHERE found.token >= ? AND found.token < ?", []any{lo, hi}
+		// OFFSET 0 keeps PostgreSQL from turning the check into a join,
+		// which its plan for any values made a hash of both words' ranges.
+		fence := ""
+		if postgres {
+			fence = " OFFSET 0"
+		}
+		for _, term := range terms[1:] {
 			lo, hi := nameRange(term)
-			parts = append(parts, "SELECT submission_names.submission_id FROM submission_names WHERE submission_names.token >= ? AND submission_names.token < ?")
+			sql += " AND EXISTS (SELECT 1 FROM submission_names other WHERE other.submission_id = found.submission_id " +
+				"AND other.token >= ? AND other.token < ?" + fence + ")"
 			args = append(args, lo, hi)
 		}
-		sub = strings.Join(parts, " INTERSECT ")
-	default:
-		return "", nil
+		return sql + limit, args
+	}
+	return "", nil
+}
+
+// searchPeople finds the people a search is for: the submissions, at most
+// MaxSearchPeople (ErrSearchTooBroad past that), whose requests the queue
+// then lists. Found first, on their own, they are a short list of ids to
+// the queue's query, which reads the requests by submission whatever the
+// planner would have guessed of a search it could not see into.
+func (c *Core) searchPeople(ctx context.Context, s Search) ([]int64, error) {
+	var terms []string
+	if s.Kind == SearchName {
+		var err error
+		if terms, err = c.nameTerms(ctx, s.Value); err != nil {
+			return nil, err
+		}
+	}
+	sql, args := peopleSQL(s, terms, IsPostgres(c.db))
+	var ids []int64
+	if err := c.read(ctx).Raw(sql, args...).Scan(&ids).Error; err != nil {
+		return nil, err
+	}
+	full := len(ids) == peopleRows // there may be more
+	slices.Sort(ids)
+	ids = slices.Compact(ids) // a person two of whose words start alike
+	if full || len(ids) > MaxSearchPeople {
+		return nil, ErrSearchTooBroad
+	}
+	return ids, nil
+}
+
+// peopleCond is the condition on requests of a search's people, with its
+// one bound value: the ids as an array (PostgreSQL) or a JSON list
+// (SQLite), so that every search is one statement, whatever its length.
+func peopleCond(ids []int64, postgres bool) (string, any) {
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = strconv.FormatInt(id, 10)
 	}
 	if postgres {
-		return "requests.submission_id = ANY(ARRAY(" + sub + "))", args
+		return "requests.submission_id = ANY(CAST(? AS bigint[]))", "{" + strings.Join(list, ",") + "}"
 	}
-	return "requests.submission_id IN (" + sub + ")", args
+	return "requests.submission_id IN (SELECT value FROM json_each(?))", "[" + strings.Join(list, ",") + "]"
 }
 
 // indexName records the words of a submission's name, in the transaction

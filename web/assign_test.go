@@ -274,8 +274,9 @@ func TestQueueSearch(t *testing.T) {
 // page after page, each request once.
 func TestQueueSearchPages(t *testing.T) {
 	dialects(t, func(t *testing.T, h *harness) {
-		// Fictional people: an Ava is one in 24.
-		if _, err := models.Seed(context.Background(), h.app.Core, models.SeedOptions{Requests: 4000, RandSeed: 3}); err != nil {
+		// Fictional people: an Ava is one in 24, and a name that starts with
+		// an a one in nine.
+		if _, err := models.Seed(context.Background(), h.app.Core, models.SeedOptions{Requests: 20000, RandSeed: 3}); err != nil {
 			t.Fatal(err)
 		}
 		var want int64
@@ -286,6 +287,12 @@ func TestQueueSearchPages(t *testing.T) {
 		}
 		officer := h.staffAs(models.RoleOfficer)
 		officer.get("/admin")
+		// A word's first letter matches too many people: type more.
+		if res := officer.post("/admin/search", url.Values{"q": {"a"}}); res.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(res.text("#f-q-error"), "More than 1000 people") || res.doc.Find("#f-q").AttrOr("value", "") != "a" ||
+			len(queueRefs(res)) == 0 {
+			t.Fatalf("search for a: %d %q", res.status, res.text("#f-q-error"))
+		}
 		res := officer.post("/admin/search", url.Values{"q": {"Ava"}})
 		seen := map[string]bool{}
 		pages := 0

@@ -34,14 +34,16 @@ CREATE TRIGGER staff_unassign AFTER UPDATE OF disabled_at, role ON staff
 
 -- Search by name: each word of a person's name, in lower case, with the
 -- submission it names (a hyphen separates words too). A search term is a
--- prefix of a word, read as a range of this table's primary key; the C
--- collation orders the words byte by byte, as the range expects.
+-- prefix of a word: the search reads the range of its rarest term in the
+-- primary key, then checks each person found for the other terms in the
+-- index by submission (models/search.go).
+-- The C collation orders the words byte by byte, as the ranges expect.
 CREATE TABLE submission_names (
     token         TEXT COLLATE "C" NOT NULL,
     submission_id BIGINT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
     PRIMARY KEY (token, submission_id)
 );
-CREATE INDEX submission_names_submission_idx ON submission_names (submission_id);
+CREATE INDEX submission_names_submission_idx ON submission_names (submission_id, token);
 
 -- Search by phone: the last seven digits of the number (the whole number
 -- when shorter). A number is found by them, typed with or without its
