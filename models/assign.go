@@ -118,11 +118,3 @@ func (t *tx) forShare() string {
 	}
 	return ""
 }
-
-// Assignable lists the members a request may be assigned to: active, in a
-// role that works requests, by name.
-func (sa *StaffAccounts) Assignable(ctx context.Context) ([]Staff, error) {
-	var out []Staff
-	err := sa.c.read(ctx).Where("disabled_at IS NULL AND role IN " + workingRolesSQL).Order("name, id").Find(&out).Error
-	return out, err
-}

@@ -10,11 +10,13 @@ import (
 
 // Searching the queue for a person: by e-mail (exact, in any case), by
 // name (each word typed is the start of a word of the name, in any case)
-// or by phone (the digits, with or without the country code). These terms
-// are personal data: they reach the server in a POST body and the
-// database as bound values, never a URL or a log (handlers/admin_queue.go).
-// A reference is not personal data and has its own filter
-// (QueueFilter.Reference), which may stay in a link.
+// or by phone (its last seven digits: with or without the country code).
+// The people found (at most MaxSearchPeople) are looked up first, then
+// the queue lists their requests. These terms are personal data: they
+// reach the server in a POST body and the database as bound values, never
+// a URL or a log (handlers/admin_queue.go). A reference is not personal
+// data and has its own filter (QueueFilter.Reference), which may stay in
+// a link.
 
 // Search kinds.
 const (
