@@ -118,16 +118,15 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if d.Appeal != nil {
 		v.Appeal = &admin.Link{Label: p.T.T(wording.StatusKey(d.Appeal.Kind, d.Appeal.Status)), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
 	}
-	if fl, ok := h.Core.Rules.Frequency(j, rules.Right(r.Right)); ok && r.Kind == models.KindRequest {
+	if fl := d.Frequency; fl != nil {
 		months := p.T.N("req.months", fl.Months)
 		v.Frequency = p.T.N("req.frequency_text", d.Earlier, d.Earlier, fl.Max, months)
-		if d.Earlier >= fl.Max {
+		if d.FrequencyExceeded {
 			v.Flags = append(v.Flags, p.T.N("req.frequency_exceeded", d.Earlier, d.Earlier, months))
 		}
 	}
 	if d.Urgency.Open && d.Urgency.DeemedRefusal {
-		// Quebec has no extension; PIPEDA has one (s.8(4)): say which.
-		if h.Core.Rules.CanExtend(j, r.RuleRight()) {
+		if d.LawExtends {
 			v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag_extension"))
 		} else {
 			v.Flags = append(v.Flags, p.T.T("req.deemed_refusal_flag"))

@@ -343,9 +343,18 @@ type RequestDetail struct {
 	Sub      Submission
 	Siblings []Request // the other requests of the same submission
 	Appeal   *Request  // an appeal of this request, if any
-	// Earlier counts requests of the same right by the same email within
-	// the law's frequency window (shown to staff, never enforced).
-	Earlier int
+	// Frequency is the law's limit on how often a person may make this
+	// request (nil: none). Earlier counts their requests of the same right
+	// (same address) within its window, and FrequencyExceeded says whether
+	// this one is past it: shown to staff, who may then refuse; never
+	// enforced.
+	Frequency         *rules.FrequencyLimit
+	Earlier           int
+	FrequencyExceeded bool
+	// LawExtends is whether the law allows an extension of this request
+	// at all: a deemed refusal (Urgency.DeemedRefusal) can still be
+	// avoided by one under PIPEDA (s.8(4)), never under Quebec's law.
+	LawExtends bool
 	// Extension is nil when the request may be extended now, else why not.
 	Extension *Error
 	// PauseReasons are why staff may ask the person for information now
@@ -406,7 +415,8 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 		d.Appeal = &appeals[0]
 	}
 	r := &d.Request
-	if f, ok := c.Rules.Frequency(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)); ok {
+	if f, ok := c.Rules.Frequency(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)); ok && r.Kind == KindRequest {
+		d.Frequency = &f
 		since := r.ReceivedAt.AddDate(0, -f.Months, 0)
 		var n int64
 		err := db.Model(&Request{}).Joins("JOIN submissions ON submissions.id = requests.submission_id").
@@ -416,6 +426,7 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 			return nil, err
 		}
 		d.Earlier = int(n)
+		d.FrequencyExceeded = d.Earlier >= f.Max
 	}
 	if err := db.Where("request_id = ?", id).Order("id").Find(&d.Pauses).Error; err != nil {
 		return nil, err
@@ -441,6 +452,7 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 	d.PauseReasons, d.AskStopsClock = c.AskReasons(r, &d.Sub)
 	d.ClockStopped = c.ClockStopped(r)
 	d.Urgency = c.UrgencyOf(r.Jurisdiction, r.DueAt, r.Status, now)
+	d.LawExtends = c.Rules.CanExtend(rules.Jurisdiction(r.Jurisdiction), r.RuleRight())
 	return &d, nil
 }
 

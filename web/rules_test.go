@@ -353,19 +353,31 @@ func TestQueueUrgency(t *testing.T) {
 }
 
 // Quebec requests cannot be extended and silence is a refusal: the queue
-// flags them, and turns them amber ten days out rather than seven.
+// flags them, and turns them amber ten days out rather than seven. Under
+// PIPEDA silence is a refusal too, but one extension is allowed: the
+// request page says which.
 func TestQuebecFlaggedEarly(t *testing.T) {
 	h := newHarness(t, "sqlite")
 	h.freeze(received)
-	form := submission()
-	form.Set("country", "CA")
-	form.Set("state", "")
-	form.Set("province", "QC")
-	form["rights"] = []string{"access"}
-	h.browser().submit(form)
+	refs := map[string]string{}
+	for _, province := range []string{"QC", "ON"} {
+		form := submission()
+		form.Set("email", province+"@example.org")
+		form.Set("country", "CA")
+		form.Set("state", "")
+		form.Set("province", province)
+		form["rights"] = []string{"access"}
+		refs[province] = h.browser().submit(form).text(".panel .ref")
+	}
 	h.freeze(received.Add(21 * 24 * time.Hour)) // 9 days left of 30
 	due := h.staff().get("/admin").doc.Find("table.queue tbody tr td.due").First()
 	if !due.HasClass("risk") || !strings.Contains(due.Text(), "deemed refusal") {
 		t.Fatalf("Quebec request not flagged: %q %q", due.AttrOr("class", ""), due.Text())
+	}
+	for province, want := range map[string]string{"QC": "there is no extension", "ON": "or extend it once"} {
+		_, page := h.staffOpen(h.staff(), refs[province], "See your information", "request")
+		if !strings.Contains(page.body, want) {
+			t.Fatalf("%s request page does not say %q:\n%s", province, want, page.text("main"))
+		}
 	}
 }
