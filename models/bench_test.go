@@ -110,7 +110,11 @@ func BenchmarkConcurrentSignIn(b *testing.B) {
 		}
 		wg.Wait()
 	}
-	b.ReportMetric(peakRSS(b), "peak-RSS-MiB")
+	peak := peakRSS(b)
+	b.ReportMetric(peak, "peak-RSS-MiB")
+	if peak > 512 {
+		b.Errorf("peak RSS %.0f MiB, over the 512 MiB target", peak)
+	}
 }
 
 // BenchmarkPrepareStmt runs the tracking page's read, a two-right
