@@ -175,10 +175,11 @@ func seededViews(b *testing.B, dialect string, size int) []benchView {
 		benchView{"mine, 30 days", queue(QueueFilter{Assignee: AssigneeMe, Me: me, Due: DueMonth})},
 	)
 	// Searches for people spread over the table, as staff type them: an
-	// address, a whole name, a surname alone (the others one person in
-	// 700), a phone number; and the commonest: Chen, one person in 67,
-	// alone (more than MaxSearchPeople from 100,000 requests on: the cost of
-	// saying so) and with the commonest first name (Ava, one in 24).
+	// address, a whole name, a surname alone (most one person in 700, a
+	// few more than MaxSearchPeople at a million), a phone number; and the
+	// commonest: Chen, one person in 67, alone (more than MaxSearchPeople
+	// from 100,000 requests on: the cost of saying so) and with the
+	// commonest first name (Ava, one in 24).
 	var people []Submission
 	if err := db.Where("phone <> ''").Order("tracking_hash").Limit(1000).Find(&people).Error; err != nil {
 		b.Fatal(err)
@@ -191,7 +192,9 @@ func seededViews(b *testing.B, dialect string, size int) []benchView {
 				return err
 			}
 			page, err := rs.Queue(ctx, QueueFilter{Search: s})
-			if errors.Is(err, ErrSearchTooBroad) && s.Value == "Chen" {
+			// A word alone may be a common surname: "type more of the
+			// name" is its answer.
+			if errors.Is(err, ErrSearchTooBroad) && len(searchTerms(s.Value)) == 1 {
 				return nil
 			}
 			if err == nil && len(page.Items) == 0 {
