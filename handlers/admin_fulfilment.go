@@ -157,6 +157,10 @@ func deliveryRows(p layout.Page, list []models.Delivery) []admin.DeliveryRow {
 	var out []admin.DeliveryRow
 	for _, d := range list {
 		row := admin.DeliveryRow{ID: d.ID, Created: d.CreatedAt, Status: d.Status, StatusText: p.T.T("delivery.status." + d.Status)}
+		switch d.Kind {
+		case models.JobTaskWebhook, models.JobChoiceWebhook:
+			row.What = p.T.T("delivery.kind." + d.Kind)
+		}
 		if d.Status == "pending" {
 			next := d.NextAttemptAt
 			row.Next = &next

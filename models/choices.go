@@ -5,7 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -27,8 +29,10 @@ import (
 // Every change is numbered from one counter (preference_sequence), taken
 // last in the transaction, so changes become visible in number order: the
 // opt-out list's cursor (OptOuts) never passes over a change that commits
-// late. A webhook per change (the fulfilment issue) reads the same numbered
-// changes after a cursor of its own, woken by OnChange.
+// late. Each change is also sent, in its own transaction, to the webhook
+// of every data system in scope for its choice (sendChoiceChange), carrying
+// the same number; and each opt-out's request opens its checklist of tasks
+// at once, like an opt-out on the request form.
 
 // Identifier kinds: what a person gives so the organization can act.
 const (
@@ -211,10 +215,6 @@ func NewChoices(c *Core, oneClickKeys [][]byte) *Choices {
 	return &Choices{c: c, oneClick: oneClickKeys}
 }
 
-// OnChange sets what runs after a transaction that changed a preference
-// commits (a webhook dispatcher's wake-up, when there is one).
-func (c *Core) OnChange(f func()) { c.choiceChanged.Store(&f) }
-
 // Change sets one choice.
 type Change struct {
 	Choice rules.Right
@@ -312,6 +312,15 @@ func (cs *Choices) Set(ctx context.Context, in ChoiceInput, actor Actor) (*Choic
 			seq := last - int64(len(todo)-1-i)
 			if err := tx.recordChange(t.p, t.ch.OptOut, t.ch.Source, in.GPC, reqID, seq, actor); err != nil {
 				return err
+			}
+			if t.ch.OptOut {
+				// Verified at once, like an opt-out on the request form:
+				// its checklist opens now, a task per system in scope,
+				// each system with a webhook sent its task.
+				req := &res.Requests[len(res.Requests)-1]
+				if err := tx.openTasks(req); err != nil {
+					return err
+				}
 			}
 			res.Changed = append(res.Changed, *t.p)
 		}
@@ -422,12 +431,76 @@ func (t *tx) recordChange(p *Preference, optOut bool, source string, gpc bool, r
 		RequestID: reqID, ActorKind: a.Kind, StaffID: a.StaffID, CreatedAt: now}).Error; err != nil {
 		return err
 	}
-	t.choices = true
+	if err := t.sendChoiceChange(p, gpc, now); err != nil {
+		return err
+	}
 	action := "choice.opt_in"
 	if optOut {
 		action = "choice.opt_out"
 	}
 	return t.audit(a, action, "preference", p.ID, "choice="+p.Choice+" source="+source+" gpc="+strconv.FormatBool(gpc))
+}
+
+// ChoiceIdentifier is whom a choice is for, as the organization knows
+// them: an identifier kind (email, phone, customer, visitor) and its value.
+type ChoiceIdentifier struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// ChoiceJob is the body of the signed call a system's webhook receives
+// for each change of a choice it is in scope for (docs/privacy-choices.md).
+type ChoiceJob struct {
+	Type       string           `json:"type"` // "preference.changed"
+	Seq        int64            `json:"seq"`  // the change's number: the opt-out list's since= cursor
+	System     string           `json:"system"`
+	Identifier ChoiceIdentifier `json:"identifier"`
+	Choice     string           `json:"choice"`    // opt_out_sale, limit_sensitive, unsubscribe
+	OptedOut   bool             `json:"opted_out"` // the new state: true = opted out, false = opted back in
+	At         time.Time        `json:"at"`
+	Source     string           `json:"source"`
+	GPC        bool             `json:"gpc"` // the change came with the Global Privacy Control signal
+}
+
+// sendChoiceChange queues, in the transaction that records the change of
+// p (already applied to it), a signed call to each live system with a
+// webhook in scope for p's choice. A call not yet delivered when the same
+// person's same choice changes again is superseded by the newer one, as a
+// task's rounds are: a system is told the latest state, never an older
+// one after a newer one.
+func (t *tx) sendChoiceChange(p *Preference, gpc bool, at time.Time) error {
+	systems, err := t.systemsInScope(p.Choice, true)
+	if err != nil {
+		return err
+	}
+	for _, s := range systems {
+		body, err := json.Marshal(ChoiceJob{Type: "preference.changed", Seq: p.Seq, System: s.Name,
+			Identifier: ChoiceIdentifier{Kind: p.IDKind, Value: p.Identifier}, Choice: p.Choice, OptedOut: p.OptedOut,
+			At: at.UTC(), Source: p.Source, GPC: gpc})
+		if err != nil {
+			return err
+		}
+		id := strconv.FormatInt(s.ID, 10)
+		if err := t.enqueueSigned(JobChoiceWebhook, "choice:"+id+":"+strconv.FormatInt(p.ID, 10), http.MethodPost, s.WebhookURL,
+			map[string]string{"Content-Type": "application/json"}, body, "system:"+id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// choiceIdentifier returns whom the opt-out that opened request id is for,
+// or nil when no choice opened it.
+func (t *tx) choiceIdentifier(requestID int64) (*ChoiceIdentifier, error) {
+	var out []ChoiceIdentifier
+	err := t.Table("preference_changes").Select("preferences.id_kind AS kind, preferences.identifier AS value").
+		Joins("JOIN preferences ON preferences.id = preference_changes.preference_id").
+		Where("preference_changes.request_id = ? AND preference_changes.opted_out = ?", requestID, true).
+		Order("preference_changes.seq").Limit(1).Scan(&out).Error
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return &out[0], nil
 }
 
 // withdrawChoiceRequest withdraws the open request of p's last opt-out,

@@ -48,10 +48,6 @@ type Core struct {
 	aead       cipher.AEAD
 	track      trackStmts    // prepared statements of the tracking page
 	hashes     chan struct{} // bounds concurrent password hashing (staff and agents alike)
-
-	// choiceChanged runs after a transaction that changed a preference
-	// commits (see OnChange in choices.go).
-	choiceChanged atomic.Pointer[func()]
 }
 
 // Keys are the secrets the domain needs, derived from the app secret.
@@ -111,8 +107,6 @@ type tx struct {
 	mailed bool
 	called bool // queued an outgoing HTTP call
 	erased bool // erased documents whose files are to be deleted (blob_erasures)
-
-	choices bool // a preference changed
 }
 
 // write runs fn in a transaction. After commit, a transaction that queued
@@ -138,11 +132,6 @@ func (c *Core) write(ctx context.Context, fn func(tx *tx) error) error {
 	}
 	if err == nil && t.erased {
 		c.sweepErased()
-	}
-	if err == nil && t.choices {
-		if f := c.choiceChanged.Load(); f != nil {
-			(*f)()
-		}
 	}
 	return err
 }

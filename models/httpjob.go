@@ -43,8 +43,9 @@ func (HTTPJob) TableName() string { return "http_jobs" }
 
 // HTTP job kinds.
 const (
-	JobDRPStatus   = "drp_status"
-	JobTaskWebhook = "task_webhook" // a data system is sent a task (models/task.go)
+	JobDRPStatus     = "drp_status"
+	JobTaskWebhook   = "task_webhook"   // a data system is sent a task (models/task.go)
+	JobChoiceWebhook = "choice_webhook" // a data system is sent a change of a privacy choice (models/choices.go)
 )
 
 // HTTPJobAttempt is one attempt at a call, as the admin shows it.

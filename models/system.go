@@ -336,13 +336,14 @@ func loadRights(db *gorm.DB, systems []DataSystem) error {
 	return nil
 }
 
-// Deliveries lists the latest webhook calls of a system's tasks, newest
-// first, each with its attempts.
+// Deliveries lists the latest webhook calls to a system (its tasks and
+// the changes of privacy choices it is in scope for), newest first, each
+// with its attempts. Every call to a system is signed with its key, so its
+// signer names them.
 func (ss *Systems) Deliveries(ctx context.Context, id int64, limit int) ([]Delivery, error) {
 	db := ss.c.read(ctx)
 	var jobs []HTTPJob
-	err := db.Where("kind = ? AND dedupe_key IN (?)", JobTaskWebhook,
-		db.Model(&Task{}).Select("'task:' || id").Where("system_id = ?", id)).
+	err := db.Where("signer = ? AND signer <> ''", "system:"+strconv.FormatInt(id, 10)).
 		Order("id DESC").Limit(limit).Find(&jobs).Error
 	if err != nil {
 		return nil, err

@@ -95,11 +95,7 @@ func (t *tx) openTasks(r *Request) error {
 	if r.Kind != KindRequest {
 		return nil
 	}
-	var systems []DataSystem
-	err := t.Table("data_systems").Select("data_systems.*").
-		Joins("JOIN data_system_rights ON data_system_rights.system_id = data_systems.id").
-		Where("data_system_rights.right_code = ? AND data_systems.archived_at IS NULL", r.Right).
-		Order("data_systems.id").Find(&systems).Error
+	systems, err := t.systemsInScope(r.Right, false)
 	if err != nil || len(systems) == 0 {
 		return err
 	}
@@ -136,6 +132,20 @@ func (t *tx) openTasks(r *Request) error {
 	return t.event(r.ID, EventTasksOpened, SystemActor, "", "", strconv.Itoa(opened), true)
 }
 
+// systemsInScope lists the live systems in scope for right, by id; only
+// those with a webhook when hooked is set.
+func (t *tx) systemsInScope(right string, hooked bool) ([]DataSystem, error) {
+	var systems []DataSystem
+	q := t.Table("data_systems").Select("data_systems.*").
+		Joins("JOIN data_system_rights ON data_system_rights.system_id = data_systems.id").
+		Where("data_system_rights.right_code = ? AND data_systems.archived_at IS NULL", right)
+	if hooked {
+		q = q.Where("data_systems.webhook_url <> ''")
+	}
+	err := q.Order("data_systems.id").Find(&systems).Error
+	return systems, err
+}
+
 // TaskJob is the body of the signed call a system's webhook receives when
 // its task opens (or is sent again).
 type TaskJob struct {
@@ -145,6 +155,12 @@ type TaskJob struct {
 	System  string         `json:"system"`
 	Request TaskJobRequest `json:"request"`
 	Person  TaskJobPerson  `json:"person"`
+	// Identifier is whom a privacy choice's request is for, as the
+	// organization knows them (an e-mail address, a phone number, its own
+	// customer or visitor id): a choice made on the choices page, by the
+	// GPC signal, by one-click or in the preference centre may carry no
+	// name or address. Absent for other requests.
+	Identifier *ChoiceIdentifier `json:"identifier,omitempty"`
 	// Callback is where the system answers, signed with the same key,
 	// once: {"outcome": "done" | "no_data" | "failed", "note": "…",
 	// "records": [{…}, …]} (records only for access and portability).
@@ -198,6 +214,13 @@ func (t *tx) sendTask(task *Task, s *DataSystem, r *Request, sub *Submission) er
 		Person:  TaskJobPerson{Name: sub.Name, Email: sub.Email, Phone: sub.Phone},
 		Callback: TaskJobCallback{URL: t.c.BaseURL + "/hooks/tasks/" + token, Outcomes: CallbackOutcomes,
 			Records: takesRecords(r.Right)}}
+	if IsChoice(r.Right) {
+		id, err := t.choiceIdentifier(r.ID)
+		if err != nil {
+			return err
+		}
+		job.Identifier = id
+	}
 	body, err := json.Marshal(job)
 	if err != nil {
 		return err

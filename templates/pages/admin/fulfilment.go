@@ -57,6 +57,7 @@ type DeliveryRow struct {
 	Created    time.Time
 	Status     string
 	StatusText string
+	What       string     // what the call carried (a task, a change of a privacy choice)
 	Next       *time.Time // the next attempt, while one is due
 	Attempts   []AttemptRow
 }
