@@ -824,16 +824,65 @@ func TestTaskAPI(t *testing.T) {
 		if st := h.apiCall(token, http.MethodPost, task, `{"status": "not_applicable"}`, &apiErr); st != http.StatusUnprocessableEntity {
 			t.Fatalf("not applicable without a note: %d", st)
 		}
-		var got struct {
-			Status string `json:"status"`
-			Note   string `json:"note"`
+		type taskState struct {
+			Status     string `json:"status"`
+			Note       string `json:"note"`
+			AssigneeID *int64 `json:"assignee_id"`
 		}
-		if st := h.apiCall(token, http.MethodPost, task, `{"status": "no_data", "note": "Nothing under that address."}`, &got); st != http.StatusOK ||
-			got.Status != "no_data" || got.Note != "Nothing under that address." {
-			t.Fatalf("update: %d %+v", st, got)
+		me := h.staffID(officer)
+		other := h.staffAs(models.RoleReviewer)
+		otherID := h.staffID(other)
+		// update sends body and checks the task as the API and the
+		// database then have it.
+		update := func(what, body string, want taskState) {
+			t.Helper()
+			var got taskState
+			if st := h.apiCall(token, http.MethodPost, task, body, &got); st != http.StatusOK {
+				t.Fatalf("%s: %d", what, st)
+			}
+			var row models.Task
+			h.app.Core.DB().Where("id = ?", list.Tasks[0].ID).Take(&row)
+			for _, have := range []taskState{got, {Status: row.Status, Note: row.Note, AssigneeID: row.AssigneeID}} {
+				if have.Status != want.Status || have.Note != want.Note || (have.AssigneeID == nil) != (want.AssigneeID == nil) ||
+					have.AssigneeID != nil && *have.AssigneeID != *want.AssigneeID {
+					t.Fatalf("%s: got %+v (assignee %v), want %+v (assignee %v)", what, have, deref(have.AssigneeID), want, deref(want.AssigneeID))
+				}
+			}
 		}
+		update("assigned by a numeric id, with a note", fmt.Sprintf(`{"assignee_id": %d, "note": "Searching the CRM."}`, otherID),
+			taskState{Status: "open", Note: "Searching the CRM.", AssigneeID: &otherID})
+		update("assigned by an id as a string", fmt.Sprintf(`{"assignee_id": "%d"}`, me),
+			taskState{Status: "open", Note: "Searching the CRM.", AssigneeID: &me})
+		update("a status alone keeps the note and the assignee", `{"status": "no_data"}`,
+			taskState{Status: "no_data", Note: "Searching the CRM.", AssigneeID: &me})
+		update("a note alone keeps the status and the assignee", `{"note": "Nothing under that address."}`,
+			taskState{Status: "no_data", Note: "Nothing under that address.", AssigneeID: &me})
+		update("null unassigns and keeps the rest", `{"assignee_id": null}`,
+			taskState{Status: "no_data", Note: "Nothing under that address."})
+		update("me", `{"assignee_id": "me"}`, taskState{Status: "no_data", Note: "Nothing under that address.", AssigneeID: &me})
+		for _, bad := range []string{`"someone"`, `1.5`, `-3`, `true`, `{}`} {
+			apiErr.Error.Fields = nil
+			if st := h.apiCall(token, http.MethodPost, task, `{"status": "open", "assignee_id": `+bad+`}`, &apiErr); st != http.StatusUnprocessableEntity ||
+				apiErr.Error.Fields["assignee"] == "" {
+				t.Fatalf("assignee_id %s: %d %+v", bad, st, apiErr)
+			}
+		}
+		auditor := h.staffAs(models.RoleAuditor)
+		if st := h.apiCall(token, http.MethodPost, task, fmt.Sprintf(`{"assignee_id": %d}`, h.staffID(auditor)), &apiErr); st != http.StatusUnprocessableEntity ||
+			apiErr.Error.Fields["assignee"] == "" {
+			t.Fatalf("an auditor as assignee: %d %+v", st, apiErr)
+		}
+		update("refusals changed nothing", `{}`, taskState{Status: "no_data", Note: "Nothing under that address.", AssigneeID: &me})
 		if st := h.apiCall(token, http.MethodPost, "/api/v1/requests/"+id+"/status", `{"status": "completed", "detail": "Nothing found."}`, nil); st != http.StatusOK {
 			t.Fatalf("complete: %d", st)
 		}
 	})
+}
+
+// deref shows what an id pointer holds, in a failure message.
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
