@@ -48,7 +48,7 @@ func APIOperations() []APIOperation {
 			CSV:     true, Query: []string{"since", "choice"}},
 		{Method: http.MethodGet, Path: "/api/v1/requests/{id}/tasks", ID: "listTasks", Summary: "The request's checklist: a task per data system in scope",
 			Response: "TaskList"},
-		{Method: http.MethodPost, Path: "/api/v1/tasks/{id}", ID: "updateTask", Summary: "Record work on a task: an outcome with a note, or an assignee",
+		{Method: http.MethodPost, Path: "/api/v1/tasks/{id}", ID: "updateTask", Summary: "Record work on a task: an outcome, a note, an assignee; what the body leaves out stays as it is",
 			Write: true, Body: "TaskUpdate", Response: "Task"},
 	}
 }
@@ -118,9 +118,12 @@ func OpenAPI(baseURL string) object {
 				"records":   object{"type": "integer", "description": "records the system returned"},
 				"opened_at": dateTime, "closed_at": dateTime}},
 		"TaskList": object{"type": "object", "required": []string{"tasks"}, "properties": object{"tasks": object{"type": "array", "items": ref("Task")}}},
-		"TaskUpdate": object{"type": "object", "properties": object{
-			"status": enum(models.TaskOpen, models.TaskDone, models.TaskNoData, models.TaskNotApplicable, models.TaskImpossible),
-			"note":   str("required for not_applicable and impossible"), "assignee_id": str("a staff member's id; empty = nobody")}},
+		"TaskUpdate": object{"type": "object", "description": "Each key is optional: a key left out keeps the task's current value.",
+			"properties": object{
+				"status": enum(models.TaskOpen, models.TaskDone, models.TaskNoData, models.TaskNotApplicable, models.TaskImpossible),
+				"note":   object{"type": []string{"string", "null"}, "description": "required (here or already on the task) for not_applicable and impossible; null or empty clears it"},
+				"assignee_id": object{"type": []string{"integer", "string", "null"},
+					"description": "a member's id (a number or a string of digits; an active member whose role works requests), \"me\", or null (or empty) for nobody"}}},
 		"Text": object{"type": "object", "required": []string{"body"}, "properties": object{"body": str("")}},
 		"Assignment": object{"type": "object", "required": []string{"assignee_id"}, "properties": object{
 			"assignee_id": str("a member's id (an active member whose role works requests), \"me\", or empty for nobody")}},

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -55,7 +57,10 @@ func (h *Handlers) APITasks(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// APITaskUpdate records work on a task: {"status", "note", "assignee_id"}.
+// APITaskUpdate records work on a task: {"status", "note", "assignee_id"},
+// each optional. A key left out keeps what the task has; "assignee_id" is
+// a member's id (a number or a string of digits), "me", or null (or "")
+// for nobody.
 func (h *Handlers) APITaskUpdate(c echo.Context) error {
 	id, err := parseID(c)
 	if err != nil {
@@ -65,14 +70,35 @@ func (h *Handlers) APITaskUpdate(c echo.Context) error {
 	if _, err := h.Tasks.Get(ctx, id); err != nil {
 		return err
 	}
-	body := map[string]string{}
+	body := map[string]json.RawMessage{}
 	if err := c.Bind(&body); err != nil {
-		return &models.Error{Kind: models.KindInvalid, Key: "error.api.body"}
+		return errAPIBody
 	}
-	assignee, _ := strconv.ParseInt(body["assignee_id"], 10, 64)
 	st := CurrentStaff(c)
-	if err := h.Tasks.Update(ctx, id, models.TaskUpdate{Status: body["status"], Note: body["note"], AssigneeID: assignee},
-		models.StaffActor(st.ID, ip(c))); err != nil {
+	u := models.TaskUpdate{KeepNote: true, KeepAssignee: true}
+	if raw, ok := body["status"]; ok {
+		if err := json.Unmarshal(raw, &u.Status); err != nil {
+			return &models.Error{Kind: models.KindInvalid, Key: "error.task_status.required", Field: "task_status"}
+		}
+	}
+	if raw, ok := body["note"]; ok {
+		var note *string
+		if err := json.Unmarshal(raw, &note); err != nil {
+			return errAPIBody
+		}
+		u.KeepNote = false
+		if note != nil {
+			u.Note = *note
+		}
+	}
+	if raw, ok := body["assignee_id"]; ok {
+		assignee, ok := taskAssignee(raw, st.ID)
+		if !ok {
+			return &models.Error{Kind: models.KindInvalid, Key: "error.assignee.invalid", Field: "assignee"}
+		}
+		u.KeepAssignee, u.AssigneeID = false, assignee
+	}
+	if err := h.Tasks.Update(ctx, id, u, models.StaffActor(st.ID, ip(c))); err != nil {
 		return err
 	}
 	t, err := h.Tasks.Get(ctx, id)
@@ -80,4 +106,29 @@ func (h *Handlers) APITaskUpdate(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, apiTask(t))
+}
+
+var errAPIBody = &models.Error{Kind: models.KindInvalid, Key: "error.api.body"}
+
+// taskAssignee reads "assignee_id" as JSON: null or "" is nobody (0), a
+// positive whole number or a string of one a member's id, "me" the caller;
+// false for anything else.
+func taskAssignee(raw json.RawMessage, self int64) (int64, bool) {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return 0, false
+	}
+	switch v := v.(type) {
+	case nil:
+		return 0, true
+	case json.Number:
+		id, err := strconv.ParseInt(v.String(), 10, 64)
+		return id, err == nil && id > 0
+	case string:
+		id := assigneeOf(v, self)
+		return id, id >= 0
+	}
+	return 0, false
 }

@@ -258,11 +258,15 @@ func (c *Core) sign(db *gorm.DB, signer string, j *webhook.Job, now time.Time) (
 }
 
 // TaskUpdate is staff's change to a task: an outcome (or "open" to reopen
-// it), a note, an assignee. Empty Status leaves the status as it is.
+// it), a note, an assignee. Empty Status leaves the status as it is;
+// KeepNote and KeepAssignee leave the note and the assignee as they are
+// (a partial change, as the API sends), whatever Note and AssigneeID say.
 type TaskUpdate struct {
-	Status     string
-	Note       string
-	AssigneeID int64 // 0 = nobody
+	Status       string
+	Note         string
+	AssigneeID   int64 // 0 = nobody
+	KeepNote     bool
+	KeepAssignee bool
 }
 
 // Update records staff's work on a task. The request is locked first, as
@@ -287,8 +291,15 @@ func (ts *Tasks) Update(ctx context.Context, id int64, u TaskUpdate, actor Actor
 			return ErrTaskRequestClosed
 		}
 		now := c.Now()
-		set := map[string]any{"updated_at": now, "note": u.Note}
-		if u.AssigneeID != 0 {
+		set := map[string]any{"updated_at": now}
+		if u.KeepNote {
+			u.Note = task.Note
+		} else {
+			set["note"] = u.Note
+		}
+		switch {
+		case u.KeepAssignee:
+		case u.AssigneeID != 0:
 			var st Staff
 			err := tx.Where("id = ? AND disabled_at IS NULL", u.AssigneeID).Take(&st).Error
 			if errors.Is(err, gorm.ErrRecordNotFound) || err == nil && !CanWork(st.Role) {
@@ -298,7 +309,7 @@ func (ts *Tasks) Update(ctx context.Context, id int64, u TaskUpdate, actor Actor
 				return err
 			}
 			set["assignee_id"] = st.ID
-		} else {
+		default:
 			set["assignee_id"] = nil
 		}
 		detail := "assign"

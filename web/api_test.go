@@ -55,11 +55,12 @@ func (b *browser) makeToken(scope string) string {
 }
 
 // The staff API: a token acts as its member, within the role and the
-// token's scope; revoked tokens and cookies open nothing.
+// token's scope; a message it sends reaches the person's thread and mails
+// them a notice; revoked tokens and cookies open nothing.
 func TestStaffAPI(t *testing.T) {
 	dialects(t, func(t *testing.T, h *harness) {
 		person := h.browser()
-		h.submitAs(person, "api@example.org")
+		link, code := h.submitAs(person, "api@example.org")
 		officer := h.staff()
 		write := officer.makeToken(models.ScopeWrite)
 		read := officer.makeToken(models.ScopeRead)
@@ -97,6 +98,41 @@ func TestStaffAPI(t *testing.T) {
 		}
 		if st := h.apiCall(write, http.MethodPost, "/api/v1/requests/"+itoa(id)+"/notes", `{"body":"Checked by phone."}`, &req); st != http.StatusOK || req.Events[len(req.Events)-1].Body != "Checked by phone." {
 			t.Fatalf("note: %d", st)
+		}
+		// A message to the person: in the thread on their tracking page,
+		// and a mail saying only that a message is waiting, with the link.
+		messages := "/api/v1/requests/" + itoa(id) + "/messages"
+		if st := h.apiCall(read, http.MethodPost, messages, `{"body":"x"}`, &apiErr); st != http.StatusForbidden {
+			t.Fatalf("a read token sent a message: %d", st)
+		}
+		apiErr.Error.Fields = nil
+		if st := h.apiCall(write, http.MethodPost, messages, `{"body":"  "}`, &apiErr); st != http.StatusUnprocessableEntity || apiErr.Error.Fields["message"] == "" {
+			t.Fatalf("an empty message: %d %+v", st, apiErr)
+		}
+		body := "Which of your two loyalty accounts do you mean?"
+		if st := h.apiCall(write, http.MethodPost, messages, `{"body":"`+body+`"}`, &req); st != http.StatusOK || req.Events[len(req.Events)-1].Kind != "message" {
+			t.Fatalf("message: %d %+v", st, req.Events)
+		}
+		var sent []models.Message
+		h.app.Core.DB().Where("request_id = ?", id).Find(&sent)
+		if len(sent) != 1 || sent[0].Body != body || sent[0].AuthorKind != "staff" || sent[0].StaffID == nil || *sent[0].StaffID != h.staffID(officer) {
+			t.Fatalf("thread: %+v", sent)
+		}
+		notice := h.mailTo("api@example.org", "You have a new message about your privacy request")
+		if !strings.Contains(notice.Text(), link) || strings.Contains(notice.Text(), "loyalty") || strings.Contains(notice.Subject, "loyalty") {
+			t.Fatalf("message mail:\n%s\n%s", notice.Subject, notice.Text())
+		}
+		person.get(link)
+		if res := person.post(link+"/verify", url.Values{"code": {code}}); res.status != http.StatusSeeOther {
+			t.Fatalf("verify: %d", res.status)
+		}
+		if got := person.get(link).text("ol.thread"); !strings.Contains(got, body) {
+			t.Fatalf("the tracking page's thread:\n%s", got)
+		}
+		var audited int64
+		h.app.Core.DB().Model(&models.AuditEntry{}).Where("action = ? AND object_id = ?", "request.message", id).Count(&audited)
+		if audited != 1 {
+			t.Fatalf("%d messages audited", audited)
 		}
 		if st := h.apiCall(write, http.MethodPost, "/api/v1/requests/"+itoa(id)+"/notes", `not json`, &apiErr); st != http.StatusUnprocessableEntity {
 			t.Fatalf("bad body: %d", st)

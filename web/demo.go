@@ -176,7 +176,7 @@ func SeedDemo(ctx context.Context, app *App, log *slog.Logger) (Demo, error) {
 						return out, err
 					}
 					for _, tk := range tasks {
-						if err := app.Tasks.Update(ctx, tk.ID, models.TaskUpdate{Status: models.TaskDone, Note: "Demo: done."}, actor); err != nil {
+						if err := app.Tasks.Update(ctx, tk.ID, models.TaskUpdate{Status: models.TaskDone, Note: "Demo: done.", KeepAssignee: true}, actor); err != nil {
 							return out, fmt.Errorf("demo task %d: %w", i, err)
 						}
 					}

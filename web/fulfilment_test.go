@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,7 +101,9 @@ func (h *harness) verifiedByPhone(email string) {
 var taskLinkRe = regexp.MustCompile(`/admin/tasks/(\d+)`)
 
 // Data systems through the router: settings with their validation; a
-// verified request's checklist; a task recorded with its note; completion
+// verified request's checklist, a task opened assigned to its system's
+// owner and reassigned from its page; a task recorded with its note; a
+// deletion passed on impossibly, with its reason; completion
 // refused while a task is open, in part with what was not done, or by an
 // administrator's override with a reason; the person sees the outcome.
 func TestDataSystemsAndTasks(t *testing.T) {
@@ -112,7 +115,14 @@ func TestDataSystemsAndTasks(t *testing.T) {
 		if !strings.Contains(bad.text("#f-system_name-error"), "Enter the system's name") || !strings.Contains(bad.text("#f-rights-error"), "rights") {
 			t.Fatalf("system errors: %s", bad.text(".error-summary"))
 		}
-		crm := officer.addSystem("CRM", "internal", "", "access", "delete")
+		// The CRM's owner is the officer: its tasks are theirs when they open.
+		officerID := h.staffID(officer)
+		crmRes := officer.post("/admin/systems", url.Values{"system_name": {"CRM"}, "kind": {"crm"}, "recipient": {"internal"}, "owner": {"Operations"},
+			"owner_staff_id": {strconv.FormatInt(officerID, 10)}, "rights": {"access", "delete"}, "instructions": {"Search by e-mail address."}})
+		if crmRes.status != http.StatusSeeOther {
+			t.Fatalf("add the CRM: %d %s", crmRes.status, crmRes.text(".error-summary"))
+		}
+		crm := officer.follow(crmRes)
 		if !strings.Contains(crm.text("h1"), "CRM") {
 			t.Fatalf("system page: %s", crm.text("main"))
 		}
@@ -141,13 +151,47 @@ func TestDataSystemsAndTasks(t *testing.T) {
 			t.Fatal("a privacy officer is offered the override")
 		}
 		task := taskLinkRe.FindString(pg.body)
-		officer.get(task)
-		failedForm(t, "not applicable without a note", officer.post(task, url.Values{"task_status": {"not_applicable"}}), http.StatusUnprocessableEntity)
-		if res := officer.post(task, url.Values{"task_status": {"done"}, "task_note": {"Exported the record."}}); res.status != http.StatusSeeOther {
+		taskID, _ := strconv.ParseInt(strings.TrimPrefix(task, "/admin/tasks/"), 10, 64)
+		assigneeOf := func() int64 {
+			t.Helper()
+			var row models.Task
+			if err := h.app.Core.DB().Where("id = ?", taskID).Take(&row).Error; err != nil {
+				t.Fatal(err)
+			}
+			if row.AssigneeID == nil {
+				return 0
+			}
+			return *row.AssigneeID
+		}
+		if got := pg.doc.Find("#tasks tbody tr").First().Find("td").Eq(2).Text(); got != "Pat Officer" || assigneeOf() != officerID {
+			t.Fatalf("the CRM's task opened assigned to %q (%d), not its owner %d", got, assigneeOf(), officerID)
+		}
+		// Reassigned from the task page to a reviewer, who is offered there.
+		reviewer := h.staffAs(models.RoleReviewer)
+		reviewerID := strconv.FormatInt(h.staffID(reviewer), 10)
+		taskPage := officer.get(task)
+		if taskPage.doc.Find(`select[name="assignee"] option[value="`+reviewerID+`"]`).Length() != 1 ||
+			taskPage.doc.Find(`select[name="assignee"] option[selected]`).AttrOr("value", "") != strconv.FormatInt(officerID, 10) {
+			t.Fatalf("task page's assignees:\n%s", taskPage.text(`select[name="assignee"]`))
+		}
+		if res := officer.post(task, url.Values{"assignee": {reviewerID}}); res.status != http.StatusSeeOther {
+			t.Fatalf("reassign: %d %s", res.status, res.text(".error-summary"))
+		}
+		pg = officer.get(href)
+		if got := pg.doc.Find("#tasks tbody tr").First().Find("td").Eq(2).Text(); got != "Sam reviewer" || strconv.FormatInt(assigneeOf(), 10) != reviewerID ||
+			!strings.Contains(pg.text("#tasks"), "1 task is open") {
+			t.Fatalf("after reassigning, the task is held by %q (%d):\n%s", got, assigneeOf(), pg.text("#tasks"))
+		}
+		if got := reviewer.get(task).text("table.summary"); !strings.Contains(got, "Sam reviewer") {
+			t.Fatalf("the reviewer's task page:\n%s", got)
+		}
+		failedForm(t, "not applicable without a note", officer.post(task, url.Values{"task_status": {"not_applicable"}, "assignee": {reviewerID}}), http.StatusUnprocessableEntity)
+		if res := reviewer.post(task, url.Values{"task_status": {"done"}, "task_note": {"Exported the record."}, "assignee": {reviewerID}}); res.status != http.StatusSeeOther {
 			t.Fatalf("task done: %d %s", res.status, res.text(".error-summary"))
 		}
 		pg = officer.get(href)
-		if got := pg.text("#tasks"); !strings.Contains(got, "Done") || !strings.Contains(got, "Exported the record.") || !strings.Contains(got, "0 tasks are open") {
+		if got := pg.text("#tasks"); !strings.Contains(got, "Done") || !strings.Contains(got, "Exported the record.") || !strings.Contains(got, "0 tasks are open") ||
+			!strings.Contains(got, "Sam reviewer") {
 			t.Fatalf("checklist after the task:\n%s", got)
 		}
 		failedForm(t, "in part without what was not done", officer.post(href+"/status", url.Values{"status": {"completed"},
@@ -166,11 +210,57 @@ func TestDataSystemsAndTasks(t *testing.T) {
 			t.Fatalf("tracking page:\n%s", got)
 		}
 
-		// The deletion: passed on to the mail service, or an administrator
-		// completes it anyway with a reason.
+		// The deletion: passed on to the mail service, or the reason it was
+		// impossible recorded; an administrator completes it with the CRM's
+		// task open, with a reason.
 		delHref, del := h.staffOpen(officer, ref, "Delete your information", "request")
 		if got := del.text("#tasks"); !strings.Contains(got, "CRM") || !strings.Contains(got, "Mail service") || !strings.Contains(got, "A service provider") {
 			t.Fatalf("deletion checklist:\n%s", got)
+		}
+		// Passing the deletion on to the mail service was impossible: said
+		// with a reason, which the checklist shows; it no longer holds up
+		// completion, the CRM's task does.
+		var mailTask string
+		del.doc.Find("#tasks tbody tr").Each(func(_ int, row *goquery.Selection) {
+			if strings.Contains(row.Text(), "Mail service") {
+				mailTask = row.Find("a").AttrOr("href", "")
+			}
+		})
+		if mailTask == "" || !strings.Contains(del.text("#tasks"), "2 tasks are open") {
+			t.Fatalf("no mail service task:\n%s", del.text("#tasks"))
+		}
+		officer.get(mailTask)
+		noReason := officer.post(mailTask, url.Values{"task_status": {"impossible"}})
+		failedForm(t, "impossible without a reason", noReason, http.StatusUnprocessableEntity)
+		if got := noReason.text("#f-task_note-error"); !strings.Contains(got, "Add a note saying why") {
+			t.Fatalf("impossible without a reason: the note's error is %q", got)
+		}
+		if got := noReason.doc.Find(`input[name="task_status"][value="impossible"]`).AttrOr("checked", "none"); got == "none" {
+			t.Fatal("the refused form lost the chosen outcome")
+		}
+		reason := "The mail service keeps no deletion interface; its contract ended in 2024."
+		if res := officer.post(mailTask, url.Values{"task_status": {"impossible"}, "task_note": {reason}}); res.status != http.StatusSeeOther {
+			t.Fatalf("impossible with a reason: %d %s", res.status, res.text(".error-summary"))
+		}
+		mailRow := func(pg page) string {
+			var got string
+			pg.doc.Find("#tasks tbody tr").Each(func(_ int, row *goquery.Selection) {
+				if strings.Contains(row.Text(), "Mail service") {
+					got = row.Text()
+				}
+			})
+			return got
+		}
+		del = officer.get(delHref)
+		if got := mailRow(del); !strings.Contains(got, "Impossible") || !strings.Contains(got, reason) || !strings.Contains(del.text("#tasks"), "1 task is open") {
+			t.Fatalf("the mail service's task after impossible:\n%s", del.text("#tasks"))
+		}
+		if got := officer.get(mailTask).text("table.summary"); !strings.Contains(got, reason) {
+			t.Fatalf("the task page does not show the reason:\n%s", got)
+		}
+		if res := officer.post(delHref+"/status", url.Values{"status": {"completed"}, "detail": {"Deleted."}}); res.status != http.StatusConflict ||
+			!strings.Contains(res.text(".error-summary"), "1 task is still open") {
+			t.Fatalf("completion with the CRM's task open: %d %s", res.status, res.text(".error-summary"))
 		}
 		admin := h.staffAs(models.RoleAdmin)
 		page := admin.get(delHref)
@@ -178,11 +268,15 @@ func TestDataSystemsAndTasks(t *testing.T) {
 			t.Fatal("an administrator is not offered the override")
 		}
 		if res := admin.post(delHref+"/status", url.Values{"status": {"completed"}, "detail": {"Deleted."},
-			"override": {"The mail service confirmed by phone; its portal is down."}}); res.status != http.StatusSeeOther {
+			"override": {"The CRM record was deleted by hand and confirmed by phone; its portal is down."}}); res.status != http.StatusSeeOther {
 			t.Fatalf("override: %d %s", res.status, res.text(".error-summary"))
 		}
-		if got := admin.get(delHref).text("main"); !strings.Contains(got, "Closed by override") || !strings.Contains(got, "confirmed by phone") {
+		closed := admin.get(delHref)
+		if got := closed.text("main"); !strings.Contains(got, "Closed by override") || !strings.Contains(got, "confirmed by phone") {
 			t.Fatalf("after the override:\n%s", got)
+		}
+		if got := mailRow(closed); !strings.Contains(got, "Impossible") || !strings.Contains(got, reason) {
+			t.Fatalf("the override changed the mail service's task:\n%s", got)
 		}
 		var overrides int64
 		h.app.Core.DB().Model(&models.AuditEntry{}).Where("action = ?", "request.override").Count(&overrides)
@@ -824,16 +918,65 @@ func TestTaskAPI(t *testing.T) {
 		if st := h.apiCall(token, http.MethodPost, task, `{"status": "not_applicable"}`, &apiErr); st != http.StatusUnprocessableEntity {
 			t.Fatalf("not applicable without a note: %d", st)
 		}
-		var got struct {
-			Status string `json:"status"`
-			Note   string `json:"note"`
+		type taskState struct {
+			Status     string `json:"status"`
+			Note       string `json:"note"`
+			AssigneeID *int64 `json:"assignee_id"`
 		}
-		if st := h.apiCall(token, http.MethodPost, task, `{"status": "no_data", "note": "Nothing under that address."}`, &got); st != http.StatusOK ||
-			got.Status != "no_data" || got.Note != "Nothing under that address." {
-			t.Fatalf("update: %d %+v", st, got)
+		me := h.staffID(officer)
+		other := h.staffAs(models.RoleReviewer)
+		otherID := h.staffID(other)
+		// update sends body and checks the task as the API and the
+		// database then have it.
+		update := func(what, body string, want taskState) {
+			t.Helper()
+			var got taskState
+			if st := h.apiCall(token, http.MethodPost, task, body, &got); st != http.StatusOK {
+				t.Fatalf("%s: %d", what, st)
+			}
+			var row models.Task
+			h.app.Core.DB().Where("id = ?", list.Tasks[0].ID).Take(&row)
+			for _, have := range []taskState{got, {Status: row.Status, Note: row.Note, AssigneeID: row.AssigneeID}} {
+				if have.Status != want.Status || have.Note != want.Note || (have.AssigneeID == nil) != (want.AssigneeID == nil) ||
+					have.AssigneeID != nil && *have.AssigneeID != *want.AssigneeID {
+					t.Fatalf("%s: got %+v (assignee %v), want %+v (assignee %v)", what, have, deref(have.AssigneeID), want, deref(want.AssigneeID))
+				}
+			}
 		}
+		update("assigned by a numeric id, with a note", fmt.Sprintf(`{"assignee_id": %d, "note": "Searching the CRM."}`, otherID),
+			taskState{Status: "open", Note: "Searching the CRM.", AssigneeID: &otherID})
+		update("assigned by an id as a string", fmt.Sprintf(`{"assignee_id": "%d"}`, me),
+			taskState{Status: "open", Note: "Searching the CRM.", AssigneeID: &me})
+		update("a status alone keeps the note and the assignee", `{"status": "no_data"}`,
+			taskState{Status: "no_data", Note: "Searching the CRM.", AssigneeID: &me})
+		update("a note alone keeps the status and the assignee", `{"note": "Nothing under that address."}`,
+			taskState{Status: "no_data", Note: "Nothing under that address.", AssigneeID: &me})
+		update("null unassigns and keeps the rest", `{"assignee_id": null}`,
+			taskState{Status: "no_data", Note: "Nothing under that address."})
+		update("me", `{"assignee_id": "me"}`, taskState{Status: "no_data", Note: "Nothing under that address.", AssigneeID: &me})
+		for _, bad := range []string{`"someone"`, `1.5`, `-3`, `true`, `{}`} {
+			apiErr.Error.Fields = nil
+			if st := h.apiCall(token, http.MethodPost, task, `{"status": "open", "assignee_id": `+bad+`}`, &apiErr); st != http.StatusUnprocessableEntity ||
+				apiErr.Error.Fields["assignee"] == "" {
+				t.Fatalf("assignee_id %s: %d %+v", bad, st, apiErr)
+			}
+		}
+		auditor := h.staffAs(models.RoleAuditor)
+		if st := h.apiCall(token, http.MethodPost, task, fmt.Sprintf(`{"assignee_id": %d}`, h.staffID(auditor)), &apiErr); st != http.StatusUnprocessableEntity ||
+			apiErr.Error.Fields["assignee"] == "" {
+			t.Fatalf("an auditor as assignee: %d %+v", st, apiErr)
+		}
+		update("refusals changed nothing", `{}`, taskState{Status: "no_data", Note: "Nothing under that address.", AssigneeID: &me})
 		if st := h.apiCall(token, http.MethodPost, "/api/v1/requests/"+id+"/status", `{"status": "completed", "detail": "Nothing found."}`, nil); st != http.StatusOK {
 			t.Fatalf("complete: %d", st)
 		}
 	})
+}
+
+// deref shows what an id pointer holds, in a failure message.
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -334,6 +334,7 @@ func (h *harness) staff() *browser {
 	if res.status != http.StatusSeeOther {
 		h.t.Fatalf("login: %d", res.status)
 	}
+	b.email = email
 	return b
 }
 

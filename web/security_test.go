@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/pquerna/otp/totp"
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/web"
@@ -76,7 +77,8 @@ func (b *browser) clone() *browser {
 
 // A session ends for real: a cookie copied before signing out, before
 // "sign out everywhere", before a password change or before deactivation
-// opens nothing afterwards.
+// opens nothing afterwards; nor does one idle for over 30 minutes. The
+// account page lists each live session, this browser's marked.
 func TestSessionsEnd(t *testing.T) {
 	dialects(t, func(t *testing.T, h *harness) {
 		admin := h.staffAs(models.RoleAdmin)
@@ -138,6 +140,76 @@ func TestSessionsEnd(t *testing.T) {
 			}
 			if opens(second) {
 				t.Fatal("another session survived the password change")
+			}
+		})
+		// idle moves the last use of each of a member's sessions back by ago.
+		idle := func(b *browser, ago time.Duration) {
+			t.Helper()
+			if err := h.app.Core.DB().Model(&models.StaffSession{}).Where("staff_id = ?", h.staffID(b)).
+				Update("last_seen_at", time.Now().Add(-ago)).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run("idle timeout", func(t *testing.T) {
+			b := h.staffAs(models.RoleReviewer)
+			idle(b, 29*time.Minute)
+			if !opens(b) {
+				t.Fatal("a session used 29 minutes ago was ended")
+			}
+			idle(b, 31*time.Minute)
+			res := b.get("/admin")
+			if res.status != http.StatusSeeOther || !strings.HasPrefix(res.location(), "/admin/login") {
+				t.Fatalf("a session idle for 31 minutes: %d %s", res.status, res.location())
+			}
+			if opens(b) {
+				t.Fatal("an idle session opens the admin")
+			}
+			// Signing in again works.
+			b.get("/admin/login")
+			if res := b.post("/admin/login", url.Values{"email": {b.email}, "password": {"correct horse battery staple"}}); res.status != http.StatusSeeOther || !opens(b) {
+				t.Fatalf("signing in after the timeout: %d", res.status)
+			}
+		})
+		t.Run("session list", func(t *testing.T) {
+			b := h.staffAs(models.RoleReviewer)
+			second := h.browser()
+			second.get("/admin/login")
+			if res := second.post("/admin/login", url.Values{"email": {b.email}, "password": {"correct horse battery staple"}}); res.status != http.StatusSeeOther {
+				t.Fatalf("second sign-in: %d", res.status)
+			}
+			// rows lists the sessions the account page shows, and which one
+			// it says is this browser's.
+			rows := func(b *browser) (n int, current []int) {
+				t.Helper()
+				table := b.get("/admin/account").doc.Find("table").First()
+				if !strings.Contains(table.Find("thead").Text(), "Last used") {
+					t.Fatalf("the first table is not the sessions':\n%s", table.Text())
+				}
+				table.Find("tbody tr").Each(func(i int, row *goquery.Selection) {
+					if strings.Contains(row.Text(), "(this browser)") {
+						current = append(current, i)
+					}
+				})
+				return table.Find("tbody tr").Length(), current
+			}
+			n, mine := rows(b)
+			n2, theirs := rows(second)
+			if n != 2 || n2 != 2 || len(mine) != 1 || len(theirs) != 1 || mine[0] == theirs[0] {
+				t.Fatalf("sessions: %d rows with this browser at %v; from the other browser %d rows at %v", n, mine, n2, theirs)
+			}
+			// The second browser's session (the newer) idles: it is no
+			// longer listed, and no longer opens the admin.
+			var newer int64
+			h.app.Core.DB().Model(&models.StaffSession{}).Where("staff_id = ?", h.staffID(b)).Select("MAX(id)").Scan(&newer)
+			if err := h.app.Core.DB().Model(&models.StaffSession{}).Where("id = ?", newer).
+				Update("last_seen_at", time.Now().Add(-31*time.Minute)).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n, mine := rows(b); n != 1 || len(mine) != 1 {
+				t.Fatalf("after the other session idled: %d rows, this browser at %v", n, mine)
+			}
+			if opens(second) {
+				t.Fatal("the idle session still opens the admin")
 			}
 		})
 		t.Run("deactivation", func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,8 +29,10 @@ func settingsForm(p page) url.Values {
 	return v
 }
 
-// The organization's settings: saved as versions, applied at once to the
-// pages, the clocks and the rights offered, and kept in a history.
+// The organization's settings: saved as versions (each save audited),
+// applied at once to the pages, the policy clocks (a new request from
+// where no listed law applies is due, and extended, by them), the Quebec
+// person in charge and the rights offered, and kept in a history.
 func TestOrganizationSettings(t *testing.T) {
 	dialects(t, func(t *testing.T, h *harness) {
 		officer := h.staff()
@@ -46,14 +49,71 @@ func TestOrganizationSettings(t *testing.T) {
 			res.doc.Find("#f-time_zone").AttrOr("value", "") != "Mars/Olympus" {
 			t.Fatalf("bad settings: %d %q", res.status, res.text(".error-summary"))
 		}
+		// A request from where no listed law applies, on the policy clocks
+		// of the first version (45 days, from the environment's defaults).
+		before := h.elsewhere("before@example.org")
+		if days := before.DueAt.Sub(before.ReceivedAt).Hours() / 24; days < 44 || days > 46 {
+			t.Fatalf("before the save, due %.1f days after receipt", days)
+		}
+		var audits int64
+		h.app.Core.DB().Model(&models.AuditEntry{}).Where("action = ?", "settings.save").Count(&audits)
 		form.Set("name", "Globex Privacy")
 		form.Set("contact_phone", "+1 415 555 0199")
 		form.Set("policy_url", "https://www.example.com/privacy")
 		form.Set("brand_color", "#004d40")
+		form.Set("response_days", "20")
+		form.Set("extension_days", "10")
+		form.Set("quebec_title", "Chief Privacy Officer")
+		form.Set("quebec_contact", "dpo@globex.example")
 		form["other_rights"] = []string{"access", "delete"}
 		stale := cloneValues(form)
 		if res := officer.post("/admin/settings", form); res.status != http.StatusSeeOther {
 			t.Fatalf("save: %d %q", res.status, res.text(".error-summary"))
+		}
+		// The save is audited as the officer's, naming what changed.
+		var entry models.AuditEntry
+		if err := h.app.Core.DB().Where("action = ?", "settings.save").Order("id DESC").Take(&entry).Error; err != nil {
+			t.Fatal(err)
+		}
+		var after int64
+		h.app.Core.DB().Model(&models.AuditEntry{}).Where("action = ?", "settings.save").Count(&after)
+		if after != audits+1 || entry.StaffID == nil || *entry.StaffID != h.staffID(officer) || entry.ObjectType != "settings" ||
+			entry.Detail != "brand_color,contact_phone,extension_days,name,other_rights,policy_url,quebec_contact,quebec_title,response_days" {
+			t.Fatalf("%d saves audited (was %d); the last: %+v", after, audits, entry)
+		}
+		// The policy clocks: a new request from elsewhere is due 20 days
+		// after receipt, 10 more once extended; the earlier one keeps its date.
+		now := h.elsewhere("after@example.org")
+		if days := now.DueAt.Sub(now.ReceivedAt).Hours() / 24; days < 19 || days > 21 {
+			t.Fatalf("after the save, due %.1f days after receipt", days)
+		}
+		var still models.Request
+		h.app.Core.DB().Where("id = ?", before.ID).Take(&still)
+		if !still.DueAt.Equal(before.DueAt) {
+			t.Fatalf("the earlier request's date moved: %s to %s", before.DueAt, still.DueAt)
+		}
+		officer.get("/admin/requests/" + strconv.FormatInt(now.ID, 10))
+		if res := officer.post("/admin/requests/"+strconv.FormatInt(now.ID, 10)+"/extend", url.Values{"reason": {"Three archives to search."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("extend: %d %s", res.status, res.text(".error-summary"))
+		}
+		var extended models.Request
+		h.app.Core.DB().Where("id = ?", now.ID).Take(&extended)
+		if days := extended.DueAt.Sub(now.DueAt).Hours() / 24; days < 9.9 || days > 10.1 {
+			t.Fatalf("the extension added %.1f days", days)
+		}
+		// The Quebec person in charge: named on the home page and on the
+		// form's second step for Quebec, not for California.
+		quebec := "the person in charge of the protection of personal information is our Chief Privacy Officer; write to them at dpo@globex.example."
+		if got := h.browser().get("/").text("main"); !strings.Contains(got, quebec) {
+			t.Fatalf("home page without the Quebec officer:\n%s", got)
+		}
+		for _, where := range []url.Values{{"on_behalf": {"self"}, "country": {"CA"}, "province": {"QC"}}, {"on_behalf": {"self"}, "country": {"US"}, "state": {"CA"}}} {
+			b := h.browser()
+			b.get("/request")
+			step2 := b.post("/request/where", where)
+			if got := strings.Contains(step2.text("main"), quebec); step2.status != http.StatusOK || got != (where.Get("province") == "QC") {
+				t.Fatalf("step 2 for %v: %d, names the Quebec officer %v", where, step2.status, got)
+			}
 		}
 		// A save made on the version before is refused, not merged.
 		officer.get("/admin/settings")
@@ -124,4 +184,25 @@ func TestLogo(t *testing.T) {
 	if res := h.browser().get("/logo/999999"); res.status != http.StatusNotFound {
 		t.Fatalf("unknown logo: %d", res.status)
 	}
+}
+
+// elsewhere submits a request to see one's information from Japan, where
+// no listed law applies, and returns it.
+func (h *harness) elsewhere(email string) models.Request {
+	h.t.Helper()
+	form := submission()
+	form.Set("country", "JP")
+	form.Del("state")
+	form["rights"] = []string{"access"}
+	form.Set("email", email)
+	h.browser().submit(form)
+	var r models.Request
+	if err := h.app.Core.DB().Joins("JOIN submissions ON submissions.id = requests.submission_id").
+		Where("submissions.email = ?", email).Take(&r).Error; err != nil {
+		h.t.Fatal(err)
+	}
+	if r.Jurisdiction != "OTHER" {
+		h.t.Fatalf("a request from Japan is under %q", r.Jurisdiction)
+	}
+	return r
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/pquerna/otp/totp"
 	"github.com/rightsdesk/rightsdesk/models"
 )
@@ -152,6 +153,174 @@ func TestPasswordReset(t *testing.T) {
 		}
 		if res := h.browser().get(link); res.status != http.StatusNotFound {
 			t.Fatalf("used reset link: %d", res.status)
+		}
+	})
+}
+
+// wrongCode is six digits that no authenticator showing secret's codes
+// would show now (nor 30 seconds either side).
+func wrongCode(t *testing.T, secret string) string {
+	t.Helper()
+	taken := map[string]bool{}
+	for _, d := range []time.Duration{-30 * time.Second, 0, 30 * time.Second} {
+		code, err := totp.GenerateCode(secret, time.Now().Add(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		taken[code] = true
+	}
+	for _, c := range []string{"000000", "123456", "999999", "424242"} {
+		if !taken[c] {
+			return c
+		}
+	}
+	t.Fatal("no wrong code")
+	return ""
+}
+
+// teamRow finds the team page's row of the member with email.
+func teamRow(t *testing.T, team page, email string) *goquery.Selection {
+	t.Helper()
+	rows := team.doc.Find("tbody tr")
+	for i := range rows.Length() {
+		if row := rows.Eq(i); strings.Contains(row.Text(), email) {
+			return row
+		}
+	}
+	t.Fatalf("no row for %s on the team page:\n%s", email, team.text("main"))
+	return nil
+}
+
+// Two-step sign-in is optional for a reviewer: one who turns it on (a
+// wrong code refused on the field first) is asked for a code at the next
+// sign-in. From the team page an administrator changes a member's role
+// and resets a member's two-step sign-in, each audited.
+func TestTeamRolesAndTwoStep(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		admin := h.staffAs(models.RoleAdmin)
+		reviewer := h.staffAs(models.RoleReviewer) // not made to enrol
+		reviewerID := h.staffID(reviewer)
+		password := func(b *browser) page {
+			t.Helper()
+			b.get("/admin/login")
+			return b.post("/admin/login", url.Values{"email": {reviewer.email}, "password": {"correct horse battery staple"}})
+		}
+		if res := password(h.browser()); res.status != http.StatusSeeOther || res.location() == "/admin/login/two-step" {
+			t.Fatalf("a reviewer without two-step sign-in: %d %s", res.status, res.location())
+		}
+
+		// Enrolment: a wrong code is refused next to the field, and leaves
+		// two-step sign-in off.
+		setup := reviewer.get("/admin/account/two-step")
+		secret := strings.ReplaceAll(setup.text("code.secret"), " ", "")
+		sealed := setup.doc.Find(`input[name="sealed"]`).AttrOr("value", "")
+		wrong := reviewer.post("/admin/account/two-step", url.Values{"sealed": {sealed}, "code": {wrongCode(t, secret)}})
+		if wrong.status != http.StatusUnprocessableEntity || !strings.Contains(wrong.text("#f-code-error"), "That code is not right") ||
+			!strings.Contains(wrong.text(".error-summary"), "That code is not right") {
+			t.Fatalf("a wrong enrolment code: %d %q", wrong.status, wrong.text("#f-code-error"))
+		}
+		var st models.Staff
+		h.app.Core.DB().Where("id = ?", reviewerID).Take(&st)
+		if st.TwoStepOn() {
+			t.Fatal("a wrong code turned two-step sign-in on")
+		}
+		if res := password(h.browser()); res.location() == "/admin/login/two-step" {
+			t.Fatal("asked for a code after a refused enrolment")
+		}
+		secret = reviewer.enrolTwoStep()
+
+		// The next sign-in asks for a code, and the admin opens only after it.
+		b := h.browser()
+		if res := password(b); res.status != http.StatusSeeOther || res.location() != "/admin/login/two-step" {
+			t.Fatalf("a reviewer with two-step sign-in: %d %s", res.status, res.location())
+		}
+		if res := b.get("/admin"); res.status == http.StatusOK {
+			t.Fatal("the admin opened before the code")
+		}
+		b.get("/admin/login/two-step")
+		if res := b.post("/admin/login/two-step", url.Values{"code": {wrongCode(t, secret)}}); res.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(res.text("#f-code-error"), "That code is not right") {
+			t.Fatalf("a wrong sign-in code: %d", res.status)
+		}
+		code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the enrolment spent this step's
+		if res := b.post("/admin/login/two-step", url.Values{"code": {code}}); res.status != http.StatusSeeOther {
+			t.Fatalf("the right code: %d %s", res.status, res.text("main"))
+		}
+		if res := b.get("/admin"); res.status != http.StatusOK {
+			t.Fatalf("after the code: %d", res.status)
+		}
+
+		audited := func(action string) string {
+			t.Helper()
+			var e models.AuditEntry
+			err := h.app.Core.DB().Where("action = ? AND object_type = ? AND object_id = ?", action, "staff", reviewerID).Order("id DESC").Take(&e).Error
+			if err != nil || e.StaffID == nil || *e.StaffID != h.staffID(admin) {
+				t.Fatalf("%s not audited as the administrator's: %v %+v", action, err, e)
+			}
+			return e.Detail
+		}
+
+		// The administrator makes the reviewer a privacy officer, who may
+		// then change settings.
+		if res := reviewer.get("/admin/settings"); res.status != http.StatusForbidden {
+			t.Fatalf("a reviewer opened the settings: %d", res.status)
+		}
+		team := admin.get("/admin/team")
+		row := teamRow(t, team, reviewer.email)
+		if row.Find(".badge").Text() != "Two-step" {
+			t.Fatalf("the team page does not say two-step sign-in is on:\n%s", row.Text())
+		}
+		roleAction := row.Find("form[action$='/role']").AttrOr("action", "")
+		if res := admin.post(roleAction, url.Values{"role": {"owner"}}); res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("an unknown role: %d", res.status)
+		}
+		if res := admin.post(roleAction, url.Values{"role": {models.RoleOfficer}}); res.status != http.StatusSeeOther {
+			t.Fatalf("role change: %d %s", res.status, res.text("main"))
+		}
+		st = models.Staff{}
+		h.app.Core.DB().Where("id = ?", reviewerID).Take(&st)
+		if st.Role != models.RoleOfficer {
+			t.Fatalf("role after the change: %s", st.Role)
+		}
+		if got := teamRow(t, admin.get("/admin/team"), reviewer.email).Find(`select[name="role"] option[selected]`).AttrOr("value", ""); got != models.RoleOfficer {
+			t.Fatalf("the team page shows the role as %q", got)
+		}
+		if d := audited("staff.role"); d != "reviewer->officer" {
+			t.Fatalf("role change audited as %q", d)
+		}
+		if res := b.get("/admin/settings"); res.status != http.StatusOK {
+			t.Fatalf("the new privacy officer cannot open the settings: %d", res.status)
+		}
+
+		// The administrator resets the member's two-step sign-in (a lost
+		// phone): signed out, and the next sign-in asks for no code.
+		resetAction := teamRow(t, admin.get("/admin/team"), reviewer.email).Find("form[action$='/reset-two-step']").AttrOr("action", "")
+		if resetAction == "" {
+			t.Fatal("no reset two-step form")
+		}
+		if res := admin.post(resetAction, url.Values{}); res.status != http.StatusSeeOther {
+			t.Fatalf("reset two-step: %d", res.status)
+		}
+		audited("staff.two_step_reset")
+		st = models.Staff{}
+		h.app.Core.DB().Where("id = ?", reviewerID).Take(&st)
+		var codes int64
+		h.app.Core.DB().Model(&models.RecoveryCode{}).Where("staff_id = ?", reviewerID).Count(&codes)
+		if st.TwoStepOn() || codes != 0 {
+			t.Fatalf("after the reset: two-step on %v, %d recovery codes", st.TwoStepOn(), codes)
+		}
+		if b.get("/admin").status == http.StatusOK || reviewer.get("/admin").status == http.StatusOK {
+			t.Fatal("the member's sessions survived the reset")
+		}
+		if teamRow(t, admin.get("/admin/team"), reviewer.email).Find("form[action$='/reset-two-step']").Length() != 0 {
+			t.Fatal("the team page still offers to reset two-step sign-in")
+		}
+		again := h.browser()
+		if res := password(again); res.status != http.StatusSeeOther || res.location() == "/admin/login/two-step" {
+			t.Fatalf("sign-in after the reset: %d %s", res.status, res.location())
+		}
+		if res := again.get("/admin"); res.status != http.StatusOK {
+			t.Fatalf("after the reset: %d", res.status)
 		}
 	})
 }

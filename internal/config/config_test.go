@@ -108,6 +108,44 @@ func TestMailDurations(t *testing.T) {
 	}
 }
 
+// How long a person may download their package: 14 days unless
+// RIGHTSDESK_PACKAGE_DAYS says otherwise, in whole days from 1 to 365 (a
+// duration in hours is read as one); anything else stops the start with a
+// message naming the variable.
+func TestPackageDays(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.PackageTTL != 14*24*time.Hour {
+		t.Fatalf("default: %v %v", c.PackageTTL, err)
+	}
+	for _, tc := range []struct {
+		value string
+		want  time.Duration // 0 = refused
+	}{
+		{"1", 24 * time.Hour},
+		{"30", 30 * 24 * time.Hour},
+		{" 7 ", 7 * 24 * time.Hour},
+		{"7d", 7 * 24 * time.Hour},
+		{"365", 365 * 24 * time.Hour},
+		{"48h", 48 * time.Hour},
+		{"0", 0},
+		{"-3", 0},
+		{"366", 0},
+		{"23h", 0},
+		{"1.5", 0},
+		{"two weeks", 0},
+	} {
+		c, err := Load(env(map[string]string{"RIGHTSDESK_PACKAGE_DAYS": tc.value}))
+		switch {
+		case tc.want == 0 && err == nil:
+			t.Errorf("RIGHTSDESK_PACKAGE_DAYS=%q accepted as %v", tc.value, c.PackageTTL)
+		case tc.want == 0 && !strings.Contains(err.Error(), "RIGHTSDESK_PACKAGE_DAYS"):
+			t.Errorf("RIGHTSDESK_PACKAGE_DAYS=%q: the error does not name the variable: %v", tc.value, err)
+		case tc.want != 0 && (err != nil || c.PackageTTL != tc.want):
+			t.Errorf("RIGHTSDESK_PACKAGE_DAYS=%q: %v, %v; want %v", tc.value, c.PackageTTL, err, tc.want)
+		}
+	}
+}
+
 // Weak or broken secrets are refused with a clear message, and an
 // existing secret file is never replaced.
 func TestSecretRules(t *testing.T) {

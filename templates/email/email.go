@@ -441,7 +441,8 @@ func (b *body) String() string { return strings.Join(b.parts, "\n\n") + "\n" }
 func staffMail(template string) bool {
 	switch template {
 	case mail.TemplateStaffDigest, mail.TemplateStaffInvite, mail.TemplatePasswordReset, mail.TemplateStaffFraudAlert,
-		mail.TemplateAgentVerify, mail.TemplateAgentDecided, mail.TemplateStaffLookupDown, mail.TemplateStaffAssigned:
+		mail.TemplateAgentVerify, mail.TemplateAgentDecided, mail.TemplateStaffLookupDown, mail.TemplateStaffAssigned,
+		mail.TemplateStaffIdentityReview:
 		return true
 	}
 	return false

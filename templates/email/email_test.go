@@ -2,6 +2,7 @@ package email
 
 import (
 	"encoding/json"
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -164,7 +165,132 @@ func TestEveryTemplateRenders(t *testing.T) {
 					t.Errorf("%s #%d: %q in\n%s\n%s", name, i, bad, e.Subject, e.Text)
 				}
 			}
+			// Mail a person trusts: an HTML part beside the text, the
+			// organization as the sender's name, replies to the privacy
+			// contact, and whether a reply is read.
+			if !strings.HasPrefix(e.HTML, "<!doctype html>") || !strings.Contains(e.HTML, "<title>"+html.EscapeString(e.Subject)+"</title>") ||
+				!strings.Contains(e.HTML, ">Example Co</p>") {
+				t.Errorf("%s #%d: HTML part\n%s", name, i, e.HTML)
+			}
+			if e.FromName != "Example Co" || e.ReplyTo != "privacy@example.com" {
+				t.Errorf("%s #%d: from %q, reply to %q", name, i, e.FromName, e.ReplyTo)
+			}
+			unread := "Replies to this e-mail are not read. Write to us from your tracking page, or at privacy@example.com."
+			if toTeamOrAgent[name] {
+				if strings.Contains(e.Text, "Replies to this e-mail") || strings.Contains(e.Text, "privacy.example.com/track") {
+					t.Errorf("%s #%d: the team's or an agent's account mail talks of replies and a tracking page:\n%s", name, i, e.Text)
+				}
+				continue
+			}
+			if !strings.Contains(e.Text, unread) || !strings.Contains(e.HTML, html.EscapeString(unread)) {
+				t.Errorf("%s #%d: no %q in\n%s", name, i, unread, e.Text)
+			}
+			read := *r
+			read.RepliesRead = true
+			e, err = read.Render(mail.Message{ID: 1, To: "ada@example.org", Template: name, Data: b, Lang: "en"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(e.Text, "You can reply to this e-mail: a person on our privacy team reads every reply.") || strings.Contains(e.Text, unread) {
+				t.Errorf("%s #%d: replies are read, but\n%s", name, i, e.Text)
+			}
 		}
+	}
+}
+
+// toTeamOrAgent are the templates sent to the privacy team, or to an agent
+// about their account: they have no tracking page, and say nothing about
+// replies.
+var toTeamOrAgent = map[string]bool{
+	mail.TemplateStaffDigest: true, mail.TemplateStaffInvite: true, mail.TemplatePasswordReset: true, mail.TemplateStaffFraudAlert: true,
+	mail.TemplateStaffLookupDown: true, mail.TemplateStaffAssigned: true, mail.TemplateStaffIdentityReview: true,
+	mail.TemplateAgentVerify: true, mail.TemplateAgentDecided: true,
+}
+
+// edits is the organization's wording of one stage, for any right.
+type edits struct {
+	stage string
+	asked []string // stage/right/lang of each lookup
+}
+
+func (o *edits) Override(stage, right, lang string) (subject, body string, ok bool) {
+	o.asked = append(o.asked, stage+"/"+right+"/"+lang)
+	if stage != o.stage {
+		return "", "", false
+	}
+	return "Edited " + stage + " from {org}", "Dear {name}, our own " + stage + " words about {reference} ({right}).", true
+}
+
+// An edit of each stage is the wording of that stage's mail, and of no
+// other's: the edited subject (with the organization's name) and the
+// edited opening, placeholders filled, in the text and HTML parts, the rest
+// of the mail as the catalog has it. Appeals and complaints keep their own.
+func TestStageEdits(t *testing.T) {
+	base := sample(mail.TemplateAcknowledgement)[0]
+	with := func(f func(d *mail.Data)) mail.Data {
+		d := base
+		f(&d)
+		return d
+	}
+	mails := []struct {
+		stage, template string
+		d               mail.Data
+		rest            string // a line of the catalog's that stays
+	}{
+		{mail.StageAcknowledgement, mail.TemplateAcknowledgement, base, "We will answer by 2 March 2026."},
+		{mail.StageVerification, mail.TemplateVerifyEmail, base, "Your code: 123456"},
+		{mail.StageExtension, mail.TemplateExtended, base, "Because."},
+		{mail.StageDenial, mail.TemplateStatusChanged, with(func(d *mail.Data) { d.Status, d.Reason = "denied", "exemption" }), "Because."},
+		{mail.StageMessage, mail.TemplateMessage, base, "Your reference code: RD-7K3M-Q9XD"},
+		{mail.StageCompletion, mail.TemplateStatusChanged, with(func(d *mail.Data) { d.Status = "completed" }), "Your reference code: RD-7K3M-Q9XD"},
+	}
+	if len(mails) != len(mail.Stages) {
+		t.Fatalf("%d stages, %d tested", len(mail.Stages), len(mails))
+	}
+	appeal := with(func(d *mail.Data) {
+		d.Status, d.Reason, d.Extra = "denied", "exemption", map[string]string{"appeal": "1"}
+	})
+	complaint := with(func(d *mail.Data) {
+		d.Status, d.Right, d.Extra = "completed", "complaint", map[string]string{"kind": "complaint"}
+	})
+	for _, edited := range mail.Stages {
+		t.Run(edited, func(t *testing.T) {
+			r := renderer(t)
+			o := &edits{stage: edited}
+			r.Overrides = o
+			for _, m := range mails {
+				if stage, _, ok := mail.StageOf(m.template, m.d); !ok || stage != m.stage {
+					t.Fatalf("%s is stage %q, not %q", m.template, stage, m.stage)
+				}
+				b, _ := json.Marshal(m.d)
+				o.asked = nil
+				e, err := r.Render(mail.Message{Template: m.template, Data: b, Lang: "en"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := []string{m.stage + "/access/en"}; strings.Join(o.asked, ",") != strings.Join(want, ",") {
+					t.Errorf("%s: asked for %v, want %v", m.stage, o.asked, want)
+				}
+				opening := "Dear Ada Lovelace, our own " + m.stage + " words about RD-7K3M-Q9XD (See your information)."
+				uses := e.Subject == "Edited "+m.stage+" from Example Co" && strings.Contains(e.Text, opening) && strings.Contains(e.HTML, opening)
+				if uses != (m.stage == edited) {
+					t.Errorf("the %s mail with the %s stage edited: subject %q\n%s", m.stage, edited, e.Subject, e.Text)
+				}
+				if strings.Contains(e.Text, "{") || !strings.Contains(e.Text, m.rest) || !strings.HasPrefix(e.Text, "Hello Ada Lovelace,") {
+					t.Errorf("the %s mail lost the rest of its words:\n%s", m.stage, e.Text)
+				}
+			}
+			for _, d := range []mail.Data{appeal, complaint} {
+				b, _ := json.Marshal(d)
+				e, err := r.Render(mail.Message{Template: mail.TemplateStatusChanged, Data: b, Lang: "en"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(e.Text, "our own") || strings.HasPrefix(e.Subject, "Edited") {
+					t.Errorf("an appeal's or a complaint's mail used the %s edit:\n%s", edited, e.Text)
+				}
+			}
+		})
 	}
 }
 
