@@ -152,9 +152,16 @@ func (q *HTTPJobs) Claim(ctx context.Context, now time.Time, limit int, lease ti
 				return err
 			}
 		}
-		if err := tx.Exec(`UPDATE http_jobs SET status = 'superseded', lease_token = ''
-			WHERE dedupe_key <> '' AND (status = 'pending' OR (status = 'sending' AND next_attempt_at <= ?))
-			AND EXISTS (SELECT 1 FROM http_jobs n WHERE n.dedupe_key = http_jobs.dedupe_key AND n.id > http_jobs.id)`,
+		// Rows another transaction holds (an enqueue superseding them) are
+		// skipped, never waited for: a claim must not deadlock with the
+		// domain's writes; the next claim sees them settled.
+		older := `SELECT j.id FROM http_jobs j WHERE j.dedupe_key <> ''
+			AND (j.status = 'pending' OR (j.status = 'sending' AND j.next_attempt_at <= ?))
+			AND EXISTS (SELECT 1 FROM http_jobs n WHERE n.dedupe_key = j.dedupe_key AND n.id > j.id)`
+		if IsPostgres(tx) {
+			older += " FOR UPDATE SKIP LOCKED"
+		}
+		if err := tx.Exec(`UPDATE http_jobs SET status = 'superseded', lease_token = '' WHERE id IN (`+older+`)`,
 			now.UTC()).Error; err != nil {
 			return err
 		}
