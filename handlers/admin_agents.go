@@ -78,7 +78,8 @@ func (h *Handlers) decideAgent(c echo.Context, approve bool) error {
 	err = h.Agents.Decide(c.Request().Context(), id, approve, c.FormValue("reason"), models.StaffActor(st.ID, ip(c)))
 	if formError(err) {
 		p := h.page(c, "agents.title")
-		return h.renderAgents(c, Status(err), agentForms{decideID: id, decide: formOf(p, url.Values{}, err, "reason")})
+		values, _ := c.FormParams()
+		return h.renderAgents(c, Status(err), agentForms{decideID: id, decide: formOf(p, values, err, "reason")})
 	}
 	if err != nil {
 		return err
@@ -124,9 +125,7 @@ func (h *Handlers) AgentImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s := h.session(c)
-	s.AddFlash("flash.agents_imported")
-	if err := s.Save(c.Request(), c.Response()); err != nil {
+	if err := h.flashCounts(c, "flash.agents_imported", added, updated, skipped); err != nil {
 		return err
 	}
 	h.Log.Info("agents directory imported", "added", added, "updated", updated, "skipped", skipped)

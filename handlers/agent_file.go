@@ -30,8 +30,19 @@ func filingInput(v url.Values) models.FilingInput {
 // AgentDashboard lists every request the agent filed, searchable by
 // reference and by the person's name.
 func (h *Handlers) AgentDashboard(c echo.Context) error {
+	return h.agentDashboard(c, "")
+}
+
+// AgentSearch is the dashboard searched by reference or by part of the
+// person's name: a POST (CSRF), whose results are this response, so that
+// the name is in no address, history or log line.
+func (h *Handlers) AgentSearch(c echo.Context) error {
+	noStore(c)
+	return h.agentDashboard(c, c.FormValue("q"))
+}
+
+func (h *Handlers) agentDashboard(c echo.Context, q string) error {
 	a := CurrentAgent(c)
-	q := c.QueryParam("q")
 	rows, err := h.Filings.ForAgent(c.Request().Context(), a.ID, q)
 	if err != nil {
 		return err

@@ -115,7 +115,14 @@ func (h *Handlers) page(c echo.Context, titleKey string, args ...any) layout.Pag
 		p.Agent = &layout.AgentBadge{Name: a.Name}
 	}
 	if key := h.popFlash(c); key != "" {
-		p.Flash = t.T(key)
+		key, rest, _ := strings.Cut(key, "\x00")
+		var args []any
+		for _, a := range strings.Split(rest, ",") {
+			if n, err := strconv.Atoi(a); err == nil {
+				args = append(args, n)
+			}
+		}
+		p.Flash = t.T(key, args...)
 	}
 	return p
 }
@@ -221,6 +228,16 @@ func (h *Handlers) flash(c echo.Context, key string) error {
 	s := h.session(c)
 	s.AddFlash(key)
 	return s.Save(c.Request(), c.Response())
+}
+
+// flashCounts is flash for a message that says numbers (counts only:
+// the flash travels in the session cookie).
+func (h *Handlers) flashCounts(c echo.Context, key string, counts ...int) error {
+	parts := make([]string, len(counts))
+	for i, n := range counts {
+		parts[i] = strconv.Itoa(n)
+	}
+	return h.flash(c, key+"\x00"+strings.Join(parts, ","))
 }
 
 func (h *Handlers) popFlash(c echo.Context) string {

@@ -123,14 +123,52 @@ func NewHTTPJobs(c *Core) *HTTPJobs { return &HTTPJobs{c: c} }
 
 var _ webhook.Queue = (*HTTPJobs)(nil)
 
+// claimLock is the PostgreSQL advisory lock that makes claims one at a
+// time across instances (see Claim).
+const claimLock = 0x7264_6874_7470 // "rdhttp"
+
 // Claim leases due calls under a fresh token; on PostgreSQL, FOR UPDATE
 // SKIP LOCKED lets every instance's worker share the table without taking
 // the same row.
+//
+// Calls with the same dedupe key are successive states of one thing, and
+// a receiver must never be sent an older one after a newer one (docs/drp.md).
+// enqueueSigned supersedes an older call only while it is pending and
+// MarkFailed only when the newer one is already committed, so an older
+// call in flight while a newer one is queued would miss both. Claim closes
+// the gap in the database: first, any older call with a newer one of the
+// same key that is pending (or whose lease ran out) is superseded, never
+// sent; then a call is not claimed while an older one of its key is still
+// being sent under a live lease (it waits for that attempt's outcome, on
+// whichever instance). On PostgreSQL claims take a transaction advisory
+// lock, so each claim's statements see every earlier claim committed: two
+// instances cannot each take one of two calls of a key. (SQLite's write
+// transactions are one at a time already.)
 func (q *HTTPJobs) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]webhook.Job, error) {
 	var out []webhook.Job
 	token := rand.Text()
 	err := q.c.read(ctx).Transaction(func(tx *gorm.DB) error {
+		if IsPostgres(tx) {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", claimLock).Error; err != nil {
+				return err
+			}
+		}
+		// Rows another transaction holds (an enqueue superseding them) are
+		// skipped, never waited for: a claim must not deadlock with the
+		// domain's writes; the next claim sees them settled.
+		older := `SELECT j.id FROM http_jobs j WHERE j.dedupe_key <> ''
+			AND (j.status = 'pending' OR (j.status = 'sending' AND j.next_attempt_at <= ?))
+			AND EXISTS (SELECT 1 FROM http_jobs n WHERE n.dedupe_key = j.dedupe_key AND n.id > j.id)`
+		if IsPostgres(tx) {
+			older += " FOR UPDATE SKIP LOCKED"
+		}
+		if err := tx.Exec(`UPDATE http_jobs SET status = 'superseded', lease_token = '' WHERE id IN (`+older+`)`,
+			now.UTC()).Error; err != nil {
+			return err
+		}
 		sel := tx.Where("status IN ? AND next_attempt_at <= ?", []string{"pending", "sending"}, now.UTC()).
+			Where(`(dedupe_key = '' OR NOT EXISTS (SELECT 1 FROM http_jobs o WHERE o.dedupe_key = http_jobs.dedupe_key
+				AND o.id < http_jobs.id AND o.status = 'sending' AND o.next_attempt_at > ?))`, now.UTC()).
 			Order("next_attempt_at, id").Limit(limit)
 		if IsPostgres(tx) {
 			sel = sel.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -127,6 +128,40 @@ func TestImportReplacedAtomically(t *testing.T) {
 		s.db.Table("verification_records").Where("import_id <> ?", active[0].ID).Count(&other)
 		if other != 0 {
 			t.Fatalf("%d rows of replaced imports", other)
+		}
+	})
+}
+
+// Identity answers are limited per submission (identityAnswers: 10 posts
+// an hour): the 11th valid post is refused as throttled before any try is
+// counted, while another person's submission still answers.
+func TestIdentityAnswersThrottled(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		v, _ := s.verifier(t)
+		importRecords(t, v, s.officer(t), recordsCSV)
+		res := s.submitCA(t, "jordan@example.org", "delete")
+		id := res.Submission.Requests[0].ID
+		wrong := right
+		wrong.Values = map[string]string{"name": "Someone Else", "phone": "2125550000", "postal_code": "10001"}
+		for i := 1; i <= 10; i++ {
+			// Each check allows MaxIdentityAttempts tries: put it back, so
+			// that only the submission's limit can refuse.
+			s.db.Model(&models.IdentityCheck{}).Where("request_id = ?", id).Updates(map[string]any{"attempts": 0, "status": models.CheckPending})
+			if _, err := v.Answer(ctx, res.TrackingToken, wrong, models.Client{}); !errors.Is(err, models.ErrIdentityNoMatch) {
+				t.Fatalf("post %d: %v, want no match", i, err)
+			}
+		}
+		s.db.Model(&models.IdentityCheck{}).Where("request_id = ?", id).Updates(map[string]any{"attempts": 0, "status": models.CheckPending})
+		if _, err := v.Answer(ctx, res.TrackingToken, right, models.Client{}); !errors.Is(err, models.ErrIdentityThrottled) {
+			t.Fatalf("11th post: %v, want throttled", err)
+		}
+		if ch := s.checksOf(t, id)[0]; ch.Attempts != 0 || ch.Status != models.CheckPending {
+			t.Fatalf("a throttled post counted a try: attempts %d, status %s", ch.Attempts, ch.Status)
+		}
+		other := s.submitCA(t, "sam@example.org", "delete")
+		if _, err := v.Answer(ctx, other.TrackingToken, wrong, models.Client{}); !errors.Is(err, models.ErrIdentityNoMatch) {
+			t.Fatalf("another submission: %v, want no match", err)
 		}
 	})
 }

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/rightsdesk/rightsdesk/internal/testsmtp"
 	"github.com/rightsdesk/rightsdesk/models"
 )
 
@@ -215,8 +217,30 @@ func TestAgentAuthorityKinds(t *testing.T) {
 			if !accept {
 				decision = "reject"
 			}
-			if res := staff.post("/admin/requests/"+itoa(id)+"/authority", url.Values{"decision": {decision}, "reason": {"Checked the signature."}}); res.status != http.StatusSeeOther {
+			reason := "Checked the signature."
+			if !accept {
+				// A rejection says why: without a reason it is refused by the box.
+				if res := staff.post("/admin/requests/"+itoa(id)+"/authority", url.Values{"decision": {"reject"}, "reason": {" "}}); res.status != http.StatusUnprocessableEntity || res.text("#f-reason-error") == "" {
+					t.Fatalf("rejection without a reason: %d %s", res.status, res.text(".error-summary"))
+				}
+				reason = "The signature does not match the one on file."
+			}
+			if res := staff.post("/admin/requests/"+itoa(id)+"/authority", url.Values{"decision": {decision}, "reason": {reason}}); res.status != http.StatusSeeOther {
 				t.Fatalf("review: %d %s", res.status, res.text(".error-summary"))
+			}
+			// The agent is told, with the decision, the reason and its own
+			// page of the request; the subject names nobody.
+			m := h.smtp.WaitFor(t, func(m testsmtp.Received) bool {
+				return slices.Contains(m.To, "kinds-agent@example.org") && strings.Contains(m.Subject, "About the agent acting for you") &&
+					strings.Contains(m.Text(), ref)
+			}, 15*time.Second)
+			want := "We accepted the authority"
+			if !accept {
+				want = "We did not accept the authority"
+			}
+			if body := m.Text(); !strings.Contains(body, want) || !strings.Contains(body, reason) || !strings.Contains(body, "/agent/requests/") ||
+				strings.Contains(m.Subject, "Jordan") || strings.Contains(m.Subject, "Kim") {
+				t.Fatalf("agent's mail after the decision (%s): %s\n%s", decision, m.Subject, body)
 			}
 		}
 

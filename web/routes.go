@@ -243,6 +243,7 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/agent/login", h.AgentLoginPost, Public, &limitLogin, false},
 		{http.MethodPost, "/agent/logout", h.AgentLogout, Public, nil, false},
 		{http.MethodGet, "/agent", h.AgentDashboard, AgentOnly, nil, false},
+		{http.MethodPost, "/agent/search", h.AgentSearch, AgentOnly, nil, false},
 		{http.MethodGet, "/agent/file", h.AgentFileWhere, AgentOnly, nil, false},
 		{http.MethodPost, "/agent/file/where", h.AgentFileWherePost, AgentOnly, nil, false},
 		{http.MethodPost, "/agent/file/details", h.AgentFileDetailsPost, AgentOnly, nil, false},

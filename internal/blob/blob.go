@@ -67,9 +67,13 @@ var (
 	ErrTooLarge  = &Rejection{Key: "error.upload.too_large"}
 	ErrType      = &Rejection{Key: "error.upload.type"}
 	ErrPDFActive = &Rejection{Key: "error.upload.pdf_active"}
-	ErrTruncated = &Rejection{Key: "error.upload.truncated"}
-	ErrImage     = &Rejection{Key: "error.upload.image"}
-	ErrEmpty     = &Rejection{Key: "error.upload.empty"}
+	// ErrPDFEncrypted: an encrypted PDF cannot be checked (nor read by staff).
+	ErrPDFEncrypted = &Rejection{Key: "error.upload.pdf_encrypted"}
+	// ErrPDFUnchecked: a PDF hides objects in a way the scanner does not read.
+	ErrPDFUnchecked = &Rejection{Key: "error.upload.pdf_unchecked"}
+	ErrTruncated    = &Rejection{Key: "error.upload.truncated"}
+	ErrImage        = &Rejection{Key: "error.upload.image"}
+	ErrEmpty        = &Rejection{Key: "error.upload.empty"}
 )
 
 // Is matches rejections by their key.
@@ -211,6 +215,10 @@ func (s *Store) PutAs(ctx context.Context, prefix string, r io.Reader, types []s
 			check = readError(err)
 		} else if active, complete, tooBig := scan.close(); active != "" || tooBig {
 			check = &Rejection{Key: ErrPDFActive.Key, Detail: "/" + active}
+		} else if scan.encrypted {
+			check = ErrPDFEncrypted
+		} else if scan.unchecked != "" {
+			check = &Rejection{Key: ErrPDFUnchecked.Key, Detail: scan.unchecked}
 		} else if !complete {
 			check = ErrTruncated
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -45,6 +46,21 @@ func pdfWithObjectStream(body string) []byte {
 	zw.Close()
 	return []byte(fmt.Sprintf("%%PDF-1.7\n3 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\nendobj\n"+
 		"1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n", z.Len(), z.Bytes()))
+}
+
+// objectStream is a PDF with one object stream whose dictionary is dict
+// and whose bytes are data, as they are.
+func objectStream(dict string, data []byte) []byte {
+	return []byte(fmt.Sprintf("%%PDF-1.7\n3 0 obj\n<< %s /Length %d >>\nstream\n%s\nendstream\nendobj\n"+
+		"1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n", dict, len(data), data))
+}
+
+func deflate(s string) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte(s))
+	zw.Close()
+	return z.Bytes()
 }
 
 func jpegWithGPS(t *testing.T) []byte {
@@ -160,6 +176,7 @@ func TestRefusedFiles(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir)
 	s.MaxSize = 64 << 10
+	const js = "<< /S /JavaScript /JS (app.alert(1)) >>"
 	elf := append([]byte("\x7fELF\x02\x01\x01\x00"), bytes.Repeat([]byte{0}, 200)...)
 	huge := append(pdf(""), bytes.Repeat([]byte(" "), 70<<10)...)
 	cases := []struct {
@@ -172,6 +189,19 @@ func TestRefusedFiles(t *testing.T) {
 		{"launch action", pdf("/OpenAction << /S /Launch /F (calc.exe) >>"), ErrPDFActive},
 		{"embedded file", pdf("/Names << /EmbeddedFiles 5 0 R >>"), ErrPDFActive},
 		{"javascript in an object stream", pdfWithObjectStream("<< /S /JavaScript /JS (app.alert(1)) >>"), ErrPDFActive},
+		{"javascript in an unfiltered object stream", objectStream("/Type /ObjStm /N 1 /First 4", []byte(js)), ErrPDFActive},
+		{"a filter named before, not on the object stream", append([]byte("%PDF-1.7\n2 0 obj\n<< /Filter /FlateDecode >>\nendobj\n"),
+			objectStream("/Type /ObjStm /N 1 /First 4", []byte(js))[9:]...), ErrPDFActive},
+		{"javascript after the deflated data", objectStream("/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+			append(deflate("<< /Type /Font >>"), js...)), ErrPDFActive},
+		{"encrypted", []byte(strings.Replace(string(pdf("")), "<< /Root 1 0 R >>", "<< /Root 1 0 R /Encrypt 4 0 R /ID [<01> <01>] >>", 1)), ErrPDFEncrypted},
+		{"encrypted, the key escaped", []byte(strings.Replace(string(pdf("")), "<< /Root 1 0 R >>", "<< /Root 1 0 R /Encr#79pt 4 0 R >>", 1)), ErrPDFEncrypted},
+		{"object stream in ASCII85 and Flate", objectStream("/Type /ObjStm /N 1 /First 4 /Filter [/ASCII85Decode /FlateDecode]", []byte("GhQ~>")), ErrPDFUnchecked},
+		{"object stream in ASCIIHex", objectStream("/Type /ObjStm /N 1 /First 4 /Filter /ASCIIHexDecode", []byte(hex.EncodeToString([]byte(js))+">")), ErrPDFUnchecked},
+		{"object stream in LZW", objectStream("/Type /ObjStm /N 1 /First 4 /Filter /LZWDecode", []byte{0x80, 0x0b, 0x60, 0x50}), ErrPDFUnchecked},
+		{"object stream with a predictor", objectStream("/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 4 >>", deflate("x")), ErrPDFUnchecked},
+		{"object stream with an indirect filter", objectStream("/Type /ObjStm /N 1 /First 4 /Filter 9 0 R", []byte("x")), ErrPDFUnchecked},
+		{"object stream without its type", objectStream("/N 1 /First 4 /Filter /RunLengthDecode", []byte{0x80}), ErrPDFUnchecked},
 		{"truncated pdf", pdf("")[:60], ErrTruncated},
 		{"renamed executable", elf, ErrType},
 		{"html", []byte("<!doctype html><script>alert(1)</script>"), ErrType},
@@ -190,9 +220,21 @@ func TestRefusedFiles(t *testing.T) {
 			}
 		})
 	}
-	// A harmless object stream passes.
-	if _, err := s.Put(context.Background(), "test", bytes.NewReader(pdfWithObjectStream("<< /Type /Font /Subtype /Type1 >>"))); err != nil {
-		t.Fatalf("harmless object stream refused: %v", err)
+	// Harmless object streams pass, and so do the streams of typical PDFs
+	// whatever their filters: images, predictors on a cross-reference
+	// stream, an outline (/First) before an image.
+	image := "4 0 obj\n<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /Filter [/ASCII85Decode /DCTDecode] /Length 3 >>\nstream\nabc\nendstream\nendobj\n"
+	for name, in := range map[string][]byte{
+		"flate object stream":      pdfWithObjectStream("<< /Type /Font /Subtype /Type1 >>"),
+		"unfiltered object stream": objectStream("/Type /ObjStm /N 1 /First 4", []byte("<< /Type /Font /Subtype /Type1 >>")),
+		"images and a cross-reference stream": []byte("%PDF-1.7\n" + image +
+			"5 0 obj\n<< /Type /Outlines /First 6 0 R /Last 6 0 R /Count 1 >>\nendobj\n" + image +
+			"7 0 obj\n<< /Type /XRef /Size 8 /W [1 2 1] /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 4 >> /Length 3 >>\nstream\nxyz\nendstream\nendobj\n" +
+			"startxref\n0\n%%EOF\n"),
+	} {
+		if _, err := s.Put(context.Background(), "test", bytes.NewReader(in)); err != nil {
+			t.Errorf("%s refused: %v", name, err)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"io"
+	"strings"
 )
 
 // activeNames are the PDF names that make a document run something, open
@@ -17,13 +18,40 @@ var activeNames = map[string]bool{
 // is refused rather than expanded).
 const maxInflated = 64 << 20
 
+// filterNames are the standard stream filters, full and abbreviated.
+var filterNames = map[string]bool{
+	"FlateDecode": true, "Fl": true, "ASCIIHexDecode": true, "AHx": true, "ASCII85Decode": true, "A85": true,
+	"LZWDecode": true, "LZW": true, "RunLengthDecode": true, "RL": true, "CCITTFaxDecode": true, "CCF": true,
+	"JBIG2Decode": true, "DCTDecode": true, "DCT": true, "JPXDecode": true, "Crypt": true,
+}
+
 // pdfScan looks through a PDF as it streams past, without holding it: it
 // reads every name token (with #xx escapes decoded), skips the raw bytes of
 // streams, and inflates Flate streams (object streams hide dictionaries
 // there) through a second scanner. It also keeps the file's tail, to tell a
 // complete PDF (ending in %%EOF) from a truncated one.
+//
+// Dictionaries hidden in object streams are the scanner's blind spot, so
+// it refuses what it cannot read: an encrypted PDF (/Encrypt: its streams
+// are ciphertext), and any stream that may be an object stream (its
+// dictionary names /ObjStm, or both /First and /N, which a reader needs to
+// parse one) unless it is unfiltered or plain /FlateDecode without
+// /DecodeParms (a predictor scrambles the bytes). Such a stream is scanned
+// as it is as well as inflated: the names are gathered since the previous
+// stream, not parsed per object, so a /Filter seen there may not be this
+// stream's own, and a reader that sees none reads the raw bytes. Other
+// filter chains (ASCII85, ASCIIHex, LZW, run length, crypt, image codecs)
+// on such a stream are refused rather than decoded.
 type pdfScan struct {
 	nested bool // scanning inflated stream content: no streams inside
+
+	// The stream dictionary, as far as the names since the last stream say.
+	dictObjStm, dictFirst, dictN, dictFilter, dictParms bool
+	filters                                             []string
+	raw                                                 *pdfScan // an object stream's bytes, scanned as they are
+
+	encrypted bool   // /Encrypt seen
+	unchecked string // why a stream that may hold objects could not be read
 
 	inName   bool
 	name     []byte
@@ -69,6 +97,9 @@ func (s *pdfScan) byte(c byte) {
 		if s.inflate != nil {
 			s.inflate.write(c)
 		}
+		if s.raw != nil {
+			s.raw.byte(c)
+		}
 		if bytes.HasSuffix(s.window, []byte("endstream")) {
 			s.endStream()
 		}
@@ -111,8 +142,24 @@ func (s *pdfScan) endName() {
 	switch {
 	case activeNames[name] && s.found == "":
 		s.found = name
-	case name == "FlateDecode":
-		s.flate = true
+	case name == "Encrypt":
+		s.encrypted = true
+	case name == "ObjStm":
+		s.dictObjStm = true
+	case name == "First":
+		s.dictFirst = true
+	case name == "N":
+		s.dictN = true
+	case name == "Filter":
+		s.dictFilter = true
+	case name == "DecodeParms":
+		s.dictParms = true
+	}
+	if filterNames[name] {
+		s.filters = append(s.filters, name)
+		if name == "FlateDecode" {
+			s.flate = true
+		}
 	}
 }
 
@@ -154,6 +201,20 @@ func unhex(a, b byte) (byte, bool) {
 
 func (s *pdfScan) startStream() {
 	s.inStream = true
+	if s.dictObjStm || (s.dictFirst && s.dictN) {
+		plain := len(s.filters) == 0 && !s.dictFilter && !s.dictParms
+		flate := len(s.filters) == 1 && s.filters[0] == "FlateDecode" && !s.dictParms
+		if !plain && !flate {
+			if s.unchecked == "" {
+				s.unchecked = "object stream filtered by " + strings.Join(s.filters, ",")
+				if s.dictParms {
+					s.unchecked += " with /DecodeParms"
+				}
+			}
+			return
+		}
+		s.raw = &pdfScan{nested: true}
+	}
 	if s.flate {
 		s.inflate = newInflater(s)
 	}
@@ -161,10 +222,24 @@ func (s *pdfScan) startStream() {
 
 func (s *pdfScan) endStream() {
 	s.inStream, s.flate = false, false
+	s.dictObjStm, s.dictFirst, s.dictN, s.dictFilter, s.dictParms, s.filters = false, false, false, false, false, s.filters[:0]
 	if s.inflate != nil {
 		s.inflate.close()
 		s.inflate = nil
 	}
+	if s.raw != nil {
+		s.adopt(s.raw)
+		s.raw = nil
+	}
+}
+
+// adopt takes what a nested scan found.
+func (s *pdfScan) adopt(n *pdfScan) {
+	n.close()
+	if n.found != "" && s.found == "" {
+		s.found = n.found
+	}
+	s.encrypted = s.encrypted || n.encrypted
 }
 
 // close finishes the scan; it reports the first active name found, and
@@ -176,6 +251,10 @@ func (s *pdfScan) close() (active string, complete bool, tooBig bool) {
 	if s.inflate != nil {
 		s.inflate.close()
 		s.inflate = nil
+	}
+	if s.raw != nil {
+		s.adopt(s.raw)
+		s.raw = nil
 	}
 	return s.found, bytes.Contains(s.tail, []byte("%%EOF")), s.tooBig
 }
@@ -208,6 +287,9 @@ func newInflater(parent *pdfScan) *inflater {
 		nested.close()
 		if nested.found != "" && parent.found == "" {
 			parent.found = nested.found
+		}
+		if nested.encrypted {
+			parent.encrypted = true
 		}
 	}()
 	return in
