@@ -93,14 +93,38 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if phone == "" {
 		phone = p.T.T("req.none_given")
 	}
+	email := sub.Email + " (" + verified + ")"
+	if sub.NoEmail() {
+		email = p.T.T("req.no_email")
+		by := "mail"
+		if sub.Channel == "phone" {
+			by = "phone"
+		}
+		v.AckByStaff, v.AckBy = true, p.T.T("channel."+by)
+		v.AckRecord = r.AckDueAt != nil && r.AcknowledgedAt == nil && !r.Closed() && models.CanWork(CurrentStaff(c).Role)
+	}
 	v.Requester = []admin.Row{
 		{Label: p.T.T("form.name"), Value: sub.Name},
-		{Label: p.T.T("form.email"), Value: sub.Email + " (" + verified + ")"},
+		{Label: p.T.T("form.email"), Value: email},
 		{Label: p.T.T("req.phone"), Value: phone},
+	}
+	if sub.Address != "" {
+		v.Requester = append(v.Requester, admin.Row{Label: p.T.T("req.address"), Value: sub.Address})
+	}
+	v.Requester = append(v.Requester, []admin.Row{
 		{Label: p.T.T("req.lives_in"), Value: livesIn},
 		{Label: p.T.T("form.relationship"), Value: p.T.T("relationship." + sub.Relationship)},
 		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
+	}...)
+	if sub.NoEmail() && sub.OnBehalf == "self" && sub.Jurisdiction != string(rules.Unstated) {
+		// Entered by staff from a letter or a call: nothing is e-mailed
+		// (models: tx.enqueue), so staff answer by post or phone.
+		if sub.Channel == "phone" {
+			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.phone", sub.Phone, sub.Reference))
+		} else {
+			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.mail", sub.Reference))
+		}
 	}
 	// A privacy choice is known by its identifier, not a name and a place.
 	if pref, ch, err := h.Choices.ChoiceOf(c.Request().Context(), r.ID); err != nil {
@@ -121,7 +145,10 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if fl, ok := h.Core.Rules.Frequency(j, rules.Right(r.Right)); ok && r.Kind == models.KindRequest {
 		months := p.T.N("req.months", fl.Months)
 		v.Frequency = p.T.N("req.frequency_text", d.Earlier, d.Earlier, fl.Max, months)
-		if d.Earlier >= fl.Max {
+		if sub.NoEmail() {
+			// Earlier requests are found by address (models: Requests.Get).
+			v.Frequency = p.T.T("req.frequency_no_email", fl.Max, months)
+		} else if d.Earlier >= fl.Max {
 			v.Flags = append(v.Flags, p.T.N("req.frequency_exceeded", d.Earlier, d.Earlier, months))
 		}
 	}
@@ -229,6 +256,14 @@ func assigneeOf(v string, self int64) int64 {
 func (h *Handlers) RequestNote(c echo.Context) error {
 	return h.staffAction(c, "note", "flash.note_added", func(id int64, v url.Values, a models.Actor) error {
 		return h.Requests.AddNote(c.Request().Context(), id, v.Get("note"), a)
+	})
+}
+
+// RequestAcknowledge records that staff acknowledged, by post or phone,
+// the request of a person with no e-mail.
+func (h *Handlers) RequestAcknowledge(c echo.Context) error {
+	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, _ url.Values, a models.Actor) error {
+		return h.Requests.Acknowledge(c.Request().Context(), id, a)
 	})
 }
 
