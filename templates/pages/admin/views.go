@@ -91,9 +91,9 @@ type RequestView struct {
 	AckedAt       *time.Time
 	// AckByStaff: the person has no e-mail, so staff acknowledge by post
 	// or phone and record it (AckBy says which); AckRecord: they may now.
-	AckByStaff bool
-	AckBy      string
-	AckRecord  bool
+	AckByStaff    bool
+	AckBy         string
+	AckRecord     bool
 	DaysLeft      int
 	DueText       string
 	Urgency       string
