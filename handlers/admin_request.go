@@ -259,6 +259,23 @@ func (h *Handlers) RequestNote(c echo.Context) error {
 	})
 }
 
+// toldFlashes are the confirmations that say the person was told by
+// e-mail; for a person with none, each has a "_no_email" variant saying
+// nothing was sent and they are to be told by post or phone.
+var toldFlashes = map[string]bool{"flash.status_saved": true, "flash.message_sent": true, "flash.extended": true, "flash.package_ready": true}
+
+// toldKey is key, or its variant for a person with no e-mail.
+func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error) {
+	if !toldFlashes[key] {
+		return key, nil
+	}
+	no, err := h.Requests.NoEmail(c.Request().Context(), id)
+	if no {
+		key += "_no_email"
+	}
+	return key, err
+}
+
 // RequestAcknowledge records that staff acknowledged, by post or phone,
 // the request of a person with no e-mail.
 func (h *Handlers) RequestAcknowledge(c echo.Context) error {
@@ -344,6 +361,9 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 		return h.renderRequest(c, Status(err), f)
 	}
 	if err != nil {
+		return err
+	}
+	if flashKey, err = h.toldKey(c, id, flashKey); err != nil {
 		return err
 	}
 	if err := h.flash(c, flashKey); err != nil {

@@ -631,6 +631,15 @@ func (rs *Requests) AddNote(ctx context.Context, id int64, body string, actor Ac
 	})
 }
 
+// NoEmail reports whether the person request id is from has no e-mail
+// address (Submission.NoEmail): nothing about it is mailed to them.
+func (rs *Requests) NoEmail(ctx context.Context, id int64) (bool, error) {
+	var emails []string
+	err := rs.c.read(ctx).Table("requests").Joins("JOIN submissions ON submissions.id = requests.submission_id").
+		Where("requests.id = ?", id).Limit(1).Pluck("submissions.email", &emails).Error
+	return len(emails) == 1 && emails[0] == "", err
+}
+
 // ErrNotManualAck: the request's acknowledgement is not one staff record
 // (none is due, it was sent already, or it goes by e-mail automatically).
 var ErrNotManualAck = &Error{Kind: KindConflict, Key: "error.ack.not_manual"}

@@ -121,8 +121,13 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 
 		// Staff verify the person (a call, the letter's signature).
 		staff.get(href)
-		if res := staff.post(href+"/status", url.Values{"status": {"verified"}, "detail": {"Checked against the customer file."}}); res.status != http.StatusSeeOther {
+		res = staff.post(href+"/status", url.Values{"status": {"verified"}, "detail": {"Checked against the customer file."}})
+		if res.status != http.StatusSeeOther {
 			t.Fatalf("verify: %d %s", res.status, res.text(".error-summary"))
+		}
+		// The confirmation does not claim the person was told.
+		if got := staff.follow(res).text("main"); !strings.Contains(got, "Nothing was emailed") || strings.Contains(got, "requester told") {
+			t.Fatalf("after verifying:\n%s", got)
 		}
 
 		// A second letter-writer with no e-mail, verified too, asking for
