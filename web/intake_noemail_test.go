@@ -175,7 +175,28 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 		if !strings.Contains(done.text(".badge"), "Completed") {
 			t.Fatalf("completed page:\n%s", done.text("main"))
 		}
-		// Nothing was queued for either person at any step.
+		// A call from someone with no e-mail: the number is what staff answer
+		// on, shown in the flag, and a search by it finds the request.
+		call := cloneValues(form)
+		call.Set("channel", "phone")
+		call.Set("name", "Carmen Callwood")
+		call.Set("phone", "(415) 555-0123")
+		call.Del("address")
+		res = staff.post("/admin/intake", call)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("phone intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		called := staff.follow(res)
+		callRef := strings.TrimSpace(strings.SplitN(called.text("h1"), "·", 2)[0])
+		if flag := called.text(".notice.warn"); !strings.Contains(flag, "answer by phone on (415) 555-0123") || !strings.Contains(flag, callRef) ||
+			!strings.Contains(called.text(".timeline"), "to be answered by phone") {
+			t.Fatalf("phone request page:\n%s", called.text("main"))
+		}
+		if got := queueRefs(staff.post("/admin/search", url.Values{"q": {"415 555 0123"}})); !slices.Equal(got, []string{callRef}) {
+			t.Fatalf("search by phone found %v, want %s", got, callRef)
+		}
+
+		// Nothing was queued for anyone at any step.
 		if got := h.count("outbox"); got > outbox {
 			t.Fatalf("outbox grew from %d to %d for people with no e-mail", outbox, got)
 		}
