@@ -397,7 +397,11 @@ func (h *Handlers) RequestThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.flashTo(c, "flash.message_sent", "/admin/requests/"+itoa(id))
+	key, err := h.toldKey(c, id, "flash.message_sent")
+	if err != nil {
+		return err
+	}
+	return h.flashTo(c, key, "/admin/requests/"+itoa(id))
 }
 
 // invalidAs renames a validation error's field from one to another.

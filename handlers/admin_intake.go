@@ -22,7 +22,7 @@ func (h *Handlers) Intake(c echo.Context) error {
 	return h.renderIntake(c, http.StatusOK, url.Values{"received": {today}, "channel": {"email"}}, nil)
 }
 
-var intakeFields = []string{"channel", "received", "country", "state", "province", "rights", "name", "email", "phone", "relationship", "details"}
+var intakeFields = []string{"channel", "received", "country", "state", "province", "rights", "name", "email", "phone", "address", "relationship", "details"}
 
 func (h *Handlers) renderIntake(c echo.Context, status int, values url.Values, err error) error {
 	p := h.page(c, "intake.title")
@@ -51,6 +51,7 @@ func (h *Handlers) IntakePost(c echo.Context) error {
 	}
 	in := submissionInput(values)
 	in.OnBehalf, in.Channel, in.Lang = "self", values.Get("channel"), "en"
+	in.Address = values.Get("address") // a letter's, where it gives no e-mail
 	if !slices.Contains(models.IntakeChannels, in.Channel) {
 		return h.renderIntake(c, http.StatusUnprocessableEntity, values, &models.ValidationError{Fields: map[string]string{"channel": "error.channel.required"}})
 	}

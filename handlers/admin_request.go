@@ -93,14 +93,38 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if phone == "" {
 		phone = p.T.T("req.none_given")
 	}
+	email := sub.Email + " (" + verified + ")"
+	if sub.NoEmail() {
+		email = p.T.T("req.no_email")
+		by := "mail"
+		if sub.Channel == "phone" {
+			by = "phone"
+		}
+		v.AckByStaff, v.AckBy = true, p.T.T("channel."+by)
+		v.AckRecord = r.AckDueAt != nil && r.AcknowledgedAt == nil && !r.Closed() && models.CanWork(CurrentStaff(c).Role)
+	}
 	v.Requester = []admin.Row{
 		{Label: p.T.T("form.name"), Value: sub.Name},
-		{Label: p.T.T("form.email"), Value: sub.Email + " (" + verified + ")"},
+		{Label: p.T.T("form.email"), Value: email},
 		{Label: p.T.T("req.phone"), Value: phone},
+	}
+	if sub.Address != "" {
+		v.Requester = append(v.Requester, admin.Row{Label: p.T.T("req.address"), Value: sub.Address})
+	}
+	v.Requester = append(v.Requester, []admin.Row{
 		{Label: p.T.T("req.lives_in"), Value: livesIn},
 		{Label: p.T.T("form.relationship"), Value: p.T.T("relationship." + sub.Relationship)},
 		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
+	}...)
+	if sub.NoEmail() && sub.OnBehalf == "self" && sub.Jurisdiction != string(rules.Unstated) {
+		// Entered by staff from a letter or a call: nothing is e-mailed
+		// (models: tx.enqueue), so staff answer by post or phone.
+		if sub.Channel == "phone" {
+			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.phone", sub.Phone, sub.Reference))
+		} else {
+			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.mail", sub.Reference))
+		}
 	}
 	// A privacy choice is known by its identifier, not a name and a place.
 	if pref, ch, err := h.Choices.ChoiceOf(c.Request().Context(), r.ID); err != nil {
@@ -121,7 +145,10 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if fl := d.Frequency; fl != nil {
 		months := p.T.N("req.months", fl.Months)
 		v.Frequency = p.T.N("req.frequency_text", d.Earlier, d.Earlier, fl.Max, months)
-		if d.FrequencyExceeded {
+		if sub.NoEmail() {
+			// Earlier requests are found by address (models: Requests.Get).
+			v.Frequency = p.T.T("req.frequency_no_email", fl.Max, months)
+		} else if d.FrequencyExceeded {
 			v.Flags = append(v.Flags, p.T.N("req.frequency_exceeded", d.Earlier, d.Earlier, months))
 		}
 	}
@@ -231,6 +258,31 @@ func (h *Handlers) RequestNote(c echo.Context) error {
 	})
 }
 
+// toldFlashes are the confirmations that say the person was told by
+// e-mail; for a person with none, each has a "_no_email" variant saying
+// nothing was sent and they are to be told by post or phone.
+var toldFlashes = map[string]bool{"flash.status_saved": true, "flash.message_sent": true, "flash.extended": true, "flash.package_ready": true}
+
+// toldKey is key, or its variant for a person with no e-mail.
+func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error) {
+	if !toldFlashes[key] {
+		return key, nil
+	}
+	no, err := h.Requests.NoEmail(c.Request().Context(), id)
+	if no {
+		key += "_no_email"
+	}
+	return key, err
+}
+
+// RequestAcknowledge records that staff acknowledged, by post or phone,
+// the request of a person with no e-mail.
+func (h *Handlers) RequestAcknowledge(c echo.Context) error {
+	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, _ url.Values, a models.Actor) error {
+		return h.Requests.Acknowledge(c.Request().Context(), id, a)
+	})
+}
+
 // RequestMessage sends the requester a message.
 func (h *Handlers) RequestMessage(c echo.Context) error {
 	return h.staffAction(c, "message", "flash.message_sent", func(id int64, v url.Values, a models.Actor) error {
@@ -308,6 +360,9 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 		return h.renderRequest(c, Status(err), f)
 	}
 	if err != nil {
+		return err
+	}
+	if flashKey, err = h.toldKey(c, id, flashKey); err != nil {
 		return err
 	}
 	if err := h.flash(c, flashKey); err != nil {

@@ -188,7 +188,7 @@ func publicBody(e models.Event) string {
 // already in the event's text.
 func eventBody(e models.Event) string {
 	switch e.Kind {
-	case models.EventReceived, models.EventTasksOpened, models.EventAssigned, models.EventUnassigned:
+	case models.EventReceived, models.EventTasksOpened, models.EventAssigned, models.EventUnassigned, models.EventNoEmail, models.EventAcknowledged:
 		return ""
 	}
 	return e.Body
@@ -213,6 +213,12 @@ func eventText(p layout.Page, r *models.Request, e models.Event) string {
 		return p.T.N("event.tasks_opened", n)
 	case models.EventAssigned, models.EventUnassigned:
 		return p.T.T("event."+e.Kind, e.Body) // the member's name
+	case models.EventNoEmail:
+		return p.T.T("event.no_email", p.T.T("channel."+e.Body))
+	case models.EventAcknowledged:
+		if e.Body != "" { // recorded by staff (a person with no e-mail)
+			return p.T.T("event.acknowledged_by", p.T.T("channel."+e.Body))
+		}
 	}
 	return p.T.T("event." + e.Kind)
 }

@@ -150,8 +150,12 @@ func (t *tx) forUpdate() *gorm.DB {
 
 // enqueue queues a mail in this transaction: it goes out only if the
 // transaction commits, and a crash after commit loses nothing.
-// A person known only by a phone number or an id (a privacy choice) has
-// no address: nothing is queued.
+// A person known only by a phone number or an id (a privacy choice), or
+// entered by staff from a letter or a call without one (Submission.NoEmail),
+// has no address: nothing is queued. This is the one rule every mail to a
+// person goes through (received, code, acknowledgement, status, identity,
+// messages, package, link); the request page tells staff to answer by post
+// or phone instead.
 func (t *tx) enqueue(to, template, lang string, data MailData) error {
 	if to == "" {
 		return nil

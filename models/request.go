@@ -136,6 +136,7 @@ const (
 	EventAnswered     = "answered"      // its answer; the body is the person's answer or staff's note
 	EventComplaint    = "complaint"     // what the person complains about
 	EventMerged       = "merged"        // another request was joined to this one
+	EventNoEmail      = "no_email"      // internal: the person has no e-mail; the body is the channel to answer by (mail, phone)
 	// Fulfilment (models/task.go, message.go, package.go, correction.go).
 	EventTasksOpened = "tasks_opened" // internal: the checklist was made; the body counts the tasks
 	EventTask        = "task"         // internal: a task changed (from, to: its statuses; body: the system and note)
@@ -415,8 +416,12 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 		d.Appeal = &appeals[0]
 	}
 	r := &d.Request
+	// A person with no e-mail (a letter or a call entered by staff) is not
+	// matched to anyone by it: an empty address would match every other.
 	if f, ok := c.Rules.Frequency(rules.Jurisdiction(r.Jurisdiction), rules.Right(r.Right)); ok && r.Kind == KindRequest {
 		d.Frequency = &f
+	}
+	if f := d.Frequency; f != nil && !d.Sub.NoEmail() {
 		since := r.ReceivedAt.AddDate(0, -f.Months, 0)
 		var n int64
 		err := db.Model(&Request{}).Joins("JOIN submissions ON submissions.id = requests.submission_id").
@@ -436,7 +441,7 @@ func (rs *Requests) Get(ctx context.Context, id int64) (*RequestDetail, error) {
 			return nil, err
 		}
 	}
-	if !r.Closed() && r.Kind == KindRequest && d.Sub.EmailVerifiedAt != nil {
+	if !r.Closed() && r.Kind == KindRequest && d.Sub.EmailVerifiedAt != nil && !d.Sub.NoEmail() {
 		err := db.Table("requests").Select("requests.id, submissions.reference, requests.received_at, requests.due_at").
 			Joins("JOIN submissions ON submissions.id = requests.submission_id").
 			Where("submissions.email = ? AND submissions.email_verified_at IS NOT NULL AND requests.right_code = ? AND requests.kind = ? "+
@@ -640,6 +645,54 @@ func (rs *Requests) AddNote(ctx context.Context, id int64, body string, actor Ac
 	})
 }
 
+// NoEmail reports whether the person request id is from has no e-mail
+// address (Submission.NoEmail): nothing about it is mailed to them.
+func (rs *Requests) NoEmail(ctx context.Context, id int64) (bool, error) {
+	var emails []string
+	err := rs.c.read(ctx).Table("requests").Joins("JOIN submissions ON submissions.id = requests.submission_id").
+		Where("requests.id = ?", id).Limit(1).Pluck("submissions.email", &emails).Error
+	return len(emails) == 1 && emails[0] == "", err
+}
+
+// ErrNotManualAck: the request's acknowledgement is not one staff record
+// (none is due, it was sent already, or it goes by e-mail automatically).
+var ErrNotManualAck = &Error{Kind: KindConflict, Key: "error.ack.not_manual"}
+
+// Acknowledge records that staff acknowledged request id by post or by
+// phone: for a person with no e-mail (Submission.NoEmail) the automatic
+// acknowledgement cannot be sent (RULES.md rule 4), so its date is the day
+// staff say they sent it. Once only, by a guarded UPDATE.
+func (rs *Requests) Acknowledge(ctx context.Context, id int64, actor Actor) error {
+	return rs.c.write(ctx, func(tx *tx) error {
+		r, err := tx.lockRequest(id)
+		if err != nil {
+			return err
+		}
+		var sub Submission
+		if err := tx.Select("id, email, channel").Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
+			return err
+		}
+		if !sub.NoEmail() || r.AckDueAt == nil || r.Closed() {
+			return ErrNotManualAck
+		}
+		res := tx.Model(&Request{}).Where("id = ? AND acknowledged_at IS NULL", id).Update("acknowledged_at", rs.c.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrNotManualAck
+		}
+		by := "mail"
+		if sub.Channel == "phone" {
+			by = "phone"
+		}
+		if err := tx.event(id, EventAcknowledged, actor, "", "", by, false); err != nil {
+			return err
+		}
+		return tx.audit(actor, "request.acknowledge", "request", id, by)
+	})
+}
+
 // SendMessage puts a message in the request's thread (see
 // Messages.Send) and emails the requester that one is waiting; the mail
 // itself carries no content.
@@ -788,7 +841,7 @@ func (rs *Requests) Merge(ctx context.Context, id, intoID int64, actor Actor) er
 		if err := tx.Where("id IN ?", []int64{r.SubmissionID, into.SubmissionID}).Find(&subs).Error; err != nil {
 			return err
 		}
-		if len(subs) != 2 || subs[0].Email != subs[1].Email || subs[0].EmailVerifiedAt == nil || subs[1].EmailVerifiedAt == nil ||
+		if len(subs) != 2 || subs[0].Email != subs[1].Email || subs[0].NoEmail() || subs[0].EmailVerifiedAt == nil || subs[1].EmailVerifiedAt == nil ||
 			r.Right != into.Right || r.Kind != KindRequest || into.Kind != KindRequest || r.Closed() || into.Closed() {
 			return ErrNotDuplicate
 		}

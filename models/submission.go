@@ -25,6 +25,9 @@ type Submission struct {
 	Name            string
 	Email           string
 	Phone           string
+	// Address is a postal address, given where staff enter a letter from
+	// someone with no e-mail (see NoEmail).
+	Address string
 	// PhoneTail is what the phone is searched by (its last digits, see
 	// search.go); insertSubmission fills it.
 	PhoneTail       string
@@ -74,6 +77,7 @@ const (
 	MaxName    = 200
 	MaxEmail   = 254
 	MaxPhone   = 40
+	MaxAddress = 1000
 	MaxDetails = 5000
 )
 
@@ -96,6 +100,7 @@ type SubmissionInput struct {
 	Name           string
 	Email          string
 	Phone          string
+	Address        string // postal address (staff intake)
 	Relationship   string
 	Details        string
 	Lang           string
@@ -116,6 +121,17 @@ var Channels = append([]string{"web", "api"}, IntakeChannels...)
 
 // IntakeChannels are the channels of requests staff enter by hand.
 var IntakeChannels = []string{"email", "phone", "mail", "in_person"}
+
+// NoEmailChannels are the intake channels where a person may have no
+// e-mail address: a letter (answered by post, to its address) or a call
+// (answered by phone).
+var NoEmailChannels = []string{"mail", "phone"}
+
+// NoEmail reports whether the person has no e-mail address: staff entered
+// a letter or a call without one. Nothing is ever e-mailed to them (the
+// outbox refuses an empty address, tx.enqueue); staff answer by post or by
+// phone, verify the person themselves, and record what they sent or said.
+func (sub *Submission) NoEmail() bool { return sub.Email == "" }
 
 // MaxIntakeAge is how far back staff may date a request they enter.
 const MaxIntakeAge = 400 * 24 * time.Hour
@@ -165,13 +181,29 @@ func validateWhere(v *ValidationError, in *SubmissionInput) {
 func (s *Submissions) Validate(in *SubmissionInput) error {
 	v := &ValidationError{}
 	in.Name = text(v, "name", in.Name, OneLine, true, MaxName)
-	in.Email = strings.ToLower(text(v, "email", in.Email, OneLine, true, MaxEmail))
-	if _, bad := v.Fields["email"]; !bad && !ValidEmail(in.Email) {
+	// A letter or a call staff enter may come from someone with no e-mail:
+	// then the address to write to, or the number to call, is required.
+	noEmailOK := !in.byAgent && contains(NoEmailChannels, in.Channel)
+	in.Email = strings.ToLower(text(v, "email", in.Email, OneLine, !noEmailOK, MaxEmail))
+	if _, bad := v.Fields["email"]; !bad && in.Email != "" && !ValidEmail(in.Email) {
 		v.Add("email", "error.email.invalid")
 	}
 	in.Phone = text(v, "phone", in.Phone, OneLine, false, MaxPhone)
 	if _, bad := v.Fields["phone"]; !bad && in.Phone != "" && !validPhone(in.Phone) {
 		v.Add("phone", "error.phone.invalid")
+	}
+	in.Address = text(v, "address", in.Address, MultiLine, false, MaxAddress)
+	if _, bad := v.Fields["email"]; !bad && in.Email == "" {
+		switch in.Channel {
+		case "mail":
+			if _, bad := v.Fields["address"]; !bad && in.Address == "" {
+				v.Add("address", "error.address.required_no_email")
+			}
+		case "phone":
+			if _, bad := v.Fields["phone"]; !bad && in.Phone == "" {
+				v.Add("phone", "error.phone.required_no_email")
+			}
+		}
 	}
 	in.Details = text(v, "details", in.Details, MultiLine, false, MaxDetails)
 	validateWhere(v, in)
@@ -290,7 +322,7 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 	token := newToken()
 	sub := &Submission{
 		TrackingHash: c.hash("track", token), TrackingSealed: c.sealToken(token), OnBehalf: in.OnBehalf, Name: in.Name, Email: in.Email,
-		Phone: in.Phone, Country: in.Country, Region: in.Region, Jurisdiction: string(j),
+		Phone: in.Phone, Address: in.Address, Country: in.Country, Region: in.Region, Jurisdiction: string(j),
 		Relationship: in.Relationship, Details: in.Details, Lang: in.Lang, Channel: in.Channel,
 		ReceivedAt: received, CreatedAt: now, UpdatedAt: now,
 	}
@@ -308,7 +340,9 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		if err := insertSubmission(tx, sub); err != nil {
 			return err
 		}
-		if ok, _, err := c.allow(tx.DB, mailPerRecipient, sub.Email); err != nil {
+		if sub.NoEmail() {
+			// Nothing is mailed: no bound on mail to count against.
+		} else if ok, _, err := c.allow(tx.DB, mailPerRecipient, sub.Email); err != nil {
 			return err
 		} else if !ok {
 			return ErrThrottled
@@ -317,6 +351,16 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		if err != nil {
 			return err
 		}
+		if sub.NoEmail() {
+			// Every request's timeline says so from the start: no code, no
+			// link, no acknowledgement by e-mail (tx.enqueue queues
+			// nothing to an empty address); staff answer by post or phone.
+			for _, r := range sub.Requests {
+				if err := tx.event(r.ID, EventNoEmail, SystemActor, "", "", sub.Channel, true); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.openChecks(sub.Requests); err != nil {
 			return err
 		}
@@ -324,7 +368,7 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 			return err
 		}
 		data := MailData{Name: sub.Name, Reference: sub.Reference, TrackURL: c.TrackURL(token), Rights: in.Rights}
-		if needsVerification {
+		if needsVerification && !sub.NoEmail() {
 			code, err := newVerification(tx, sub.ID)
 			if err != nil {
 				return err
@@ -333,7 +377,7 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 			if err := tx.enqueue(sub.Email, MailVerifyEmail, sub.Lang, data); err != nil {
 				return err
 			}
-		} else if err := tx.enqueue(sub.Email, MailReceived, sub.Lang, data); err != nil {
+		} else if err := tx.enqueue(sub.Email, MailReceived, sub.Lang, data); err != nil { // nothing where NoEmail
 			return err
 		}
 		if len(ackRights) > 0 {
@@ -366,7 +410,9 @@ func (t *tx) insertRequests(sub *Submission, rights []string, channel string, ac
 		if held {
 			req.Status, req.VerifiedAt = StatusAwaitingVerification, nil
 		}
-		if req.AckDueAt != nil {
+		if req.AckDueAt != nil && !sub.NoEmail() {
+			// With no address nothing can be sent automatically: staff
+			// acknowledge by post or phone and record it (Requests.Acknowledge).
 			now := t.c.Now() // rule 4: acknowledged at once, automatically (now, even if received earlier)
 			req.AcknowledgedAt = &now
 			ackRights = append(ackRights, r)

@@ -163,6 +163,7 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodGet, "/admin/export/audit.csv", h.ExportAudit, Read, nil, false},
 		{http.MethodPost, "/admin/requests/:id/status", h.RequestStatus, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/acknowledge", h.RequestAcknowledge, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/merge", h.RequestMerge, Work, nil, false},

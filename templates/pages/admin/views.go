@@ -89,6 +89,11 @@ type RequestView struct {
 	ExtensionNote string
 	AckDueAt      *time.Time
 	AckedAt       *time.Time
+	// AckByStaff: the person has no e-mail, so staff acknowledge by post
+	// or phone and record it (AckBy says which); AckRecord: they may now.
+	AckByStaff    bool
+	AckBy         string
+	AckRecord     bool
 	DaysLeft      int
 	DueText       string
 	Urgency       string

@@ -1,0 +1,209 @@
+package web_test
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// A letter to the Privacy Officer from someone with no e-mail address is
+// entered by staff with the postal address only: the request is held under
+// the same rules, its clock runs from the day the letter arrived, nothing
+// is ever e-mailed (no outbox row at any step), the request page tells
+// staff to answer by post, and staff verify and complete it themselves.
+func TestIntakeByPostWithoutEmail(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		h.freeze(received) // 31 January 2026, Los Angeles
+		staff := h.staff()
+		staff.get("/admin/intake")
+		const address = "12 Letter Lane\nOakland, CA 94607"
+		form := url.Values{"channel": {"mail"}, "received": {"2026-01-10"}, "country": {"US"}, "state": {"CA"},
+			"rights": {"access"}, "name": {"Penelope Postbridge"}, "email": {""}, "relationship": {"customer"},
+			"details": {"A letter to the Privacy Officer."}}
+
+		// By post with neither an e-mail nor an address: the address is
+		// asked for, next to its field, and what was typed is kept.
+		res := staff.post("/admin/intake", form)
+		failedForm(t, "post without e-mail or address", res, http.StatusUnprocessableEntity)
+		if res.text("#f-address-error") == "" || res.text("#f-email-error") != "" ||
+			res.doc.Find("#f-name").AttrOr("value", "") != "Penelope Postbridge" || res.text("#f-details") != "A letter to the Privacy Officer." {
+			t.Fatalf("errors: address %q, email %q\n%s", res.text("#f-address-error"), res.text("#f-email-error"), res.text("main"))
+		}
+		// By phone with neither an e-mail nor a number: the number is asked for.
+		byPhone := cloneValues(form)
+		byPhone.Set("channel", "phone")
+		res = staff.post("/admin/intake", byPhone)
+		failedForm(t, "phone without e-mail or number", res, http.StatusUnprocessableEntity)
+		if res.text("#f-phone-error") == "" || res.text("#f-email-error") != "" {
+			t.Fatalf("phone errors:\n%s", res.text("main"))
+		}
+		// The web form and e-mail intake still need the address.
+		byEmail := cloneValues(form)
+		byEmail.Set("channel", "email")
+		byEmail.Set("address", address)
+		if res = staff.post("/admin/intake", byEmail); res.status != http.StatusUnprocessableEntity || res.text("#f-email-error") == "" {
+			t.Fatalf("e-mail intake without an address: %d\n%s", res.status, res.text("main"))
+		}
+
+		outbox := h.count("outbox")
+		form.Set("address", address)
+		res = staff.post("/admin/intake", form)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		href := res.location()
+		page := staff.follow(res)
+		ref := strings.TrimSpace(strings.SplitN(page.text("h1"), "·", 2)[0])
+		// 10 January + 45 days = 24 February 2026.
+		main := page.text("main")
+		for _, want := range []string{"24 February 2026", "Request received by post", "to be answered by post",
+			"has no email address", "answer by post", ref, "12 Letter Lane", "None: answer by post or phone"} {
+			if !strings.Contains(main, want) {
+				t.Fatalf("request page lacks %q:\n%s", want, main)
+			}
+		}
+		if page.doc.Find(".notice.warn").Length() == 0 || !strings.Contains(page.text(".notice.warn"), ref) {
+			t.Fatalf("no flag quoting the reference %s: %q", ref, page.text(".notice.warn"))
+		}
+		var r models.Request
+		h.app.Core.DB().Where("right_code = ?", "access").Order("id DESC").First(&r)
+		if got := r.ReceivedAt.In(h.app.Config.TimeZone).Format(time.DateOnly); got != "2026-01-10" || r.Status != models.StatusAwaitingVerification {
+			t.Fatalf("received %s, status %s", got, r.Status)
+		}
+		// No acknowledgement went by itself: staff send one by post and record it.
+		if r.AcknowledgedAt != nil || strings.Contains(page.text(".timeline"), "acknowledged by email") ||
+			!strings.Contains(main, "send the acknowledgement by post") {
+			t.Fatalf("acknowledged %v:\n%s", r.AcknowledgedAt, main)
+		}
+		if form := page.doc.Find(`form[action$="/acknowledge"]`); form.Length() != 1 || !strings.Contains(form.Text(), "acknowledged by post") {
+			t.Fatalf("no form to record the acknowledgement:\n%s", main)
+		}
+		if res := staff.post(href+"/acknowledge", url.Values{}); res.status != http.StatusSeeOther {
+			t.Fatalf("acknowledge: %d %s", res.status, res.text("main"))
+		}
+		acked := staff.get(href)
+		if !strings.Contains(acked.text("table.summary"), "Sent by post, recorded by staff on 31 January 2026") ||
+			!strings.Contains(acked.text(".timeline"), "Receipt acknowledged by post") || acked.doc.Find(`form[action$="/acknowledge"]`).Length() != 0 {
+			t.Fatalf("after acknowledging:\n%s", acked.text("main"))
+		}
+		if res := staff.post(href+"/acknowledge", url.Values{}); res.status != http.StatusConflict {
+			t.Fatalf("second acknowledgement: %d", res.status)
+		}
+		if n := h.count("email_verifications"); n != 0 {
+			t.Fatalf("%d e-mail codes made for a person with no e-mail", n)
+		}
+
+		// The queue lists it; a search finds it by name; the export has it.
+		if got := queueRefs(staff.get("/admin?status=all")); !slices.Contains(got, ref) {
+			t.Fatalf("queue %v lacks %s", got, ref)
+		}
+		if got := queueRefs(staff.post("/admin/search", url.Values{"q": {"postbridge"}})); !slices.Equal(got, []string{ref}) {
+			t.Fatalf("search by name found %v, want %s", got, ref)
+		}
+		exp := staff.get("/admin/export/requests.csv?status=all")
+		rows, err := csv.NewReader(strings.NewReader(exp.body)).ReadAll()
+		if err != nil || exp.status != http.StatusOK {
+			t.Fatalf("export: %d %v", exp.status, err)
+		}
+		found := false
+		for _, row := range rows {
+			found = found || slices.Contains(row, ref)
+		}
+		if !found {
+			t.Fatalf("export lacks %s:\n%s", ref, exp.body)
+		}
+
+		// Staff verify the person (a call, the letter's signature).
+		staff.get(href)
+		res = staff.post(href+"/status", url.Values{"status": {"verified"}, "detail": {"Checked against the customer file."}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("verify: %d %s", res.status, res.text(".error-summary"))
+		}
+		// The confirmation does not claim the person was told.
+		if got := staff.follow(res).text("main"); !strings.Contains(got, "Nothing was emailed") || strings.Contains(got, "requester told") {
+			t.Fatalf("after verifying:\n%s", got)
+		}
+
+		// A second letter-writer with no e-mail, verified too, asking for
+		// the same right while the first is open, is not taken for the same
+		// person: nothing to merge into, and a merge is refused.
+		other := cloneValues(form)
+		other.Set("name", "Quentin Quill")
+		other.Set("address", "1 Other Road, Fresno")
+		other.Set("received", "2026-01-20")
+		res = staff.post("/admin/intake", other)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("second intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		second := res.location()
+		staff.get(second)
+		if res := staff.post(second+"/status", url.Values{"status": {"verified"}, "detail": {"Checked."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("verify second: %d", res.status)
+		}
+		if pg := staff.get(second); pg.doc.Find(`form[action$="/merge"]`).Length() != 0 ||
+			!strings.Contains(pg.text("main"), "Not counted") || strings.Contains(pg.text("main"), "request of this kind") {
+			t.Fatalf("two people without e-mail taken for one:\n%s", pg.text("main"))
+		}
+		if res := staff.post(second+"/merge", url.Values{"into": {strings.TrimPrefix(href, "/admin/requests/")}}); res.status != http.StatusConflict {
+			t.Fatalf("merge of two people without e-mail: %d", res.status)
+		}
+
+		// The work is done and the letter sent is recorded as a note.
+		for _, to := range []string{"in_progress", "completed"} {
+			staff.get(href)
+			if res := staff.post(href+"/status", url.Values{"status": {to}, "detail": {"Copy posted."}}); res.status != http.StatusSeeOther {
+				t.Fatalf("move to %s: %d %s", to, res.status, res.text(".error-summary"))
+			}
+		}
+		staff.get(href)
+		if res := staff.post(href+"/notes", url.Values{"note": {"Letter with the copy posted to 12 Letter Lane."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("note: %d %s", res.status, res.text(".error-summary"))
+		}
+		done := staff.get(href)
+		timeline := done.text(".timeline")
+		for _, want := range []string{"Request received by post", "to be answered by post", "Letter with the copy posted"} {
+			if !strings.Contains(timeline, want) {
+				t.Fatalf("timeline lacks %q:\n%s", want, timeline)
+			}
+		}
+		if !strings.Contains(done.text(".badge"), "Completed") {
+			t.Fatalf("completed page:\n%s", done.text("main"))
+		}
+		// A call from someone with no e-mail: the number is what staff answer
+		// on, shown in the flag, and a search by it finds the request.
+		call := cloneValues(form)
+		call.Set("channel", "phone")
+		call.Set("name", "Carmen Callwood")
+		call.Set("phone", "(415) 555-0123")
+		call.Del("address")
+		res = staff.post("/admin/intake", call)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("phone intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		called := staff.follow(res)
+		callRef := strings.TrimSpace(strings.SplitN(called.text("h1"), "·", 2)[0])
+		if flag := called.text(".notice.warn"); !strings.Contains(flag, "answer by phone on (415) 555-0123") || !strings.Contains(flag, callRef) ||
+			!strings.Contains(called.text(".timeline"), "to be answered by phone") {
+			t.Fatalf("phone request page:\n%s", called.text("main"))
+		}
+		if got := queueRefs(staff.post("/admin/search", url.Values{"q": {"415 555 0123"}})); !slices.Equal(got, []string{callRef}) {
+			t.Fatalf("search by phone found %v, want %s", got, callRef)
+		}
+
+		// Nothing was queued for anyone at any step.
+		if got := h.count("outbox"); got > outbox {
+			t.Fatalf("outbox grew from %d to %d for people with no e-mail", outbox, got)
+		}
+		var blank int64
+		h.app.Core.DB().Table("outbox").Where("to_addr = ''").Count(&blank)
+		if blank != 0 {
+			t.Fatalf("%d mails queued to an empty address", blank)
+		}
+	})
+}
