@@ -501,3 +501,48 @@ func TestSentSecretsLeaveNoTrace(t *testing.T) {
 		}
 	}
 }
+
+// Nobody can mail one address through the portal more than the limit per
+// recipient allows (10 an hour), whoever submits and from however many
+// addresses: the eleventh submission with the same e-mail answers 429
+// with the form saying so by the address, and at most 10 mails are queued.
+func TestMailPerRecipientLimit(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			h := newHarnessWith(t, harnessOptions{dialect: d, rateScale: "1",
+				env: map[string]string{"RIGHTSDESK_TRUST_PROXY": "true"}})
+			var last page
+			for i := range 11 {
+				b := h.browser()
+				b.ip = fmt.Sprintf("198.51.100.%d", i+1)
+				// A UK request: one mail each (the code; a Californian
+				// submission also has its statutory acknowledgement, two
+				// mails counted as one mailing).
+				form := ukForm("target@example.org")
+				b.get("/request")
+				step2 := b.post("/request/where", url.Values{"on_behalf": {"self"}, "country": {"GB"}})
+				if step2.status != http.StatusOK {
+					t.Fatalf("submission %d, step 1: %d", i+1, step2.status)
+				}
+				form.Set("nonce", step2.doc.Find(`input[name="nonce"]`).AttrOr("value", ""))
+				last = b.post("/request", form)
+				if i < 10 && last.status != http.StatusSeeOther {
+					t.Fatalf("submission %d: %d %s", i+1, last.status, last.text("main"))
+				}
+			}
+			// The form again, what was typed kept, saying why next to the
+			// address.
+			failedForm(t, "the eleventh submission", last, http.StatusTooManyRequests)
+			if !strings.Contains(last.text("#f-email-error"), "We have sent a lot of mail to this address") ||
+				last.doc.Find(`input[name=email]`).AttrOr("value", "") != "target@example.org" {
+				t.Fatalf("the eleventh submission does not say why by the address: %q", last.text("#f-email-error"))
+			}
+			var mails int64
+			h.app.Core.DB().Model(&models.OutboxMessage{}).Count(&mails)
+			if mails == 0 || mails > 10 {
+				t.Fatalf("%d mails queued for one address; at most 10 an hour", mails)
+			}
+		})
+	}
+}
