@@ -103,8 +103,8 @@ func (h *Handlers) LoginPost(c echo.Context) error {
 		noStore(c)
 		f := formOf(p, url.Values{"email": {email}}, err, "email", "email", "password")
 		status := Status(err)
-		if status == http.StatusUnprocessableEntity {
-			status = http.StatusUnauthorized
+		if errors.Is(err, models.ErrBadLogin) {
+			status = http.StatusUnauthorized // a wrong address or password; bad bytes are a 422 by the field
 		}
 		return render(c, status, admin.Login(p, admin.LoginView{Form: f, Next: next}))
 	}

@@ -149,8 +149,8 @@ func (h *Handlers) AgentLoginPost(c echo.Context) error {
 		p.Failed = true
 		noStore(c)
 		status := Status(err)
-		if status == http.StatusUnprocessableEntity {
-			status = http.StatusUnauthorized
+		if errors.Is(err, models.ErrBadLogin) {
+			status = http.StatusUnauthorized // a wrong address or password; bad bytes are a 422 by the field
 		}
 		return render(c, status, agent.Login(p, agent.LoginView{Form: formOf(p, url.Values{"email": {email}}, err, "email", "email", "password")}))
 	}

@@ -204,6 +204,22 @@ func TestBadBytesEverywhere(t *testing.T) {
 		_, reqPage := h.staffOpen(staff, refRe.FindString(b.get(link).body), "See your information", "request")
 		reqURL := reqPage.doc.Find("form[action$='/notes']").AttrOr("action", "")
 		reqURL = strings.TrimSuffix(reqURL, "/notes")
+		// A Virginian's deletion, denied: the person may appeal.
+		va := submission()
+		va.Set("state", "VA")
+		va.Set("email", "bytes-appeal@example.org")
+		va["rights"] = []string{"delete"}
+		appellant := h.browser()
+		denied := appellant.submit(va)
+		vaHref, _ := h.staffOpen(staff, denied.text(".panel .ref"), "", "request")
+		if res := staff.post(vaHref+"/status", url.Values{"status": {"denied"}, "denial_reason": {"exemption"}, "detail": {"Because."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("deny: %d %s", res.status, res.text(".error-summary"))
+		}
+		vaLink := trackLink(t, h.mailTo("bytes-appeal@example.org", "Confirm").Text(), h.srv.URL)
+		appealAction := appellant.get(vaLink).doc.Find(`form[action$="/appeal"]`).AttrOr("action", "")
+		if appealAction == "" {
+			t.Fatal("no appeal form on the denied request's page")
+		}
 		for name, value := range bad {
 			t.Run(name, func(t *testing.T) {
 				check := func(what string, res page, field string) {
@@ -234,9 +250,12 @@ func TestBadBytesEverywhere(t *testing.T) {
 				}
 				login := h.browser()
 				login.get("/admin/login")
-				if res := login.post("/admin/login", url.Values{"email": {"x" + value + "@example.org"}, "password": {"whatever-whatever"}}); res.status != http.StatusUnauthorized {
-					t.Fatalf("login e-mail: %d", res.status)
-				}
+				check("login e-mail", login.post("/admin/login", url.Values{"email": {"x" + value + "@example.org"}, "password": {"whatever-whatever"}}), "email")
+				agentLogin := h.browser()
+				agentLogin.get("/agent/login")
+				check("agent login e-mail", agentLogin.post("/agent/login", url.Values{"email": {"x" + value + "@example.org"}, "password": {"whatever-whatever"}}), "email")
+				appellant.get(vaLink)
+				check("appeal reason", appellant.post(appealAction, url.Values{"reason": {value}}), "reason")
 				lookup := h.browser()
 				lookup.get("/track")
 				check("lookup", lookup.post("/track", url.Values{"reference": {"RD-2222-2222"}, "email": {"a" + value + "@example.org"}}), "email")
