@@ -548,6 +548,24 @@ func TestEveryFailedFormSaysSoFirst(t *testing.T) {
 	robin := h.browser()
 	robin.get(invite)
 	failedForm(t, "an invitation accepted", robin.post(invite, url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
+	member := h.staffAs(models.RoleReviewer)
+	admin.get("/admin/team").doc.Find("tbody tr").Each(func(_ int, row *goquery.Selection) {
+		if strings.Contains(row.Text(), member.email) {
+			admin.post(row.Find("form[action$='/reset']").AttrOr("action", ""), url.Values{})
+		}
+	})
+	reset := linkRe.FindString(h.smtp.WaitFor(t, func(r testsmtp.Received) bool {
+		return strings.Contains(strings.Join(r.To, ","), member.email) && strings.Contains(r.Text(), "/reset/")
+	}, 15*time.Second).Text())
+	robin.get(reset)
+	failedForm(t, "a password reset", robin.post(reset, url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
+	second := h.browser()
+	second.get("/admin/login")
+	if res := second.post("/admin/login", url.Values{"email": {admin.email}, "password": {"correct horse battery staple"}}); res.location() != "/admin/login/two-step" {
+		t.Fatalf("password step: %d %s", res.status, res.location())
+	}
+	second.get("/admin/login/two-step")
+	failedForm(t, "the sign-in's second step", second.post("/admin/login/two-step", url.Values{"code": {"000000"}}), http.StatusUnprocessableEntity)
 
 	// Agents: registration, sign-in, the filing's three steps, and staff's
 	// decision on the authority of what an agent filed.
