@@ -95,7 +95,6 @@ func (h *Handlers) TokenCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	noStore(c)
 	return h.renderAccount(c, http.StatusOK, accountForms{newToken: token})
 }
 
@@ -160,7 +159,6 @@ func (h *Handlers) TwoStepConfirm(c echo.Context) error {
 		return err
 	}
 	p := h.page(c, "two_step.codes_title")
-	noStore(c)
 	return render(c, http.StatusOK, admin.RecoveryCodes(p, admin.RecoveryCodesView{Codes: codes}))
 }
 

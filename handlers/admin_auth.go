@@ -100,11 +100,10 @@ func (h *Handlers) LoginPost(c echo.Context) error {
 	if formError(err) {
 		p := h.page(c, "login.title")
 		p.Failed = true
-		noStore(c)
 		f := formOf(p, url.Values{"email": {email}}, err, "email", "email", "password")
 		status := Status(err)
-		if status == http.StatusUnprocessableEntity {
-			status = http.StatusUnauthorized
+		if errors.Is(err, models.ErrBadLogin) {
+			status = http.StatusUnauthorized // a wrong address or password; bad bytes are a 422 by the field
 		}
 		return render(c, status, admin.Login(p, admin.LoginView{Form: f, Next: next}))
 	}
@@ -157,7 +156,6 @@ func (h *Handlers) TwoStepPost(c echo.Context) error {
 	if formError(err) {
 		p := h.page(c, "two_step.title")
 		p.Failed = true
-		noStore(c)
 		return render(c, Status(err), admin.TwoStep(p, admin.TwoStepView{Form: formOf(p, url.Values{}, err, "code", "code")}))
 	}
 	if err != nil {
@@ -230,7 +228,6 @@ func (h *Handlers) SetupPost(c echo.Context) error {
 		p := h.page(c, "setup.title")
 		p.Failed = true
 		values.Del("password")
-		noStore(c)
 		return render(c, http.StatusUnprocessableEntity, admin.Setup(p, admin.SetupView{Form: formOf(p, values, err, "name", "name", "email", "password"), Token: token}))
 	}
 	if err != nil {

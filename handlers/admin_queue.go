@@ -67,7 +67,6 @@ func (h *Handlers) Queue(c echo.Context) error {
 // (web/server.go). A reference is not personal data: it goes to the GET
 // queue, as links do.
 func (h *Handlers) QueueSearch(c echo.Context) error {
-	noStore(c)
 	form, err := c.FormParams()
 	if err != nil {
 		return err

@@ -356,7 +356,6 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.assign = fm
 		}
 		f.failed = fm
-		noStore(c)
 		return h.renderRequest(c, Status(err), f)
 	}
 	if err != nil {

@@ -100,7 +100,6 @@ func (h *Handlers) AgentRegisterPost(c echo.Context) error {
 		Email: values.Get("email"), Password: values.Get("password"), Lang: h.printer(c).Lang()}
 	_, err = h.Agents.Register(c.Request().Context(), in, client(c))
 	p := h.page(c, "agent.register.title")
-	noStore(c)
 	if formError(err) {
 		p.Failed = true
 		values.Del("password")
@@ -147,10 +146,9 @@ func (h *Handlers) AgentLoginPost(c echo.Context) error {
 	if formError(err) || errors.Is(err, models.ErrAgentUnverified) {
 		p := h.page(c, "agent.login.title")
 		p.Failed = true
-		noStore(c)
 		status := Status(err)
-		if status == http.StatusUnprocessableEntity {
-			status = http.StatusUnauthorized
+		if errors.Is(err, models.ErrBadLogin) {
+			status = http.StatusUnauthorized // a wrong address or password; bad bytes are a 422 by the field
 		}
 		return render(c, status, agent.Login(p, agent.LoginView{Form: formOf(p, url.Values{"email": {email}}, err, "email", "email", "password")}))
 	}

@@ -305,6 +305,7 @@ func client(c echo.Context) models.Client {
 	return models.Client{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
 }
 
-// noStore keeps a page out of every cache: it shows what a person typed
-// or something private.
+// noStore keeps a page out of every cache: a GET page that shows
+// something private. Every answer to a post and every error page is kept
+// out of caches by the web package's middleware (noStoreTyped).
 func noStore(c echo.Context) { c.Response().Header().Set("Cache-Control", "no-store") }

@@ -260,7 +260,6 @@ func (h *Handlers) UnsubscribePost(c echo.Context) error {
 		return err
 	}
 	p := h.page(c, "unsubscribe.title_done")
-	noStore(c)
 	return render(c, http.StatusOK, public.Unsubscribe(p, public.UnsubscribeView{Done: true, Clock: h.clockText(p, rules.RightUnsubscribe)}))
 }
 

@@ -349,7 +349,6 @@ func (h *Handlers) LookupPost(c echo.Context) error {
 	p := h.page(c, "lookup.title")
 	if formError(err) {
 		p.Failed = true
-		noStore(c)
 		return render(c, Status(err), public.Lookup(p, public.LookupView{Form: formOf(p, values, err, "reference", "reference", "email")}))
 	}
 	if err != nil {

@@ -297,6 +297,53 @@ func TestRightCodeAmongParallelGuesses(t *testing.T) {
 	})
 }
 
+// A guess is compared with exactly the code its attempt was counted on:
+// after a resend, the old code is counted and refused on the new one, and
+// the code accepted is the row that counted it. Raced with a resend, no
+// code is ever accepted without an attempt counted on it.
+func TestGuessComparedWithTheCodeCounted(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		res := s.submitIn(t, "GB", "", "counted@example.org", "access")
+		old := codeOf(t, s, "counted@example.org")
+		s.at(time.Now().Add(2 * time.Minute))
+		if err := s.subs.ResendCode(ctx, res.TrackingToken, models.RequesterActor("test")); err != nil {
+			t.Fatal(err)
+		}
+		var codes []models.EmailVerification
+		s.db.Where("submission_id = ?", res.Submission.ID).Order("id").Find(&codes)
+		if len(codes) != 2 {
+			t.Fatalf("%d codes", len(codes))
+		}
+		if err := s.subs.VerifyEmail(ctx, res.TrackingToken, old, models.RequesterActor("test")); !errors.Is(err, models.ErrCodeWrong) {
+			t.Fatalf("the old code after a resend: %v", err)
+		}
+		var fresh []models.EmailVerification
+		s.db.Where("submission_id = ?", res.Submission.ID).Order("id").Find(&fresh)
+		if fresh[0].Attempts != codes[0].Attempts || fresh[1].Attempts != 1 {
+			t.Fatalf("attempts %d then %d, want the new code's counted", fresh[0].Attempts, fresh[1].Attempts)
+		}
+
+		// Guesses of the first code raced with a resend.
+		res = s.submitIn(t, "GB", "", "counted2@example.org", "access")
+		first := codeOf(t, s, "counted2@example.org")
+		s.at(time.Now().Add(4 * time.Minute))
+		race(12, func(i int) error {
+			if i == 0 {
+				return s.subs.ResendCode(ctx, res.TrackingToken, models.RequesterActor("test"))
+			}
+			return s.subs.VerifyEmail(ctx, res.TrackingToken, first, models.RequesterActor("test"))
+		})
+		var rows []models.EmailVerification
+		s.db.Where("submission_id = ?", res.Submission.ID).Find(&rows)
+		for _, r := range rows {
+			if r.UsedAt != nil && r.Attempts == 0 || r.Attempts > models.CodeMaxAttempts {
+				t.Fatalf("code %d: used %v with %d attempts", r.ID, r.UsedAt != nil, r.Attempts)
+			}
+		}
+	})
+}
+
 // Simultaneous resends send one new code.
 func TestOneResendWins(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *domain) {

@@ -186,6 +186,11 @@ type SignIn struct {
 func (sa *StaffAccounts) Authenticate(ctx context.Context, email, password string, client Client) (*SignIn, error) {
 	v := &ValidationError{}
 	email = strings.ToLower(text(v, "email", email, OneLine, true, MaxEmail))
+	if v.Fields["email"] == "error.text.invalid" {
+		// Bytes no address has (NUL, invalid UTF-8, controls): the same
+		// field message as every form gives, whoever's address it is.
+		return nil, v.Err()
+	}
 	if v.Err() != nil || len(password) > 1024 || !utf8.ValidString(password) {
 		return nil, ErrBadLogin
 	}

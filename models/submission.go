@@ -514,25 +514,32 @@ func (s *Submissions) VerifyEmail(ctx context.Context, token, code string, actor
 	c := s.c
 	db := c.read(ctx)
 	now := c.Now()
+	// The attempt is counted on the latest code and the guess compared
+	// with exactly the row counted (RETURNING, on both databases): a code
+	// resent meanwhile is never compared with a guess not counted on it.
 	latest := db.Model(&EmailVerification{}).Select("MAX(id)").Where("submission_id = ?", sub.ID)
-	res := db.Model(&EmailVerification{}).
+	var v EmailVerification
+	res := db.Model(&v).Clauses(clause.Returning{}).
 		Where("id = (?) AND attempts < ? AND used_at IS NULL AND expires_at > ?", latest, CodeMaxAttempts, now).
 		Update("attempts", gorm.Expr("attempts + 1"))
 	if res.Error != nil {
 		return res.Error
 	}
-	var v EmailVerification
-	if err := db.Where("submission_id = ?", sub.ID).Order("id DESC").Take(&v).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrCodeExpired
-		}
-		return err
-	}
 	if res.RowsAffected == 0 {
+		// Nothing counted: say why, from the latest code.
+		if err := db.Where("submission_id = ?", sub.ID).Order("id DESC").Take(&v).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrCodeExpired
+			}
+			return err
+		}
 		if v.Attempts >= CodeMaxAttempts {
 			return ErrCodeLocked
 		}
 		return ErrCodeExpired
+	}
+	if v.ID == 0 || v.CodeHash == "" {
+		return errors.New("models: the counted code was not returned")
 	}
 	if !c.hashEqual("code", code, v.CodeHash) {
 		if remaining := CodeMaxAttempts - v.Attempts; remaining > 0 {

@@ -26,10 +26,17 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // dialects runs fn once on SQLite and once on PostgreSQL.
 func dialects(t *testing.T, fn func(t *testing.T, h *harness)) {
 	t.Helper()
+	dialectsScale(t, "100", fn)
+}
+
+// dialectsScale is dialects with the per-client limits scaled by
+// rateScale ("1" = the limits as configured), for tests of the limits.
+func dialectsScale(t *testing.T, rateScale string, fn func(t *testing.T, h *harness)) {
+	t.Helper()
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			fn(t, newHarness(t, d))
+			fn(t, newHarnessScale(t, d, rateScale))
 		})
 	}
 }

@@ -512,4 +512,86 @@ func TestEveryFailedFormSaysSoFirst(t *testing.T) {
 	staff.get("/admin/account")
 	failedForm(t, "a password change", staff.post("/admin/account/password", url.Values{"current": {"wrong"}, "password": {"x"}}),
 		http.StatusUnprocessableEntity)
+	staff.get("/admin/account")
+	failedForm(t, "an API token", staff.post("/admin/account/tokens", url.Values{"name": {""}}), http.StatusUnprocessableEntity)
+	staff.get("/admin/account")
+	failedForm(t, "two-step sign-in", staff.post("/admin/account/two-step", url.Values{"code": {"000000"}}), http.StatusUnprocessableEntity)
+	staff.get("/admin/intake")
+	failedForm(t, "a request taken by phone", staff.post("/admin/intake", url.Values{}), http.StatusUnprocessableEntity)
+
+	// What an administrator configures.
+	admin := h.staffAs(models.RoleAdmin)
+	for _, f := range []struct {
+		what, page, action string
+		values             url.Values
+	}{
+		{"the settings", "/admin/settings", "/admin/settings", url.Values{"org_name": {""}}},
+		{"an invitation", "/admin/team", "/admin/team/invite", url.Values{"name": {""}, "email": {"x"}}},
+		{"a DRP agent", "/admin/agents", "/admin/agents/drp", url.Values{}},
+		{"an agent directory", "/admin/agents", "/admin/agents/import", url.Values{"directory": {""}}},
+		{"the verification settings", "/admin/verification", "/admin/verification", url.Values{"lookup_url": {"not a url"}}},
+	} {
+		admin.get(f.page)
+		failedForm(t, f.what, admin.post(f.action, f.values), http.StatusUnprocessableEntity)
+	}
+	admin.get("/admin/verification")
+	failedForm(t, "a records file without a file", admin.upload("/admin/verification/records", nil, "", nil), http.StatusUnprocessableEntity)
+	res := admin.upload("/admin/verification/records", nil, "customers.csv", []byte("E-mail;Full name\njordan@example.org;Jordan Example\n"))
+	mapping := admin.follow(res)
+	action := mapping.doc.Find(`form[action^="/admin/verification/records/"]`).First().AttrOr("action", "")
+	bad := selected(mapping, `form[action="`+action+`"]`)
+	bad.Set("map_email", "-1")
+	failedForm(t, "the records mapping", admin.post(action, bad), http.StatusUnprocessableEntity)
+	admin.get("/admin/team")
+	admin.post("/admin/team/invite", url.Values{"name": {"Robin Auditor"}, "email": {"robin-forms@example.org"}, "role": {"auditor"}})
+	invite := linkRe.FindString(h.mailTo("robin-forms@example.org", "invited").Text())
+	robin := h.browser()
+	robin.get(invite)
+	failedForm(t, "an invitation accepted", robin.post(invite, url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
+	member := h.staffAs(models.RoleReviewer)
+	admin.get("/admin/team").doc.Find("tbody tr").Each(func(_ int, row *goquery.Selection) {
+		if strings.Contains(row.Text(), member.email) {
+			admin.post(row.Find("form[action$='/reset']").AttrOr("action", ""), url.Values{})
+		}
+	})
+	reset := linkRe.FindString(h.smtp.WaitFor(t, func(r testsmtp.Received) bool {
+		return strings.Contains(strings.Join(r.To, ","), member.email) && strings.Contains(r.Text(), "/reset/")
+	}, 15*time.Second).Text())
+	robin.get(reset)
+	failedForm(t, "a password reset", robin.post(reset, url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
+	second := h.browser()
+	second.get("/admin/login")
+	if res := second.post("/admin/login", url.Values{"email": {admin.email}, "password": {"correct horse battery staple"}}); res.location() != "/admin/login/two-step" {
+		t.Fatalf("password step: %d %s", res.status, res.location())
+	}
+	second.get("/admin/login/two-step")
+	failedForm(t, "the sign-in's second step", second.post("/admin/login/two-step", url.Values{"code": {"000000"}}), http.StatusUnprocessableEntity)
+
+	// Agents: registration, sign-in, the filing's three steps, and staff's
+	// decision on the authority of what an agent filed.
+	reg := h.browser()
+	reg.get("/agent/register")
+	failedForm(t, "an agent's registration", reg.post("/agent/register", url.Values{}), http.StatusUnprocessableEntity)
+	reg.get("/agent/login")
+	failedForm(t, "an agent's sign-in", reg.post("/agent/login", url.Values{"email": {"no@example.org"}, "password": {"wrong-wrong-wrong"}}),
+		http.StatusUnauthorized)
+	ag := h.agent("forms-agent@example.org")
+	ag.get("/agent/file")
+	failedForm(t, "a filing, step 1", ag.post("/agent/file/where", url.Values{}), http.StatusUnprocessableEntity)
+	step2 = ag.post("/agent/file/where", url.Values{"country": {"US"}, "state": {"CA"}})
+	failedForm(t, "a filing, step 2", ag.post("/agent/file/details", url.Values{"country": {"US"}, "state": {"CA"},
+		"nonce": {step2.doc.Find(`input[name="nonce"]`).AttrOr("value", "")}}), http.StatusUnprocessableEntity)
+	_, fields := ag.fileSteps(filing("filed-forms@example.org"))
+	failedForm(t, "a filing without its document", ag.upload("/agent/file", fields, "", nil), http.StatusUnprocessableEntity)
+	filed := ag.file(filing("filed-forms@example.org"), "permission.pdf", signedPDF(""))
+	ahref, _ := h.staffOpen(staff, refRe.FindString(filed.body), "See your information", "request")
+	staff.get(ahref)
+	failedForm(t, "an agent's authority", staff.post(ahref+"/authority", url.Values{}), http.StatusUnprocessableEntity)
+
+	// The choices form and the link to one's preferences.
+	chooser := h.browser()
+	chooser.get("/choices")
+	failedForm(t, "a choice", chooser.post("/choices", url.Values{}), http.StatusUnprocessableEntity)
+	chooser.get("/choices")
+	failedForm(t, "the preferences link", chooser.post("/choices/link", url.Values{"link_email": {"not-an-address"}}), http.StatusUnprocessableEntity)
 }

@@ -4,17 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 	"github.com/rightsdesk/rightsdesk/internal/testenv"
+	"github.com/rightsdesk/rightsdesk/internal/testsmtp"
 	"github.com/rightsdesk/rightsdesk/models"
 	"github.com/rightsdesk/rightsdesk/web"
 )
@@ -42,7 +46,11 @@ var readmeShots = map[string]string{
 // every screenshot is kept in dir.
 func TestLayoutAtEveryWidth(t *testing.T) {
 	chromium := testenv.Chromium(t)
-	h := newHarnessWith(t, harnessOptions{env: demoContact})
+	env := map[string]string{"RIGHTSDESK_ONE_CLICK_KEY": "layout-one-click-key-layout-one-click-key"}
+	for k, v := range demoContact {
+		env[k] = v
+	}
+	h := newHarnessWith(t, harnessOptions{env: env})
 	ctx := context.Background()
 
 	// The set-up page exists only while there is no staff account: it is
@@ -52,6 +60,7 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		t.Fatalf("setup token %q %v", setupToken, err)
 	}
 	var demo web.Demo
+	var prefLink, fixLink, inviteLink, resetLink, agentFiling, mappingPath, correctionPath string
 	link := func(email string) string {
 		l, ok := demo.Links[email]
 		if !ok {
@@ -117,6 +126,16 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 			return chromedp.Steps(chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(show)))
 		}
 	}
+	// agentOut signs the agent out (at the previous width the browser
+	// signed in) and opens path.
+	agentOut := func(path, show string) func() chromedp.Action[chromedp.Void] {
+		return func() chromedp.Action[chromedp.Void] {
+			return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/agent"),
+				chromedp.Evaluate[chromedp.Void](`(async () => { const f = document.querySelector('form[action="/agent/logout"]');
+					if (f) await fetch(f.action, {method: "POST", body: new URLSearchParams(new FormData(f))}); })()`, chromedp.EvalAwaitPromise),
+				chromedp.Navigate(h.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(show)))
+		}
+	}
 	withdrawURL := func() string {
 		href := eval("withdraw link", `(async () => {
 			const r = await fetch(`+fmt.Sprintf("%q", link("ava@demo.example"))+`); const html = await r.text();
@@ -141,6 +160,22 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 			return nav(link("ava@demo.example")+"/verify/123456", "main form button")()
 		}},
 		{name: "withdraw", show: "button.warning"},
+		{name: "choices", show: "#f-choice", open: nav("/choices", "#f-choice")},
+		{name: "choices-errors", show: ".error-summary"},
+		{name: "preferences", show: "section.preference", open: func() chromedp.Action[chromedp.Void] { return nav(prefLink, "section.preference")() }},
+		{name: "unsubscribe", show: "main form button", open: func() chromedp.Action[chromedp.Void] {
+			return nav("/choices/unsubscribe/"+models.OneClickToken([]byte(env["RIGHTSDESK_ONE_CLICK_KEY"]),
+				models.Subject{Kind: models.IDEmail, Value: "ava@demo.example"}), "main form button")()
+		}},
+		{name: "track-corrections", show: "#f-correct", open: func() chromedp.Action[chromedp.Void] { return nav(fixLink, "#f-correct")() }},
+		{name: "invite", show: "#f-password", open: func() chromedp.Action[chromedp.Void] { return nav(inviteLink, "#f-password")() }},
+		{name: "reset", show: "#f-password", open: func() chromedp.Action[chromedp.Void] { return nav(resetLink, "#f-password")() }},
+		{name: "login-two-step", show: "#f-code"},
+		{name: "agent-register", show: "#f-password", open: agentOut("/agent/register", "#f-password")},
+		{name: "agent-login", show: "#f-password", open: agentOut("/agent/login", "#f-password")},
+		{name: "agent-home", show: "main h1"},
+		{name: "agent-file", show: "#f-country", open: nav("/agent/file", "#f-country")},
+		{name: "agent-filing", show: "main h1", open: func() chromedp.Action[chromedp.Void] { return nav(agentFiling, "main h1")() }},
 		{name: "not-found", show: "main h1", open: nav("/t/"+strings.Repeat("x", 43), "main h1")},
 		{name: "setup", show: "#f-password"},
 		{name: "login", show: "#f-password", open: nav("/admin/login", "#f-password")},
@@ -161,6 +196,11 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		{name: "task", show: "#f-task_note", staff: true},
 		{name: "templates", show: "main table", staff: true, open: nav("/admin/templates", "main table")},
 		{name: "template-edit", show: "#f-body", staff: true, open: nav("/admin/templates/edit?stage=completion&lang=en", "#f-body")},
+		{name: "settings", show: "main form", staff: true, open: nav("/admin/settings", "main form")},
+		{name: "agents", show: "main table", staff: true, open: nav("/admin/agents", "main table")},
+		{name: "two-step-setup", show: "main h1", staff: true, open: nav("/admin/account/two-step", "main h1")},
+		{name: "records-mapping", show: "main table", staff: true, open: func() chromedp.Action[chromedp.Void] { return nav(mappingPath, "main table")() }},
+		{name: "correction", show: "main form", staff: true, open: func() chromedp.Action[chromedp.Void] { return nav(correctionPath, "main form")() }},
 	}
 	// openRow opens the first queue row whose text contains text.
 	openRow := func(query, text, show string) chromedp.Action[chromedp.Void] {
@@ -191,6 +231,20 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 			p.open = func() chromedp.Action[chromedp.Void] {
 				return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/track"), submit("main form",
 					map[string]string{"#f-reference": "RD-2345-6789", "#f-email": "nobody@example.org"}, p.show))
+			}
+		case "choices-errors":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/choices"), submit("main form", nil, p.show))
+			}
+		case "login-two-step":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/admin/login"),
+					submit("main form", map[string]string{"#f-email": admin.email, "#f-password": "correct horse battery staple"}, p.show))
+			}
+		case "agent-home":
+			p.open = func() chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(chromedp.Navigate(h.srv.URL+"/agent/login"),
+					submit("main form", map[string]string{"#f-email": "layout-agent@example.org", "#f-password": "correct horse battery staple"}, p.show))
 			}
 		case "withdraw":
 			p.open = func() chromedp.Action[chromedp.Void] { return nav(h.srv.URL+withdrawURL(), p.show)() }
@@ -253,6 +307,18 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 			if got != "" {
 				problems = append(problems, name+": "+got)
 			}
+			// The queue's search box is wide enough for a name or an
+			// address: at the laptop width about 30em, on a phone the
+			// width of the window (less the padding).
+			if p.name == "queue" {
+				var want float64 = 300
+				if w < 1280 {
+					want = float64(w) - 80
+				}
+				if got := eval(name+" search", `String(document.querySelector("input[name=q]").getBoundingClientRect().width)`); parseFloat(got) < want {
+					problems = append(problems, fmt.Sprintf("%s: the search box is %s px wide, want at least %.0f", name, got, want))
+				}
+			}
 			// A failed form's error summary has the focus as the page loads.
 			if strings.HasSuffix(p.name, "-errors") && eval(name+" focus", `String(document.activeElement.classList.contains("error-summary"))`) != "true" {
 				problems = append(problems, name+": the error summary does not have the focus")
@@ -293,6 +359,9 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin = h.staffAs(models.RoleAdmin)
+	// Pages reached through a link that mail carries or a file uploaded:
+	// made over HTTP before the browser opens them.
+	prefLink, fixLink, inviteLink, resetLink, agentFiling, mappingPath, correctionPath = layoutLinks(t, h, admin)
 	// Public pages first, then staff pages, signed in once.
 	for _, staff := range []bool{false, true} {
 		for _, w := range widths {
@@ -307,6 +376,75 @@ func TestLayoutAtEveryWidth(t *testing.T) {
 	if len(problems) > 0 {
 		t.Errorf("pages wider than the window:\n%s", strings.Join(problems, "\n"))
 	}
+}
+
+// layoutLinks makes, over HTTP, what the layout test's pages need beyond
+// the demo: a preferences link, a correction request with an item, an
+// invitation and a password reset (their links from the mail), an agent
+// with a filing, and a records file waiting for its columns.
+func layoutLinks(t *testing.T, h *harness, admin *browser) (pref, fix, invite, reset, filingPath, mapping, correction string) {
+	t.Helper()
+	b := h.browser()
+	b.get("/choices")
+	b.post("/choices/link", url.Values{"link_email": {"layout-prefs@example.org"}})
+	pref = prefLinkRe.FindString(h.mailTo("layout-prefs@example.org", "Your privacy choices link").Text())
+
+	form := submission()
+	form["rights"] = []string{"correct"}
+	form.Set("email", "layout-fix@example.org")
+	person := h.browser()
+	person.submit(form)
+	m := h.mailTo("layout-fix@example.org", "Confirm").Text()
+	fix = trackLink(t, m, h.srv.URL)
+	person.get(fix)
+	person.post(fix+"/verify", url.Values{"code": {codeRe.FindStringSubmatch(m)[1]}})
+	h.verifiedByPhone("layout-fix@example.org")
+	action := person.get(fix).doc.Find(`form[action$="/corrections"]`).AttrOr("action", "")
+	if res := person.post(action, url.Values{"item": {"Postal address"}, "wrong": {"1 Old Road, a rather long line of an address"},
+		"correct": {"2 New Street, Flat 14, Springfield, CA 90000, United States"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("correction item: %d %s", res.status, res.text(".error-summary"))
+	}
+	var id int64
+	h.app.Core.DB().Table("correction_items").Select("MAX(id)").Row().Scan(&id)
+	correction = fmt.Sprintf("/admin/corrections/%d", id)
+
+	admin.get("/admin/team")
+	admin.post("/admin/team/invite", url.Values{"name": {"Robin Layout"}, "email": {"robin-layout@example.org"}, "role": {"auditor"}})
+	invite = linkRe.FindString(h.mailTo("robin-layout@example.org", "invited").Text())
+	member := h.staffAs(models.RoleReviewer)
+	team := admin.get("/admin/team")
+	team.doc.Find("tbody tr").Each(func(_ int, row *goquery.Selection) {
+		if strings.Contains(row.Text(), member.email) {
+			admin.post(row.Find("form[action$='/reset']").AttrOr("action", ""), url.Values{})
+		}
+	})
+	reset = linkRe.FindString(h.smtp.WaitFor(t, func(r testsmtp.Received) bool {
+		return strings.Contains(strings.Join(r.To, ","), member.email) && strings.Contains(r.Text(), "/reset/")
+	}, 15*time.Second).Text())
+
+	ag := h.agent("layout-agent@example.org")
+	filed := ag.file(filing("layout-filed@example.org"), "permission.pdf", signedPDF(""))
+	filingPath = filed.doc.Find(`a[href^="/agent/requests/"]`).First().AttrOr("href", "")
+	if filingPath == "" {
+		filingPath = ag.get("/agent").doc.Find(`a[href^="/agent/requests/"]`).First().AttrOr("href", "")
+	}
+
+	admin.get("/admin/verification")
+	res := admin.upload("/admin/verification/records", nil, "customers.csv",
+		[]byte("E-mail;Full name;Phone;Postcode;Account number\njordan@example.org;Jordan Example;(415) 555-0100;94103;AC-1\n"))
+	mapping = res.location()
+	for what, v := range map[string]string{"preferences": pref, "correction": fix, "invitation": invite, "reset": reset,
+		"filing": filingPath, "mapping": mapping} {
+		if v == "" {
+			t.Fatalf("no %s link for the layout test", what)
+		}
+	}
+	return
+}
+
+func parseFloat(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
 }
 
 // demoContact is a fictional organization's privacy contact.

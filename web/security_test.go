@@ -241,25 +241,26 @@ func TestSessionsEnd(t *testing.T) {
 
 // The CSRF token seen before signing in is worthless after it.
 func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
-	h := newHarness(t, "sqlite")
-	b := h.browser()
-	b.get("/admin/login")
-	before := b.csrf
-	if _, err := h.app.Staff.Create(context.Background(), models.StaffInput{Email: "rot@example.org", Name: "Rot",
-		Role: models.RoleReviewer, Password: "correct horse battery staple"}, models.SystemActor); err != nil {
-		t.Fatal(err)
-	}
-	res := b.post("/admin/login", url.Values{"email": {"rot@example.org"}, "password": {"correct horse battery staple"}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.status)
-	}
-	b.get("/admin")
-	if b.csrf == "" || b.csrf == before {
-		t.Fatal("the CSRF token did not change at sign-in")
-	}
-	if res := b.post("/admin/account/sign-out-everywhere", url.Values{"_csrf": {before}}); res.status != http.StatusForbidden {
-		t.Fatalf("the old token still works: %d", res.status)
-	}
+	dialects(t, func(t *testing.T, h *harness) {
+		b := h.browser()
+		b.get("/admin/login")
+		before := b.csrf
+		if _, err := h.app.Staff.Create(context.Background(), models.StaffInput{Email: "rot@example.org", Name: "Rot",
+			Role: models.RoleReviewer, Password: "correct horse battery staple"}, models.SystemActor); err != nil {
+			t.Fatal(err)
+		}
+		res := b.post("/admin/login", url.Values{"email": {"rot@example.org"}, "password": {"correct horse battery staple"}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("login: %d", res.status)
+		}
+		b.get("/admin")
+		if b.csrf == "" || b.csrf == before {
+			t.Fatal("the CSRF token did not change at sign-in")
+		}
+		if res := b.post("/admin/account/sign-out-everywhere", url.Values{"_csrf": {before}}); res.status != http.StatusForbidden {
+			t.Fatalf("the old token still works: %d", res.status)
+		}
+	})
 }
 
 // One input rule for every text field: bytes PostgreSQL refuses (NUL,
@@ -275,6 +276,22 @@ func TestBadBytesEverywhere(t *testing.T) {
 		_, reqPage := h.staffOpen(staff, refRe.FindString(b.get(link).body), "See your information", "request")
 		reqURL := reqPage.doc.Find("form[action$='/notes']").AttrOr("action", "")
 		reqURL = strings.TrimSuffix(reqURL, "/notes")
+		// A Virginian's deletion, denied: the person may appeal.
+		va := submission()
+		va.Set("state", "VA")
+		va.Set("email", "bytes-appeal@example.org")
+		va["rights"] = []string{"delete"}
+		appellant := h.browser()
+		denied := appellant.submit(va)
+		vaHref, _ := h.staffOpen(staff, denied.text(".panel .ref"), "", "request")
+		if res := staff.post(vaHref+"/status", url.Values{"status": {"denied"}, "denial_reason": {"exemption"}, "detail": {"Because."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("deny: %d %s", res.status, res.text(".error-summary"))
+		}
+		vaLink := trackLink(t, h.mailTo("bytes-appeal@example.org", "Confirm").Text(), h.srv.URL)
+		appealAction := appellant.get(vaLink).doc.Find(`form[action$="/appeal"]`).AttrOr("action", "")
+		if appealAction == "" {
+			t.Fatal("no appeal form on the denied request's page")
+		}
 		for name, value := range bad {
 			t.Run(name, func(t *testing.T) {
 				check := func(what string, res page, field string) {
@@ -305,9 +322,12 @@ func TestBadBytesEverywhere(t *testing.T) {
 				}
 				login := h.browser()
 				login.get("/admin/login")
-				if res := login.post("/admin/login", url.Values{"email": {"x" + value + "@example.org"}, "password": {"whatever-whatever"}}); res.status != http.StatusUnauthorized {
-					t.Fatalf("login e-mail: %d", res.status)
-				}
+				check("login e-mail", login.post("/admin/login", url.Values{"email": {"x" + value + "@example.org"}, "password": {"whatever-whatever"}}), "email")
+				agentLogin := h.browser()
+				agentLogin.get("/agent/login")
+				check("agent login e-mail", agentLogin.post("/agent/login", url.Values{"email": {"x" + value + "@example.org"}, "password": {"whatever-whatever"}}), "email")
+				appellant.get(vaLink)
+				check("appeal reason", appellant.post(appealAction, url.Values{"reason": {value}}), "reason")
 				lookup := h.browser()
 				lookup.get("/track")
 				check("lookup", lookup.post("/track", url.Values{"reference": {"RD-2222-2222"}, "email": {"a" + value + "@example.org"}}), "email")
@@ -328,186 +348,211 @@ func TestBadBytesEverywhere(t *testing.T) {
 // form mails a submission's link a few times an hour at most, always the
 // same working link.
 func TestLookupCannotFlood(t *testing.T) {
-	h := newHarnessScale(t, "sqlite", "1")
-	b := h.browser()
-	link, _ := h.submitAs(b, "victim@example.org")
-	ref := refRe.FindString(b.get(link).body)
-	attacker := h.browser()
-	attacker.get("/track")
-	for range 12 {
-		res := attacker.post("/track", url.Values{"reference": {ref}, "email": {"victim@example.org"}})
-		if res.status != http.StatusOK && res.status != http.StatusTooManyRequests {
-			t.Fatalf("lookup: %d", res.status)
+	dialectsScale(t, "1", func(t *testing.T, h *harness) {
+		b := h.browser()
+		link, _ := h.submitAs(b, "victim@example.org")
+		ref := refRe.FindString(b.get(link).body)
+		attacker := h.browser()
+		attacker.get("/track")
+		for range 12 {
+			res := attacker.post("/track", url.Values{"reference": {ref}, "email": {"victim@example.org"}})
+			if res.status != http.StatusOK && res.status != http.StatusTooManyRequests {
+				t.Fatalf("lookup: %d", res.status)
+			}
 		}
-	}
-	if m := h.mailTo("victim@example.org", "tracking link"); !strings.Contains(m.Text(), link) {
-		t.Fatal("the lookup mailed another link than the working one")
-	}
-	var links int64
-	h.app.Core.DB().Model(&models.OutboxMessage{}).Where("template = ?", models.MailTrackingLink).Count(&links)
-	if links != 3 {
-		t.Fatalf("%d link mails for 12 lookups; the limit is 3 an hour", links)
-	}
-	if res := b.get(link); res.status != http.StatusOK {
-		t.Fatalf("the person's link stopped working: %d", res.status)
-	}
+		if m := h.mailTo("victim@example.org", "tracking link"); !strings.Contains(m.Text(), link) {
+			t.Fatal("the lookup mailed another link than the working one")
+		}
+		var links int64
+		h.app.Core.DB().Model(&models.OutboxMessage{}).Where("template = ?", models.MailTrackingLink).Count(&links)
+		if links != 3 {
+			t.Fatalf("%d link mails for 12 lookups; the limit is 3 an hour", links)
+		}
+		if res := b.get(link); res.status != http.StatusOK {
+			t.Fatalf("the person's link stopped working: %d", res.status)
+		}
+	})
 }
 
 // HTTP details: HEAD works wherever GET does, unknown methods are 405,
 // oversized and malformed bodies 413/400, typed pages are not cached,
 // files set no cookies, and other origins cannot post.
 func TestHTTPDetails(t *testing.T) {
-	h := newHarness(t, "sqlite")
-	b := h.browser()
-	for _, r := range h.app.Routes() {
-		if r.Method != http.MethodGet || strings.Contains(r.Path, ":") || strings.Contains(r.Path, "*") {
-			continue
+	dialects(t, func(t *testing.T, h *harness) {
+		b := h.browser()
+		for _, r := range h.app.Routes() {
+			if r.Method != http.MethodGet || strings.Contains(r.Path, ":") || strings.Contains(r.Path, "*") {
+				continue
+			}
+			req, _ := http.NewRequest(http.MethodHead, b.url(r.Path), nil)
+			if res := b.do(req); res.status == http.StatusMethodNotAllowed || res.status >= 500 {
+				t.Errorf("HEAD %s: %d", r.Path, res.status)
+			}
 		}
-		req, _ := http.NewRequest(http.MethodHead, b.url(r.Path), nil)
-		if res := b.do(req); res.status == http.StatusMethodNotAllowed || res.status >= 500 {
-			t.Errorf("HEAD %s: %d", r.Path, res.status)
+		for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+			req, _ := http.NewRequest(m, b.url("/request"), strings.NewReader("x=1"))
+			if res := b.do(req); res.status != http.StatusMethodNotAllowed {
+				t.Errorf("%s /request: %d", m, res.status)
+			}
 		}
-	}
-	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
-		req, _ := http.NewRequest(m, b.url("/request"), strings.NewReader("x=1"))
-		if res := b.do(req); res.status != http.StatusMethodNotAllowed {
-			t.Errorf("%s /request: %d", m, res.status)
-		}
-	}
-	b.get("/request")
-	// A chunked body over the limit (no Content-Length to refuse early).
-	big := io.MultiReader(strings.NewReader("_csrf="+b.csrf+"&details="), bytes.NewReader(bytes.Repeat([]byte("x"), 2<<20)))
-	req, _ := http.NewRequest(http.MethodPost, b.url("/request/where"), big)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.ContentLength = -1
-	if res := b.do(req); res.status != http.StatusRequestEntityTooLarge {
-		t.Errorf("oversized chunked body: %d", res.status)
-	}
-	var many strings.Builder
-	many.WriteString("_csrf=" + b.csrf)
-	for i := range 50000 {
-		fmt.Fprintf(&many, "&p%d=1", i)
-	}
-	if res := b.postRaw("/request/where", many.String()); res.status != http.StatusBadRequest {
-		t.Errorf("50,000 parameters: %d", res.status)
-	}
-	if res := b.postRaw("/request/where", "_csrf="+b.csrf+"&x=%zz"); res.status != http.StatusBadRequest {
-		t.Errorf("bad percent-encoding: %d", res.status)
-	}
-	// The failed form and the failed sign-in are not cached.
-	b.get("/request")
-	if res := b.post("/request/where", url.Values{"country": {"GB"}}); res.status != http.StatusUnprocessableEntity || res.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("failed form: %d, Cache-Control %q", res.status, res.header.Get("Cache-Control"))
-	}
-	b.get("/admin/login")
-	if res := b.post("/admin/login", url.Values{"email": {"a@example.org"}, "password": {"wrong-wrong-wrong"}}); res.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("failed sign-in: Cache-Control %q", res.header.Get("Cache-Control"))
-	}
-	// Static files set no cookies.
-	fresh := h.browser()
-	css := regexp.MustCompile(`/static/[^"]+\.css`).FindString(fresh.get("/").body)
-	if res := fresh.get(css); res.status != http.StatusOK || len(res.header.Values("Set-Cookie")) != 0 {
-		t.Errorf("static file %s: %d, cookies %v", css, res.status, res.header.Values("Set-Cookie"))
-	}
-	// Another origin cannot post, even with a valid token.
-	b.get("/request")
-	for hdr, val := range map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"} {
-		req, _ := http.NewRequest(http.MethodPost, b.url("/request/where"), strings.NewReader(url.Values{"_csrf": {b.csrf}, "country": {"GB"}}.Encode()))
+		b.get("/request")
+		// A chunked body over the limit (no Content-Length to refuse early).
+		big := io.MultiReader(strings.NewReader("_csrf="+b.csrf+"&details="), bytes.NewReader(bytes.Repeat([]byte("x"), 2<<20)))
+		req, _ := http.NewRequest(http.MethodPost, b.url("/request/where"), big)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set(hdr, val)
-		if res := b.do(req); res.status != http.StatusForbidden {
-			t.Errorf("%s: %s answered %d", hdr, val, res.status)
+		req.ContentLength = -1
+		if res := b.do(req); res.status != http.StatusRequestEntityTooLarge {
+			t.Errorf("oversized chunked body: %d", res.status)
 		}
-	}
+		var many strings.Builder
+		many.WriteString("_csrf=" + b.csrf)
+		for i := range 50000 {
+			fmt.Fprintf(&many, "&p%d=1", i)
+		}
+		if res := b.postRaw("/request/where", many.String()); res.status != http.StatusBadRequest {
+			t.Errorf("50,000 parameters: %d", res.status)
+		}
+		if res := b.postRaw("/request/where", "_csrf="+b.csrf+"&x=%zz"); res.status != http.StatusBadRequest {
+			t.Errorf("bad percent-encoding: %d", res.status)
+		}
+		// The failed form and the failed sign-in are not cached.
+		b.get("/request")
+		if res := b.post("/request/where", url.Values{"country": {"GB"}}); res.status != http.StatusUnprocessableEntity || res.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("failed form: %d, Cache-Control %q", res.status, res.header.Get("Cache-Control"))
+		}
+		b.get("/admin/login")
+		if res := b.post("/admin/login", url.Values{"email": {"a@example.org"}, "password": {"wrong-wrong-wrong"}}); res.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("failed sign-in: Cache-Control %q", res.header.Get("Cache-Control"))
+		}
+		// One middleware keeps every answer to a post and every error page
+		// out of caches, whichever handler wrote it: the second step of
+		// the form (typed values, 200), a missing page, a refused post, a
+		// staff form that failed, a limit reached.
+		noStore := func(what string, res page, status int) {
+			t.Helper()
+			if res.status != status || res.header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: %d, Cache-Control %q", what, res.status, res.header.Get("Cache-Control"))
+			}
+		}
+		b.get("/request")
+		noStore("step 2", b.post("/request/where", url.Values{"on_behalf": {"self"}, "country": {"GB"}}), http.StatusOK)
+		noStore("a missing page", b.get("/no-such-page"), http.StatusNotFound)
+		noStore("a post without a token", b.postRaw("/track", "reference=RD-2222-2222"), http.StatusForbidden)
+		staff := h.staff()
+		staff.get("/admin/account")
+		noStore("a failed password change", staff.post("/admin/account/password", url.Values{"current": {"wrong"}, "password": {"x"}}),
+			http.StatusUnprocessableEntity)
+		noStore("a staff 404", staff.get("/admin/requests/999999"), http.StatusNotFound)
+		if res := b.get("/"); res.status != http.StatusOK || res.header.Get("Cache-Control") == "no-store" {
+			t.Errorf("the home page: %d, Cache-Control %q", res.status, res.header.Get("Cache-Control"))
+		}
+		// Static files set no cookies.
+		fresh := h.browser()
+		css := regexp.MustCompile(`/static/[^"]+\.css`).FindString(fresh.get("/").body)
+		if res := fresh.get(css); res.status != http.StatusOK || len(res.header.Values("Set-Cookie")) != 0 {
+			t.Errorf("static file %s: %d, cookies %v", css, res.status, res.header.Values("Set-Cookie"))
+		}
+		// Another origin cannot post, even with a valid token.
+		b.get("/request")
+		for hdr, val := range map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"} {
+			req, _ := http.NewRequest(http.MethodPost, b.url("/request/where"), strings.NewReader(url.Values{"_csrf": {b.csrf}, "country": {"GB"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(hdr, val)
+			if res := b.do(req); res.status != http.StatusForbidden {
+				t.Errorf("%s: %s answered %d", hdr, val, res.status)
+			}
+		}
+	})
 }
 
 // Roles mean something: walking the route table, anonymous visitors are
 // sent to sign in (or refused a post), and each role reaches exactly the
 // routes its access level allows.
 func TestRolesOnEveryRoute(t *testing.T) {
-	h := newHarness(t, "sqlite")
-	anon := h.browser()
-	anon.get("/admin/login")
-	roles := map[string]*browser{}
-	tokens := map[string]string{}
-	for _, role := range models.Roles {
-		roles[role] = h.staffAs(role)
-		tokens[role] = roles[role].makeToken(models.ScopeWrite)
-	}
-	may := map[web.Access]func(string) bool{web.Read: func(string) bool { return true }, web.Work: models.CanWork,
-		web.Configure: models.CanConfigure, web.Team: models.CanManageTeam}
-	path := func(p string) string {
-		p = strings.ReplaceAll(p, ":id", "999999")
-		return strings.ReplaceAll(p, ":token", models.NewNonce())
-	}
-	for _, r := range h.app.Routes() {
-		if r.Access == web.Public || r.Access == web.DRP || r.Access == web.Hook {
-			continue // the protocol's own authentication: TestDRP*, TestTaskWebhooks
+	dialects(t, func(t *testing.T, h *harness) {
+		anon := h.browser()
+		anon.get("/admin/login")
+		roles := map[string]*browser{}
+		tokens := map[string]string{}
+		for _, role := range models.Roles {
+			roles[role] = h.staffAs(role)
+			tokens[role] = roles[role].makeToken(models.ScopeWrite)
 		}
-		name := r.Method + " " + r.Path
-		if strings.HasPrefix(r.Path, "/api/") {
-			// The API: a token, never a cookie, and 401 without one.
-			if st := h.apiCall("", r.Method, path(r.Path), "{}", nil); st != http.StatusUnauthorized {
-				t.Errorf("anonymous %s: %d, want 401", name, st)
+		may := map[web.Access]func(string) bool{web.Read: func(string) bool { return true }, web.Work: models.CanWork,
+			web.Configure: models.CanConfigure, web.Team: models.CanManageTeam}
+		path := func(p string) string {
+			p = strings.ReplaceAll(p, ":id", "999999")
+			return strings.ReplaceAll(p, ":token", models.NewNonce())
+		}
+		for _, r := range h.app.Routes() {
+			if r.Access == web.Public || r.Access == web.DRP || r.Access == web.Hook {
+				continue // the protocol's own authentication: TestDRP*, TestTaskWebhooks
+			}
+			name := r.Method + " " + r.Path
+			if strings.HasPrefix(r.Path, "/api/") {
+				// The API: a token, never a cookie, and 401 without one.
+				if st := h.apiCall("", r.Method, path(r.Path), "{}", nil); st != http.StatusUnauthorized {
+					t.Errorf("anonymous %s: %d, want 401", name, st)
+				}
+				for _, role := range models.Roles {
+					st := h.apiCall(tokens[role], r.Method, path(r.Path), "{}", nil)
+					if may[r.Access](role) == (st == http.StatusForbidden) || st == http.StatusUnauthorized {
+						t.Errorf("%s %s with a token: %d", role, name, st)
+					}
+				}
+				continue
+			}
+			if r.Access == web.AgentOnly {
+				// Agent pages are for agents only: no staff cookie opens them
+				// (TestAgentAndStaffSessionsApart covers the other way).
+				for _, b := range append([]*browser{anon}, roles[models.RoleAdmin], roles[models.RoleAuditor]) {
+					var res page
+					if r.Method == http.MethodGet {
+						res = b.get(path(r.Path))
+						if res.status != http.StatusSeeOther || res.location() != "/agent/login" {
+							t.Errorf("%s without an agent session: %d %s", name, res.status, res.location())
+						}
+						continue
+					}
+					b.get("/admin/account")
+					if res = b.post(path(r.Path), url.Values{}); res.status != http.StatusForbidden {
+						t.Errorf("%s without an agent session: %d", name, res.status)
+					}
+				}
+				continue
+			}
+			send := func(b *browser) page {
+				if r.Method == http.MethodGet {
+					return b.get(path(r.Path))
+				}
+				return b.post(path(r.Path), url.Values{})
+			}
+			res := send(anon)
+			if r.Method == http.MethodGet && (res.status != http.StatusSeeOther || !strings.HasPrefix(res.location(), "/admin/login")) {
+				t.Errorf("anonymous %s: %d %s", name, res.status, res.location())
+			}
+			if r.Method != http.MethodGet && res.status != http.StatusForbidden {
+				t.Errorf("anonymous %s: %d", name, res.status)
+			}
+			if strings.HasSuffix(r.Path, "/sign-out-everywhere") {
+				continue // it would sign the browsers out: TestSessionsEnd covers it
 			}
 			for _, role := range models.Roles {
-				st := h.apiCall(tokens[role], r.Method, path(r.Path), "{}", nil)
-				if may[r.Access](role) == (st == http.StatusForbidden) || st == http.StatusUnauthorized {
-					t.Errorf("%s %s with a token: %d", role, name, st)
-				}
-			}
-			continue
-		}
-		if r.Access == web.AgentOnly {
-			// Agent pages are for agents only: no staff cookie opens them
-			// (TestAgentAndStaffSessionsApart covers the other way).
-			for _, b := range append([]*browser{anon}, roles[models.RoleAdmin], roles[models.RoleAuditor]) {
-				var res page
-				if r.Method == http.MethodGet {
-					res = b.get(path(r.Path))
-					if res.status != http.StatusSeeOther || res.location() != "/agent/login" {
-						t.Errorf("%s without an agent session: %d %s", name, res.status, res.location())
-					}
-					continue
-				}
+				b := roles[role]
 				b.get("/admin/account")
-				if res = b.post(path(r.Path), url.Values{}); res.status != http.StatusForbidden {
-					t.Errorf("%s without an agent session: %d", name, res.status)
+				res := send(b)
+				signedOut := res.status == http.StatusSeeOther && strings.HasPrefix(res.location(), "/admin/login")
+				switch {
+				case signedOut:
+					t.Errorf("%s %s: sent to sign in", role, name)
+				case may[r.Access](role) && res.status == http.StatusForbidden:
+					t.Errorf("%s %s: refused, but the role may", role, name)
+				case !may[r.Access](role) && res.status != http.StatusForbidden:
+					t.Errorf("%s %s: %d, want 403", role, name, res.status)
 				}
 			}
-			continue
 		}
-		send := func(b *browser) page {
-			if r.Method == http.MethodGet {
-				return b.get(path(r.Path))
-			}
-			return b.post(path(r.Path), url.Values{})
-		}
-		res := send(anon)
-		if r.Method == http.MethodGet && (res.status != http.StatusSeeOther || !strings.HasPrefix(res.location(), "/admin/login")) {
-			t.Errorf("anonymous %s: %d %s", name, res.status, res.location())
-		}
-		if r.Method != http.MethodGet && res.status != http.StatusForbidden {
-			t.Errorf("anonymous %s: %d", name, res.status)
-		}
-		if strings.HasSuffix(r.Path, "/sign-out-everywhere") {
-			continue // it would sign the browsers out: TestSessionsEnd covers it
-		}
-		for _, role := range models.Roles {
-			b := roles[role]
-			b.get("/admin/account")
-			res := send(b)
-			signedOut := res.status == http.StatusSeeOther && strings.HasPrefix(res.location(), "/admin/login")
-			switch {
-			case signedOut:
-				t.Errorf("%s %s: sent to sign in", role, name)
-			case may[r.Access](role) && res.status == http.StatusForbidden:
-				t.Errorf("%s %s: refused, but the role may", role, name)
-			case !may[r.Access](role) && res.status != http.StatusForbidden:
-				t.Errorf("%s %s: %d, want 403", role, name, res.status)
-			}
-		}
-	}
+	})
 }
 
 // Once the mail is sent, the code and the private link it carried are
@@ -545,5 +590,50 @@ func TestSentSecretsLeaveNoTrace(t *testing.T) {
 		if st, err := os.Stat(filepath.Join(dir, f)); err == nil && st.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s is readable by others: %v", f, st.Mode())
 		}
+	}
+}
+
+// Nobody can mail one address through the portal more than the limit per
+// recipient allows (10 an hour), whoever submits and from however many
+// addresses: the eleventh submission with the same e-mail answers 429
+// with the form saying so by the address, and at most 10 mails are queued.
+func TestMailPerRecipientLimit(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			h := newHarnessWith(t, harnessOptions{dialect: d, rateScale: "1",
+				env: map[string]string{"RIGHTSDESK_TRUST_PROXY": "true"}})
+			var last page
+			for i := range 11 {
+				b := h.browser()
+				b.ip = fmt.Sprintf("198.51.100.%d", i+1)
+				// A UK request: one mail each (the code; a Californian
+				// submission also has its statutory acknowledgement, two
+				// mails counted as one mailing).
+				form := ukForm("target@example.org")
+				b.get("/request")
+				step2 := b.post("/request/where", url.Values{"on_behalf": {"self"}, "country": {"GB"}})
+				if step2.status != http.StatusOK {
+					t.Fatalf("submission %d, step 1: %d", i+1, step2.status)
+				}
+				form.Set("nonce", step2.doc.Find(`input[name="nonce"]`).AttrOr("value", ""))
+				last = b.post("/request", form)
+				if i < 10 && last.status != http.StatusSeeOther {
+					t.Fatalf("submission %d: %d %s", i+1, last.status, last.text("main"))
+				}
+			}
+			// The form again, what was typed kept, saying why next to the
+			// address.
+			failedForm(t, "the eleventh submission", last, http.StatusTooManyRequests)
+			if !strings.Contains(last.text("#f-email-error"), "We have sent a lot of mail to this address") ||
+				last.doc.Find(`input[name=email]`).AttrOr("value", "") != "target@example.org" {
+				t.Fatalf("the eleventh submission does not say why by the address: %q", last.text("#f-email-error"))
+			}
+			var mails int64
+			h.app.Core.DB().Model(&models.OutboxMessage{}).Count(&mails)
+			if mails == 0 || mails > 10 {
+				t.Fatalf("%d mails queued for one address; at most 10 an hour", mails)
+			}
+		})
 	}
 }

@@ -79,6 +79,7 @@ func New(h *handlers.Handlers, o Options) *echo.Echo {
 		middleware.RequestID(),
 		accessLog(o.Logger),
 		securityHeaders(secure),
+		noStoreTyped,
 		session.Middleware(store), // before anything that can fail: error pages read the session
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody, Skipper: upload}),
 		parseForm(routed),
@@ -233,6 +234,24 @@ func securityHeaders(secure bool) echo.MiddlewareFunc {
 	}
 }
 
+// noStoreTyped keeps out of every cache each answer that may show what a
+// person typed: every answer to a POST (a form re-rendered with its
+// values, a failed sign-in) and every error (4xx, 5xx), whichever handler
+// or error page writes it. Pages that show a secret on a GET (a tracking
+// page, a recovery code) say so themselves (handlers.noStore).
+func noStoreTyped(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		res := c.Response()
+		post := c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead
+		res.Before(func() {
+			if post || res.Status >= 400 {
+				res.Header().Set("Cache-Control", "no-store")
+			}
+		})
+		return next(c)
+	}
+}
+
 // accessLog logs each request by its route pattern, never its URL: paths
 // hold tracking tokens and codes.
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
@@ -287,7 +306,6 @@ func errorHandler(h *handlers.Handlers, log *slog.Logger) echo.HTTPErrorHandler 
 			}
 			return
 		}
-		c.Response().Header().Set("Cache-Control", "no-store")
 		if rerr := h.RenderError(c, status, heading, key, messageArgs(err)...); rerr != nil {
 			log.Error("error page failed", "err", rerr)
 			_ = c.String(status, http.StatusText(status))
