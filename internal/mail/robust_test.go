@@ -33,8 +33,10 @@ func (s *slowSender) Send(ctx context.Context, _ mail.Message, _ mail.Email) err
 // worker claims them, and each goes once.
 func TestHeartbeatKeepsTheBatchLeased(t *testing.T) {
 	ob := newOutbox(msg(1, "a"), msg(2, "b"), msg(3, "c"))
-	s := &slowSender{d: 60 * time.Millisecond}
-	w := mail.NewWorker(ob, renderer{}, s, quiet(), mail.WorkerOptions{Lease: 50 * time.Millisecond, Heartbeat: 10 * time.Millisecond})
+	// Each send outlasts the lease; the heartbeat has 225 ms of slack, so
+	// that a busy machine's scheduling does not let the lease lapse.
+	s := &slowSender{d: 300 * time.Millisecond}
+	w := mail.NewWorker(ob, renderer{}, s, quiet(), mail.WorkerOptions{Lease: 250 * time.Millisecond, Heartbeat: 25 * time.Millisecond})
 	type result struct {
 		n   int
 		err error
@@ -45,7 +47,7 @@ func TestHeartbeatKeepsTheBatchLeased(t *testing.T) {
 	// Another worker, polling all the while: past the first lease, it finds
 	// nothing due.
 	stolen := 0
-	for end := time.Now().Add(150 * time.Millisecond); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+	for end := time.Now().Add(750 * time.Millisecond); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
 		got, _ := ob.Claim(context.Background(), time.Now(), 10, time.Hour)
 		stolen += len(got)
 	}
