@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/internal/rules"
-	"github.com/rightsdesk/rightsdesk/internal/webhook"
 	"github.com/rightsdesk/rightsdesk/models"
 )
 
@@ -42,15 +41,7 @@ func (r *choiceReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ts, err := webhook.Timestamp(req.Header, time.Now())
-	if err == nil {
-		var v *webhook.Verifier
-		if v, err = webhook.NewVerifier(req.Header, "k1", []byte(r.key), ts); err == nil {
-			v.Write(body)
-			err = v.Check()
-		}
-	}
-	if err != nil {
+	if err := checkSignature(req.Header, body, r.key); err != nil {
 		r.badSig++
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
