@@ -2,11 +2,13 @@ package blob
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/adler32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -14,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -61,6 +64,26 @@ func deflate(s string) []byte {
 	zw.Write([]byte(s))
 	zw.Close()
 	return z.Bytes()
+}
+
+// storedThenDeflated is a zlib stream whose first block is stored (its
+// bytes as they are: "endstream" among them) and whose last is deflated
+// JavaScript: a scanner that ends the stream at the first "endstream"
+// never inflates the second block, where a reader following /Length does.
+func storedThenDeflated(js string) []byte {
+	stored := []byte("\nendstream\n")
+	var out bytes.Buffer
+	out.Write([]byte{0x78, 0x01}) // zlib header, no dictionary
+	out.WriteByte(0)              // a stored block, not the last
+	n := uint16(len(stored))
+	out.Write([]byte{byte(n), byte(n >> 8), byte(^n), byte(^n >> 8)})
+	out.Write(stored)
+	fw, _ := flate.NewWriter(&out, flate.BestCompression)
+	fw.Write([]byte(js))
+	fw.Close() // the last block
+	sum := adler32.Checksum(append(stored, js...))
+	out.Write([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
+	return out.Bytes()
 }
 
 func jpegWithGPS(t *testing.T) []byte {
@@ -202,6 +225,8 @@ func TestRefusedFiles(t *testing.T) {
 		{"object stream with a predictor", objectStream("/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 4 >>", deflate("x")), ErrPDFUnchecked},
 		{"object stream with an indirect filter", objectStream("/Type /ObjStm /N 1 /First 4 /Filter 9 0 R", []byte("x")), ErrPDFUnchecked},
 		{"object stream without its type", objectStream("/N 1 /First 4 /Filter /RunLengthDecode", []byte{0x80}), ErrPDFUnchecked},
+		{"javascript deflated after a stored \"endstream\"", objectStream("/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+			storedThenDeflated(js)), ErrPDFUnchecked},
 		{"truncated pdf", pdf("")[:60], ErrTruncated},
 		{"renamed executable", elf, ErrType},
 		{"html", []byte("<!doctype html><script>alert(1)</script>"), ErrType},
@@ -331,5 +356,28 @@ func TestDecodeName(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(ErrType), "error.upload.type") {
 		t.Fatal("rejection text")
+	}
+}
+
+// A small stream that inflates to millions of filter names is scanned in
+// bounded memory: only the file's own stream dictionaries keep their
+// filters (a 61 KB upload once took more than a gigabyte).
+func TestFilterNamesDoNotGrowMemory(t *testing.T) {
+	s := open(t, t.TempDir())
+	s.MaxSize = 1 << 20
+	names := strings.Repeat("/Fl", 20<<20/3)
+	in := objectStream("/Filter /FlateDecode", deflate(names))
+	if int64(len(in)) > s.MaxSize {
+		t.Fatalf("the test file is %d bytes", len(in))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := s.Put(context.Background(), "test", bytes.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 128<<20 {
+		t.Fatalf("scanning allocated %d MiB", grew>>20)
 	}
 }

@@ -18,6 +18,9 @@ var activeNames = map[string]bool{
 // is refused rather than expanded).
 const maxInflated = 64 << 20
 
+// maxFilters is how many filter names the scanner keeps for one stream.
+const maxFilters = 4
+
 // filterNames are the standard stream filters, full and abbreviated.
 var filterNames = map[string]bool{
 	"FlateDecode": true, "Fl": true, "ASCIIHexDecode": true, "AHx": true, "ASCII85Decode": true, "A85": true,
@@ -155,8 +158,14 @@ func (s *pdfScan) endName() {
 	case name == "DecodeParms":
 		s.dictParms = true
 	}
-	if filterNames[name] {
-		s.filters = append(s.filters, name)
+	// Only the file's own stream dictionaries have filters to judge; the
+	// names inside inflated content are data, and a few are enough to
+	// tell a chain from one filter (a stream full of /Fl must not grow
+	// the list).
+	if filterNames[name] && !s.nested {
+		if len(s.filters) < maxFilters {
+			s.filters = append(s.filters, name)
+		}
 		if name == "FlateDecode" {
 			s.flate = true
 		}
@@ -225,6 +234,13 @@ func (s *pdfScan) endStream() {
 	s.dictObjStm, s.dictFirst, s.dictN, s.dictFilter, s.dictParms, s.filters = false, false, false, false, false, s.filters[:0]
 	if s.inflate != nil {
 		s.inflate.close()
+		// The stream ended at the first "endstream" in its bytes; one
+		// that may hold objects must have inflated to its checked end
+		// by then, or a stored block carrying "endstream" could hide the
+		// rest from the scan while a reader inflates it.
+		if s.raw != nil && !s.inflate.clean && s.unchecked == "" {
+			s.unchecked = "object stream not inflated to its end"
+		}
 		s.inflate = nil
 	}
 	if s.raw != nil {
@@ -248,13 +264,8 @@ func (s *pdfScan) close() (active string, complete bool, tooBig bool) {
 	if s.inName {
 		s.endName()
 	}
-	if s.inflate != nil {
-		s.inflate.close()
-		s.inflate = nil
-	}
-	if s.raw != nil {
-		s.adopt(s.raw)
-		s.raw = nil
+	if s.inStream {
+		s.endStream() // a stream the file never ended
 	}
 	return s.found, bytes.Contains(s.tail, []byte("%%EOF")), s.tooBig
 }
@@ -262,9 +273,10 @@ func (s *pdfScan) close() (active string, complete bool, tooBig bool) {
 // inflater inflates one Flate stream in a goroutine and scans what comes
 // out with a nested scanner.
 type inflater struct {
-	pw   *io.PipeWriter
-	buf  []byte
-	done chan struct{}
+	pw    *io.PipeWriter
+	buf   []byte
+	done  chan struct{}
+	clean bool // the zlib stream reached its end and checksum (read after done)
 }
 
 func newInflater(parent *pdfScan) *inflater {
@@ -279,11 +291,12 @@ func newInflater(parent *pdfScan) *inflater {
 		}
 		nested := &pdfScan{nested: true}
 		budget := maxInflated - parent.inflated
-		n, _ := io.Copy(nested, io.LimitReader(zr, budget+1))
+		n, err := io.Copy(nested, io.LimitReader(zr, budget+1))
 		parent.inflated += n
 		if n > budget {
 			parent.tooBig = true
 		}
+		in.clean = err == nil && n <= budget
 		nested.close()
 		if nested.found != "" && parent.found == "" {
 			parent.found = nested.found
