@@ -369,3 +369,37 @@ func TestOptOutCursorMissesNothing(t *testing.T) {
 		}
 	})
 }
+
+// Opting back in before a system was told of the opt-out's task tells it
+// nothing of that task: the task's call not yet sent is superseded with
+// the task, so that "opt this person out" never reaches a system after the
+// change that undid it. The change itself is still sent.
+func TestOptBackInSupersedesTheTaskCall(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *domain) {
+		ctx := context.Background()
+		f := newFulfil(t, s)
+		f.system(t, "Ad platform", "https://ads.example.com/hook", "opt_out_sale")
+		cs := s.choices()
+		who := email("undo@example.org")
+		res, err := cs.Set(ctx, optOut(who, rules.RightOptOutSale, models.SourcePage), models.RequesterActor("ip"))
+		if err != nil || len(res.Requests) != 1 {
+			t.Fatalf("opt out: %+v %v", res, err)
+		}
+		if n := s.rows(t, "http_jobs", "kind = ? AND status = ?", models.JobTaskWebhook, "pending"); n != 1 {
+			t.Fatalf("%d task calls pending after the opt-out, want 1", n)
+		}
+		in := models.ChoiceInput{Subject: who, Changes: []models.Change{{Choice: rules.RightOptOutSale, Source: models.SourceCentre}}}
+		if _, err := cs.Set(ctx, in, models.RequesterActor("ip")); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.rows(t, "http_jobs", "kind = ? AND status = ?", models.JobTaskWebhook, "pending"); n != 0 {
+			t.Fatalf("%d task calls still pending after opting back in", n)
+		}
+		if n := s.rows(t, "http_jobs", "kind = ? AND status = ?", models.JobTaskWebhook, "superseded"); n != 1 {
+			t.Fatalf("%d task calls superseded, want 1", n)
+		}
+		if n := s.rows(t, "http_jobs", "kind = ? AND status = ?", models.JobChoiceWebhook, "pending"); n != 1 {
+			t.Fatalf("%d change calls pending, want the opt-back-in's", n)
+		}
+	})
+}

@@ -127,9 +127,8 @@ var _ webhook.Queue = (*HTTPJobs)(nil)
 // time across instances (see Claim).
 const claimLock = 0x7264_6874_7470 // "rdhttp"
 
-// Claim leases due calls under a fresh token; on PostgreSQL, FOR UPDATE
-// SKIP LOCKED lets every instance's worker share the table without taking
-// the same row.
+// Claim leases due calls under a fresh token. Claims are one at a time
+// across instances (see below); the sending, which takes the time, is not.
 //
 // Calls with the same dedupe key are successive states of one thing, and
 // a receiver must never be sent an older one after a newer one (docs/drp.md).

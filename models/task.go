@@ -748,7 +748,26 @@ func (t *tx) openTaskCount(requestID int64) (int, error) {
 // completion (denied, withdrawn, merged): there is nothing left to do.
 func (t *tx) closeTasksWith(requestID int64, status string) error {
 	now := t.c.Now()
-	return t.Model(&Task{}).Where("request_id = ? AND status IN "+taskOpenSQL, requestID).
+	// A task's job not yet sent is not sent at all: a system must not be
+	// asked to act on a request already closed (an opt-out withdrawn by
+	// opting back in would otherwise reach it after the change that
+	// undid it).
+	var ids []int64
+	if err := t.Model(&Task{}).Where("request_id = ? AND status IN "+taskOpenSQL, requestID).Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = taskDedupe(id)
+	}
+	if err := t.Model(&HTTPJob{}).Where("kind = ? AND dedupe_key IN ? AND status = ?", JobTaskWebhook, keys, "pending").
+		Update("status", "superseded").Error; err != nil {
+		return err
+	}
+	return t.Model(&Task{}).Where("id IN ? AND status IN "+taskOpenSQL, ids).
 		Updates(map[string]any{"status": TaskNotApplicable, "note": "", "closed_at": now, "closed_by_kind": "system:" + status,
 			"updated_at": now}).Error
 }

@@ -1,9 +1,9 @@
 // Package webhook delivers outgoing HTTP calls from a durable queue: Data
-// Rights Protocol status callbacks today, the fulfilment workspace's
-// signed webhooks later. A call is queued in the transaction that causes
+// Rights Protocol status callbacks, fulfilment tasks and privacy-choice
+// changes, each signed. A call is queued in the transaction that causes
 // it (models/httpjob.go), so a crash loses nothing; a worker on each
-// instance claims due calls (FOR UPDATE SKIP LOCKED on PostgreSQL, so each
-// call is worked by one instance at a time), sends each one and records
+// instance claims due calls (one claim at a time across instances, under
+// a lease, so each call is worked by one instance), sends each one and records
 // the outcome while its lease still holds, and retries failures with
 // exponential backoff until they succeed or it gives up.
 //
