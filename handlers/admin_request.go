@@ -94,7 +94,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		phone = p.T.T("req.none_given")
 	}
 	email := sub.Email + " (" + verified + ")"
-	if sub.NoEmail() {
+	if sub.Offline() {
 		email = p.T.T("req.no_email")
 		by := "mail"
 		if sub.Channel == "phone" {
@@ -117,7 +117,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
 	}...)
-	if sub.NoEmail() && sub.OnBehalf == "self" && sub.Jurisdiction != string(rules.Unstated) {
+	if sub.Offline() {
 		// Entered by staff from a letter or a call: nothing is e-mailed
 		// (models: tx.enqueue), so staff answer by post or phone.
 		if sub.Channel == "phone" {
@@ -132,6 +132,11 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	} else if pref != nil && sub.Jurisdiction == string(rules.Unstated) {
 		v.Requester = h.choiceRequester(p, sub, pref, ch)
 	}
+	if _, ok := sub.ChoiceSubject(); !ok && models.IsChoice(r.Right) && r.Kind == models.KindRequest && sub.Offline() {
+		// A letter with a postal address only: no identifier a system
+		// could act on, so the opt-out is not on the opt-out list.
+		v.Flags = append(v.Flags, p.T.T("req.choice_no_identifier"))
+	}
 	for _, s := range d.Siblings {
 		v.Siblings = append(v.Siblings, admin.Link{Label: wording.Subject(p.T, s.Kind, s.Right) + " · " + p.T.T(wording.StatusKey(s.Kind, s.Status)),
 			URL: "/admin/requests/" + strconv.FormatInt(s.ID, 10)})
@@ -145,7 +150,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if fl := d.Frequency; fl != nil {
 		months := p.T.N("req.months", fl.Months)
 		v.Frequency = p.T.N("req.frequency_text", d.Earlier, d.Earlier, fl.Max, months)
-		if sub.NoEmail() {
+		if sub.Offline() {
 			// Earlier requests are found by address (models: Requests.Get).
 			v.Frequency = p.T.T("req.frequency_no_email", fl.Max, months)
 		} else if d.FrequencyExceeded {
@@ -268,7 +273,7 @@ func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error)
 	if !toldFlashes[key] {
 		return key, nil
 	}
-	no, err := h.Requests.NoEmail(c.Request().Context(), id)
+	no, err := h.Requests.Offline(c.Request().Context(), id)
 	if no {
 		key += "_no_email"
 	}

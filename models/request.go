@@ -645,13 +645,13 @@ func (rs *Requests) AddNote(ctx context.Context, id int64, body string, actor Ac
 	})
 }
 
-// NoEmail reports whether the person request id is from has no e-mail
-// address (Submission.NoEmail): nothing about it is mailed to them.
-func (rs *Requests) NoEmail(ctx context.Context, id int64) (bool, error) {
-	var emails []string
+// Offline reports whether the person request id is from is answered by
+// post or phone (Submission.Offline): nothing about it is mailed to them.
+func (rs *Requests) Offline(ctx context.Context, id int64) (bool, error) {
+	var subs []Submission
 	err := rs.c.read(ctx).Table("requests").Joins("JOIN submissions ON submissions.id = requests.submission_id").
-		Where("requests.id = ?", id).Limit(1).Pluck("submissions.email", &emails).Error
-	return len(emails) == 1 && emails[0] == "", err
+		Where("requests.id = ?", id).Limit(1).Select("submissions.email, submissions.on_behalf, submissions.jurisdiction").Scan(&subs).Error
+	return len(subs) == 1 && subs[0].Offline(), err
 }
 
 // ErrNotManualAck: the request's acknowledgement is not one staff record
@@ -669,10 +669,10 @@ func (rs *Requests) Acknowledge(ctx context.Context, id int64, actor Actor) erro
 			return err
 		}
 		var sub Submission
-		if err := tx.Select("id, email, channel").Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
+		if err := tx.Select("id, email, channel, on_behalf, jurisdiction").Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err
 		}
-		if !sub.NoEmail() || r.AckDueAt == nil || r.Closed() {
+		if !sub.Offline() || r.AckDueAt == nil || r.Closed() {
 			return ErrNotManualAck
 		}
 		res := tx.Model(&Request{}).Where("id = ? AND acknowledged_at IS NULL", id).Update("acknowledged_at", rs.c.Now())

@@ -1,0 +1,80 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/rightsdesk/rightsdesk/models"
+)
+
+// An opt-out taken by phone from someone with no e-mail is kept as a
+// preference of the phone number: it is on the opt-out list, each system in
+// scope is sent the change, and the task says whom it is for. An opt-out
+// by letter with a postal address only has no identifier a system could
+// act on: the request page says so to staff, and no preference is made.
+func TestNoEmailOptOutByPhoneIsAPreference(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			h := newHarnessWith(t, harnessOptions{dialect: d, env: map[string]string{"RIGHTSDESK_WEBHOOK_ALLOW_PRIVATE": "true",
+				"RIGHTSDESK_WEBHOOK_TIMEOUT": "1s"}})
+			ctx := context.Background()
+			ads := &choiceReceiver{addr: freeAddr(t)}
+			ads.start(t)
+			staff := h.staff()
+			ads.key = staff.addSystem("Ad platform", "third_party", "http://"+ads.addr+"/hook", "opt_out_sale").text("#webhook-secret")
+
+			form := url.Values{"channel": {"phone"}, "received": {h.app.Core.Now().In(h.app.Config.TimeZone).Format("2006-01-02")},
+				"country": {"US"}, "state": {"CA"}, "rights": {"opt_out_sale"}, "name": {"Carmen Callwood"}, "email": {""},
+				"phone": {"(415) 555-0123"}, "relationship": {"customer"}, "details": {"Called to opt out."}}
+			staff.get("/admin/intake")
+			res := staff.post("/admin/intake", form)
+			if res.status != http.StatusSeeOther {
+				t.Fatalf("phone intake: %d %s", res.status, res.text(".error-summary"))
+			}
+			page := staff.follow(res)
+			phone := models.ChoiceIdentifier{Kind: models.IDPhone, Value: "4155550123"}
+			p := h.preference(models.IDPhone, phone.Value, "opt_out_sale")
+			if p == nil || !p.OptedOut || p.RequestID == nil || "/admin/requests/"+itoa(*p.RequestID) != res.location() {
+				t.Fatalf("preference of the phone number: %+v (request page %s)", p, res.location())
+			}
+			list, err := h.app.Choices.OptOuts(ctx, models.OptOutFilter{})
+			if err != nil || len(list.Items) != 1 || list.Items[0].Seq != p.Seq {
+				t.Fatalf("opt-out list: %+v %v", list, err)
+			}
+			waitFor(t, "the change and the task", func() bool {
+				return len(ads.of("preference.changed")) == 1 && len(ads.of("task.opened")) == 1
+			})
+			if ch := ads.of("preference.changed")[0]; ads.badSig != 0 || ch.Identifier == nil || *ch.Identifier != phone || !ch.OptedOut ||
+				ch.Source != models.SourceRequestForm {
+				t.Fatalf("change sent: %+v", ch)
+			}
+			if task := ads.of("task.opened")[0]; task.Identifier == nil || *task.Identifier != phone || task.Task.Person.Phone != "(415) 555-0123" {
+				t.Fatalf("task sent: %+v", task)
+			}
+			if strings.Contains(page.text("main"), "not on the opt-out list") {
+				t.Fatalf("the phone's opt-out is flagged as unlisted:\n%s", page.text("main"))
+			}
+
+			// By letter, with an address only: flagged, not listed.
+			letter := url.Values{"channel": {"mail"}, "received": form["received"], "country": {"US"}, "state": {"CA"},
+				"rights": {"opt_out_sale"}, "name": {"Penelope Postbridge"}, "email": {""}, "address": {"12 Letter Lane, Oakland"},
+				"relationship": {"customer"}, "details": {"A letter."}}
+			staff.get("/admin/intake")
+			res = staff.post("/admin/intake", letter)
+			if res.status != http.StatusSeeOther {
+				t.Fatalf("letter intake: %d %s", res.status, res.text(".error-summary"))
+			}
+			page = staff.follow(res)
+			if flag := page.text(".notice.warn"); !strings.Contains(flag, "not on the opt-out list") || !strings.Contains(flag, "by hand") {
+				t.Fatalf("no flag for the unlisted opt-out:\n%s", page.text("main"))
+			}
+			if n := h.count("preferences"); n != 1 {
+				t.Fatalf("%d preferences, want the phone's alone", n)
+			}
+		})
+	}
+}
