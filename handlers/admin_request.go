@@ -266,7 +266,8 @@ func (h *Handlers) RequestNote(c echo.Context) error {
 // toldFlashes are the confirmations that say the person was told by
 // e-mail; for a person with none, each has a "_no_email" variant saying
 // nothing was sent and they are to be told by post or phone.
-var toldFlashes = map[string]bool{"flash.status_saved": true, "flash.message_sent": true, "flash.extended": true, "flash.package_ready": true}
+var toldFlashes = map[string]bool{"flash.status_saved": true, "flash.message_sent": true, "flash.extended": true, "flash.package_ready": true,
+	"flash.identity_decided": true, "flash.intake": true}
 
 // toldKey is key, or its variant for a person with no e-mail.
 func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error) {

@@ -207,3 +207,52 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 		}
 	})
 }
+
+// A letter from the United Kingdom with no e-mail: the confirmation says
+// nothing was e-mailed; staff can neither raise the identity check (its
+// questions are answered online) nor put a question on a tracking page
+// the person never got, which would stop the clock for an answer that
+// cannot come: both are refused next to their field, with what to do
+// instead, and the request stays as it was.
+func TestNoEmailLetterIsNotAskedOnline(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		h.freeze(received)
+		staff := h.staff()
+		staff.get("/admin/intake")
+		form := url.Values{"channel": {"mail"}, "received": {"2026-01-20"}, "country": {"GB"}, "state": {""},
+			"rights": {"access"}, "name": {"Una Underhill"}, "email": {""}, "address": {"3 Post Road, York"},
+			"relationship": {"customer"}, "details": {"A letter asking for my data."}}
+		res := staff.post("/admin/intake", form)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		href := res.location()
+		page := staff.follow(res)
+		if got := page.text("main"); !strings.Contains(got, "Nothing was emailed") || strings.Contains(got, "emailed their tracking link") {
+			t.Fatalf("intake confirmation:\n%s", got)
+		}
+		if res := staff.post(href+"/status", url.Values{"status": {"verified"}, "detail": {"Signature matches our file."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("verify: %d %s", res.status, res.text(".error-summary"))
+		}
+		staff.get(href)
+		events, pauses := h.count("events"), h.count("request_pauses")
+
+		res = staff.post(href+"/identity/raise", url.Values{"tier": {"two_points"}, "raise_reason": {"Unsure it is them."}})
+		failedForm(t, "raise for a person with no e-mail", res, http.StatusUnprocessableEntity)
+		if got := res.text("#f-tier-error"); !strings.Contains(got, "no email address") || !strings.Contains(got, "by post or phone") ||
+			res.doc.Find(`#f-raise_reason`).Text() != "Unsure it is them." {
+			t.Fatalf("raise refused with %q:\n%s", got, res.text("main"))
+		}
+		res = staff.post(href+"/pause", url.Values{"pause_reason": {"clarify"}, "question": {"Which account?"}})
+		failedForm(t, "question for a person with no e-mail", res, http.StatusUnprocessableEntity)
+		if got := res.text("#f-question-error"); !strings.Contains(got, "Ask them by post or phone") || !strings.Contains(got, "note") {
+			t.Fatalf("question refused with %q:\n%s", got, res.text("main"))
+		}
+		var r models.Request
+		h.app.Core.DB().Where("right_code = ?", "access").Order("id DESC").First(&r)
+		if r.Status != models.StatusVerified || h.count("events") != events || h.count("request_pauses") != pauses || h.count("identity_checks") != 0 {
+			t.Fatalf("after the refusals: status %s, events %d→%d, pauses %d→%d, checks %d", r.Status, events, h.count("events"),
+				pauses, h.count("request_pauses"), h.count("identity_checks"))
+		}
+	})
+}
