@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rightsdesk/rightsdesk/handlers"
 	"github.com/rightsdesk/rightsdesk/models"
 )
 
@@ -74,6 +75,21 @@ func TestNoEmailOptOutByPhoneIsAPreference(t *testing.T) {
 			}
 			if n := h.count("preferences"); n != 1 {
 				t.Fatalf("%d preferences, want the phone's alone", n)
+			}
+			// The systems are sent the postal address to find the person by,
+			// and so is the staff API.
+			waitFor(t, "the letter's task", func() bool { return len(ads.of("task.opened")) == 2 })
+			if task := ads.of("task.opened")[1]; task.Identifier != nil || task.Task.Person.Address != "12 Letter Lane, Oakland" ||
+				task.Task.Person.Email != "" || task.Task.Person.Name != "Penelope Postbridge" {
+				t.Fatalf("the letter's task: %+v", task)
+			}
+			if task := ads.of("task.opened")[0]; task.Task.Person.Address != "" {
+				t.Fatalf("the call's task has an address: %+v", task.Task.Person)
+			}
+			var api handlers.APIRequest
+			if st := h.apiCall(staff.makeToken(models.ScopeRead), http.MethodGet, strings.Replace(res.location(), "/admin/", "/api/v1/", 1), "", &api); st != http.StatusOK ||
+				api.Requester.Address != "12 Letter Lane, Oakland" || api.Requester.Email != "" {
+				t.Fatalf("staff API: %d %+v", st, api.Requester)
 			}
 		})
 	}
