@@ -94,3 +94,36 @@ func TestNoEmailOptOutByPhoneIsAPreference(t *testing.T) {
 		})
 	}
 }
+
+// A person known only by a phone number or a customer id on the choices
+// page has no e-mail either, but is no letter to answer: their request page
+// shows the identifier, with no "answer by post or phone", no form to
+// record a posted acknowledgement, and staff's confirmations do not tell
+// them to reply by post or phone to a customer id.
+func TestChoiceByIdentifierIsNotALetter(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		staff := h.staff()
+		for _, s := range []models.Subject{{Kind: models.IDPhone, Value: "+14155550177"}, {Kind: models.IDCustomer, Value: "C-2002"}} {
+			res, err := h.app.Choices.Set(context.Background(), models.ChoiceInput{Subject: s,
+				Changes: []models.Change{{Choice: "opt_out_sale", OptOut: true, Source: models.SourcePage}}}, models.RequesterActor("ip"))
+			if err != nil || len(res.Requests) != 1 {
+				t.Fatalf("%s: %+v %v", s.Kind, res, err)
+			}
+			href := "/admin/requests/" + itoa(res.Requests[0].ID)
+			page := staff.get(href)
+			main := page.text("main")
+			if !strings.Contains(main, s.Value) || strings.Contains(main, "answer by post") || strings.Contains(page.text(".notice.warn"), "no email") ||
+				page.doc.Find(`form[action$="/acknowledge"]`).Length() != 0 || strings.Contains(main, "not on the opt-out list") {
+				t.Fatalf("%s request page:\n%s", s.Kind, main)
+			}
+			next := models.StatusInProgress
+			done := staff.post(href+"/status", url.Values{"status": {next}, "detail": {"Applied."}})
+			if done.status != http.StatusSeeOther {
+				t.Fatalf("%s to %s: %d %s", s.Kind, next, done.status, done.text(".error-summary"))
+			}
+			if got := staff.follow(done).text("main"); strings.Contains(got, "by post or phone") || strings.Contains(got, "Nothing was emailed") {
+				t.Fatalf("%s confirmation:\n%s", s.Kind, got)
+			}
+		}
+	})
+}
