@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
@@ -16,7 +18,7 @@ import (
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
 	status, note, message, extend, authority, pause, resume components.Form
-	assign                                                  components.Form
+	assign, ack                                             components.Form
 	identity, raise                                         components.Form // identity verification
 	thread, file, pkg                                       components.Form // fulfilment (admin_fulfilment.go)
 	failed                                                  components.Form // the one that failed, for the summary at the top
@@ -102,6 +104,10 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		}
 		v.AckByStaff, v.AckBy = true, p.T.T("channel."+by)
 		v.AckRecord = r.AckDueAt != nil && r.AcknowledgedAt == nil && !r.Closed() && models.CanWork(CurrentStaff(c).Role)
+		v.AckForm = orEmpty(f.ack)
+		if v.AckForm.Get("acked_on") == "" {
+			v.AckForm.Values.Set("acked_on", h.Core.Now().In(h.org().Location).Format(time.DateOnly))
+		}
 	}
 	v.Requester = []admin.Row{
 		{Label: p.T.T("form.name"), Value: sub.Name},
@@ -284,8 +290,19 @@ func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error)
 // RequestAcknowledge records that staff acknowledged, by post or phone,
 // the request of a person with no e-mail.
 func (h *Handlers) RequestAcknowledge(c echo.Context) error {
-	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, _ url.Values, a models.Actor) error {
-		return h.Requests.Acknowledge(c.Request().Context(), id, a)
+	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, v url.Values, a models.Actor) error {
+		// The day it was sent, today by default; today's is now.
+		var day time.Time
+		if s := strings.TrimSpace(v.Get("acked_on")); s != "" {
+			d, err := time.ParseInLocation(time.DateOnly, s, h.org().Location)
+			if err != nil {
+				return &models.ValidationError{Fields: map[string]string{"acked_on": "error.acked_on.invalid"}}
+			}
+			if d.Format(time.DateOnly) != h.Core.Now().In(h.org().Location).Format(time.DateOnly) {
+				day = d
+			}
+		}
+		return h.Requests.Acknowledge(c.Request().Context(), id, day, a)
 	})
 }
 
@@ -360,6 +377,8 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.pkg = fm
 		case "assign":
 			f.assign = fm
+		case "acknowledge":
+			f.ack = fm
 		}
 		f.failed = fm
 		return h.renderRequest(c, Status(err), f)

@@ -661,12 +661,29 @@ var ErrNotManualAck = &Error{Kind: KindConflict, Key: "error.ack.not_manual"}
 // Acknowledge records that staff acknowledged request id by post or by
 // phone: for a person with no e-mail (Submission.NoEmail) the automatic
 // acknowledgement cannot be sent (RULES.md rule 4), so its date is the day
-// staff say they sent it. Once only, by a guarded UPDATE.
-func (rs *Requests) Acknowledge(ctx context.Context, id int64, actor Actor) error {
+// staff say they sent it: day is that day's first moment in the
+// organization's time zone, from the day the request was received to
+// today (zero: now), so that a letter posted on time but recorded late is
+// not shown late. Once only, by a guarded UPDATE.
+func (rs *Requests) Acknowledge(ctx context.Context, id int64, day time.Time, actor Actor) error {
+	now := rs.c.Now()
+	if day.After(now) {
+		return invalid("acked_on", "error.acked_on.future")
+	}
 	return rs.c.write(ctx, func(tx *tx) error {
 		r, err := tx.lockRequest(id)
 		if err != nil {
 			return err
+		}
+		at := now
+		if !day.IsZero() {
+			if !day.AddDate(0, 0, 1).After(r.ReceivedAt) {
+				return invalid("acked_on", "error.acked_on.before_received")
+			}
+			at = day
+			if at.Before(r.ReceivedAt) { // the day it was received
+				at = r.ReceivedAt
+			}
 		}
 		var sub Submission
 		if err := tx.Select("id, email, channel, on_behalf, jurisdiction").Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
@@ -675,7 +692,7 @@ func (rs *Requests) Acknowledge(ctx context.Context, id int64, actor Actor) erro
 		if !sub.Offline() || r.AckDueAt == nil || r.Closed() {
 			return ErrNotManualAck
 		}
-		res := tx.Model(&Request{}).Where("id = ? AND acknowledged_at IS NULL", id).Update("acknowledged_at", rs.c.Now())
+		res := tx.Model(&Request{}).Where("id = ? AND acknowledged_at IS NULL", id).Update("acknowledged_at", at)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -84,11 +84,28 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 		if form := page.doc.Find(`form[action$="/acknowledge"]`); form.Length() != 1 || !strings.Contains(form.Text(), "acknowledged by post") {
 			t.Fatalf("no form to record the acknowledgement:\n%s", main)
 		}
-		if res := staff.post(href+"/acknowledge", url.Values{}); res.status != http.StatusSeeOther {
+		// The day it was posted, today by default: a letter posted on time
+		// but recorded late is not shown late; not before the day received,
+		// nor in the future.
+		if got := page.doc.Find(`#f-acked_on`).AttrOr("value", ""); got != "2026-01-31" {
+			t.Fatalf("date sent defaults to %q, want today", got)
+		}
+		for day, want := range map[string]string{"2026-01-09": "before the day", "2026-02-01": "future", "12/01/2026": "day, month and year"} {
+			res := staff.post(href+"/acknowledge", url.Values{"acked_on": {day}})
+			failedForm(t, "acknowledged on "+day, res, http.StatusUnprocessableEntity)
+			if !strings.Contains(res.text("#f-acked_on-error"), want) || res.doc.Find(`#f-acked_on`).AttrOr("value", "") != day {
+				t.Fatalf("acknowledged on %s: %q", day, res.text("#f-acked_on-error"))
+			}
+		}
+		if res := staff.post(href+"/acknowledge", url.Values{"acked_on": {"2026-01-12"}}); res.status != http.StatusSeeOther {
 			t.Fatalf("acknowledge: %d %s", res.status, res.text("main"))
 		}
+		h.app.Core.DB().Where("id = ?", r.ID).First(&r)
+		if r.AcknowledgedAt == nil || r.AcknowledgedAt.In(h.app.Config.TimeZone).Format(time.DateOnly) != "2026-01-12" {
+			t.Fatalf("acknowledged at %v, want 12 January 2026", r.AcknowledgedAt)
+		}
 		acked := staff.get(href)
-		if !strings.Contains(acked.text("table.summary"), "Sent by post, recorded by staff on 31 January 2026") ||
+		if !strings.Contains(acked.text("table.summary"), "Sent by post on 12 January 2026") ||
 			!strings.Contains(acked.text(".timeline"), "Receipt acknowledged by post") || acked.doc.Find(`form[action$="/acknowledge"]`).Length() != 0 {
 			t.Fatalf("after acknowledging:\n%s", acked.text("main"))
 		}
@@ -191,6 +208,16 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 		if flag := called.text(".notice.warn"); !strings.Contains(flag, "answer by phone on (415) 555-0123") || !strings.Contains(flag, callRef) ||
 			!strings.Contains(called.text(".timeline"), "to be answered by phone") {
 			t.Fatalf("phone request page:\n%s", called.text("main"))
+		}
+		// Acknowledged by phone today, as the form says by default: now.
+		callHref := called.doc.Find(`form[action$="/acknowledge"]`).AttrOr("action", "")
+		if res := staff.post(callHref, url.Values{"acked_on": {called.doc.Find(`#f-acked_on`).AttrOr("value", "")}}); res.status != http.StatusSeeOther {
+			t.Fatalf("acknowledge the call: %d %s", res.status, res.text(".error-summary"))
+		}
+		var callReq models.Request
+		h.app.Core.DB().Where("id = ?", strings.TrimSuffix(strings.TrimPrefix(callHref, "/admin/requests/"), "/acknowledge")).First(&callReq)
+		if callReq.AcknowledgedAt == nil || !callReq.AcknowledgedAt.Equal(received) {
+			t.Fatalf("the call acknowledged at %v, want now (%v)", callReq.AcknowledgedAt, received)
 		}
 		if got := queueRefs(staff.post("/admin/search", url.Values{"q": {"415 555 0123"}})); !slices.Equal(got, []string{callRef}) {
 			t.Fatalf("search by phone found %v, want %s", got, callRef)

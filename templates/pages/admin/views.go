@@ -94,6 +94,7 @@ type RequestView struct {
 	AckByStaff    bool
 	AckBy         string
 	AckRecord     bool
+	AckForm       components.Form // the day it was sent (acked_on), today by default
 	DaysLeft      int
 	DueText       string
 	Urgency       string
