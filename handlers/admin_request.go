@@ -18,7 +18,7 @@ import (
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
 	status, note, message, extend, authority, pause, resume components.Form
-	assign, ack                                             components.Form
+	assign, ack, appeal                                     components.Form
 	identity, raise                                         components.Form // identity verification
 	thread, file, pkg                                       components.Form // fulfilment (admin_fulfilment.go)
 	failed                                                  components.Form // the one that failed, for the summary at the top
@@ -149,6 +149,14 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	}
 	if r.AppealOfID != nil {
 		v.AppealOf = &admin.Link{Label: p.T.T("req.original_request"), URL: "/admin/requests/" + strconv.FormatInt(*r.AppealOfID, 10)}
+	}
+	if _, ok := h.Appeals.Window(sub, r); ok && d.Appeal == nil && models.CanWork(CurrentStaff(c).Role) {
+		// An appeal that came by post (from a person with no e-mail, or
+		// anyone who wrote): staff enter it.
+		v.AppealEnter, v.AppealForm = true, orEmpty(f.appeal)
+		if v.AppealForm.Get("appeal_received") == "" {
+			v.AppealForm.Values.Set("appeal_received", h.Core.Now().In(h.org().Location).Format(time.DateOnly))
+		}
 	}
 	if d.Appeal != nil {
 		v.Appeal = &admin.Link{Label: p.T.T(wording.StatusKey(d.Appeal.Kind, d.Appeal.Status)), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
@@ -292,18 +300,40 @@ func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error)
 func (h *Handlers) RequestAcknowledge(c echo.Context) error {
 	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, v url.Values, a models.Actor) error {
 		// The day it was sent, today by default; today's is now.
-		var day time.Time
-		if s := strings.TrimSpace(v.Get("acked_on")); s != "" {
-			d, err := time.ParseInLocation(time.DateOnly, s, h.org().Location)
-			if err != nil {
-				return &models.ValidationError{Fields: map[string]string{"acked_on": "error.acked_on.invalid"}}
-			}
-			if d.Format(time.DateOnly) != h.Core.Now().In(h.org().Location).Format(time.DateOnly) {
-				day = d
-			}
+		day, err := h.dayBefore(v.Get("acked_on"), "acked_on")
+		if err != nil {
+			return err
 		}
 		return h.Requests.Acknowledge(c.Request().Context(), id, day, a)
 	})
+}
+
+// RequestAppeal records an appeal of a denied request received by post.
+func (h *Handlers) RequestAppeal(c echo.Context) error {
+	return h.staffAction(c, "appeal", "flash.appeal_entered", func(id int64, v url.Values, a models.Actor) error {
+		day, err := h.dayBefore(v.Get("appeal_received"), "appeal_received")
+		if err != nil {
+			return err
+		}
+		return h.Appeals.Enter(c.Request().Context(), id, v.Get("appeal_reason"), day, a)
+	})
+}
+
+// dayBefore reads a date staff gave in field: zero for today (or none),
+// else that day's first moment in the organization's time zone.
+func (h *Handlers) dayBefore(s, field string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, h.org().Location)
+	if err != nil {
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{field: "error." + field + ".invalid"}}
+	}
+	if d.Format(time.DateOnly) == h.Core.Now().In(h.org().Location).Format(time.DateOnly) {
+		return time.Time{}, nil
+	}
+	return d, nil
 }
 
 // RequestMessage sends the requester a message.
@@ -379,6 +409,8 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.assign = fm
 		case "acknowledge":
 			f.ack = fm
+		case "appeal":
+			f.appeal = fm
 		}
 		f.failed = fm
 		return h.renderRequest(c, Status(err), f)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/rightsdesk/rightsdesk/models"
 )
 
@@ -280,6 +281,89 @@ func TestNoEmailLetterIsNotAskedOnline(t *testing.T) {
 		if r.Status != models.StatusVerified || h.count("events") != events || h.count("request_pauses") != pauses || h.count("identity_checks") != 0 {
 			t.Fatalf("after the refusals: status %s, events %d→%d, pauses %d→%d, checks %d", r.Status, events, h.count("events"),
 				pauses, h.count("request_pauses"), h.count("identity_checks"))
+		}
+	})
+}
+
+// A person with no e-mail appeals a denial by letter: staff enter it on the
+// denied request, with the letter's reason and the day it arrived (today by
+// default, not before the denial nor in the future); it opens an appeal
+// with its own clock from that day, once per request, and nothing is
+// e-mailed. Staff who do not work on requests cannot enter one.
+func TestAppealByPost(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		h.freeze(received) // 31 January 2026
+		staff := h.staff()
+		staff.get("/admin/intake")
+		form := url.Values{"channel": {"mail"}, "received": {"2026-01-20"}, "country": {"US"}, "state": {"VA"},
+			"rights": {"delete"}, "name": {"Vera Vellum"}, "email": {""}, "address": {"4 Quill Court, Richmond, VA"},
+			"relationship": {"customer"}, "details": {"Please delete my account."}}
+		res := staff.post("/admin/intake", form)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		href := res.location()
+		if pg := staff.follow(res); pg.doc.Find(`form[action$="/appeal"]`).Length() != 0 {
+			t.Fatal("an appeal form on an open request")
+		}
+		for _, step := range []url.Values{{"status": {"verified"}, "detail": {"Signature checked."}},
+			{"status": {"denied"}, "denial_reason": {"exemption"}, "detail": {"Kept for tax law."}}} {
+			staff.get(href)
+			if res := staff.post(href+"/status", step); res.status != http.StatusSeeOther {
+				t.Fatalf("%s: %d %s", step.Get("status"), res.status, res.text(".error-summary"))
+			}
+		}
+		// 6 February: the letter of appeal, which arrived on 3 February, is entered.
+		h.freeze(received.Add(6 * 24 * time.Hour))
+		outbox, requests := h.count("outbox"), h.count("requests")
+		page := staff.get(href)
+		if got := page.doc.Find(`form[action$="/appeal"] #f-appeal_received`).AttrOr("value", ""); got != "2026-02-06" {
+			t.Fatalf("no appeal form dated today (%q):\n%s", got, page.text("main"))
+		}
+		if res := h.staffAs(models.RoleAuditor).post(href+"/appeal", url.Values{"appeal_reason": {"x"}}); res.status != http.StatusForbidden {
+			t.Fatalf("an auditor entered an appeal: %d", res.status)
+		}
+		for _, tc := range []struct{ reason, day, field, want string }{
+			{"", "2026-02-03", "appeal_reason", ""},
+			{"I closed my account.", "2026-01-30", "appeal_received", "before the day of the denial"},
+			{"I closed my account.", "2026-02-07", "appeal_received", "future"},
+			{"I closed my account.", "3 Feb", "appeal_received", "day, month and year"},
+		} {
+			res := staff.post(href+"/appeal", url.Values{"appeal_reason": {tc.reason}, "appeal_received": {tc.day}})
+			failedForm(t, "appeal received "+tc.day, res, http.StatusUnprocessableEntity)
+			if got := res.text("#f-" + tc.field + "-error"); got == "" || !strings.Contains(got, tc.want) ||
+				res.doc.Find(`#f-appeal_received`).AttrOr("value", "") != tc.day || res.text("#f-appeal_reason") != tc.reason {
+				t.Fatalf("appeal %q on %s: error %q:\n%s", tc.reason, tc.day, got, res.text("main"))
+			}
+		}
+		res = staff.post(href+"/appeal", url.Values{"appeal_reason": {"I closed my account; nothing is owed."}, "appeal_received": {"2026-02-03"}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("appeal: %d %s", res.status, res.text(".error-summary"))
+		}
+		orig := staff.follow(res)
+		link := orig.doc.Find(`a[href^="/admin/requests/"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+			return strings.Contains(s.Parent().Parent().Text(), "Appeal")
+		})
+		if !strings.Contains(orig.text("main"), "Appeal recorded") || orig.doc.Find(`form[action$="/appeal"]`).Length() != 0 || link.Length() == 0 {
+			t.Fatalf("after the appeal:\n%s", orig.text("main"))
+		}
+		var appeal models.Request
+		h.app.Core.DB().Where("kind = ?", models.KindAppeal).Take(&appeal)
+		if appeal.AppealOfID == nil || href != "/admin/requests/"+itoa(*appeal.AppealOfID) ||
+			appeal.ReceivedAt.In(h.app.Config.TimeZone).Format(time.DateOnly) != "2026-02-03" ||
+			appeal.DueAt.In(h.app.Config.TimeZone).Format(time.DateOnly) != "2026-04-04" {
+			t.Fatalf("appeal %+v", appeal)
+		}
+		ap := staff.get("/admin/requests/" + itoa(appeal.ID))
+		if !strings.Contains(ap.text(".timeline"), "I closed my account; nothing is owed.") || !strings.Contains(ap.text("main"), "4 April 2026") {
+			t.Fatalf("appeal page:\n%s", ap.text("main"))
+		}
+		// Once only; nothing was e-mailed.
+		if res := staff.post(href+"/appeal", url.Values{"appeal_reason": {"Again."}, "appeal_received": {"2026-02-04"}}); res.status != http.StatusConflict {
+			t.Fatalf("second appeal: %d", res.status)
+		}
+		if h.count("requests") != requests+1 || h.count("outbox") != outbox {
+			t.Fatalf("requests %d→%d, outbox %d→%d", requests, h.count("requests"), outbox, h.count("outbox"))
 		}
 	})
 }

@@ -103,6 +103,8 @@ type RequestView struct {
 	Siblings      []Link
 	AppealOf      *Link
 	Appeal        *Link
+	AppealEnter   bool            // staff may enter an appeal received by post
+	AppealForm    components.Form // appeal_reason, appeal_received (today by default)
 	Frequency     string
 	Flags         []string
 	Events        []Event
