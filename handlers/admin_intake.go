@@ -73,5 +73,9 @@ func (h *Handlers) IntakePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.flashTo(c, "flash.intake", "/admin/requests/"+strconv.FormatInt(res.Submission.Requests[0].ID, 10))
+	key := "flash.intake"
+	if res.Submission.Offline() {
+		key += "_no_email" // as toldFlashes: nothing was e-mailed
+	}
+	return h.flashTo(c, key, "/admin/requests/"+strconv.FormatInt(res.Submission.Requests[0].ID, 10))
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
@@ -16,7 +18,7 @@ import (
 // forms holds the state of the request page's forms after a failed post.
 type forms struct {
 	status, note, message, extend, authority, pause, resume components.Form
-	assign                                                  components.Form
+	assign, ack, appeal                                     components.Form
 	identity, raise                                         components.Form // identity verification
 	thread, file, pkg                                       components.Form // fulfilment (admin_fulfilment.go)
 	failed                                                  components.Form // the one that failed, for the summary at the top
@@ -94,7 +96,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		phone = p.T.T("req.none_given")
 	}
 	email := sub.Email + " (" + verified + ")"
-	if sub.NoEmail() {
+	if sub.Offline() {
 		email = p.T.T("req.no_email")
 		by := "mail"
 		if sub.Channel == "phone" {
@@ -102,6 +104,10 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		}
 		v.AckByStaff, v.AckBy = true, p.T.T("channel."+by)
 		v.AckRecord = r.AckDueAt != nil && r.AcknowledgedAt == nil && !r.Closed() && models.CanWork(CurrentStaff(c).Role)
+		v.AckForm = orEmpty(f.ack)
+		if v.AckForm.Get("acked_on") == "" {
+			v.AckForm.Values.Set("acked_on", h.Core.Now().In(h.org().Location).Format(time.DateOnly))
+		}
 	}
 	v.Requester = []admin.Row{
 		{Label: p.T.T("form.name"), Value: sub.Name},
@@ -117,7 +123,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
 	}...)
-	if sub.NoEmail() && sub.OnBehalf == "self" && sub.Jurisdiction != string(rules.Unstated) {
+	if sub.Offline() {
 		// Entered by staff from a letter or a call: nothing is e-mailed
 		// (models: tx.enqueue), so staff answer by post or phone.
 		if sub.Channel == "phone" {
@@ -132,6 +138,11 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	} else if pref != nil && sub.Jurisdiction == string(rules.Unstated) {
 		v.Requester = h.choiceRequester(p, sub, pref, ch)
 	}
+	if _, ok := sub.ChoiceSubject(); !ok && models.IsChoice(r.Right) && r.Kind == models.KindRequest && sub.Offline() {
+		// A letter with a postal address only: no identifier a system
+		// could act on, so the opt-out is not on the opt-out list.
+		v.Flags = append(v.Flags, p.T.T("req.choice_no_identifier"))
+	}
 	for _, s := range d.Siblings {
 		v.Siblings = append(v.Siblings, admin.Link{Label: wording.Subject(p.T, s.Kind, s.Right) + " · " + p.T.T(wording.StatusKey(s.Kind, s.Status)),
 			URL: "/admin/requests/" + strconv.FormatInt(s.ID, 10)})
@@ -139,13 +150,21 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if r.AppealOfID != nil {
 		v.AppealOf = &admin.Link{Label: p.T.T("req.original_request"), URL: "/admin/requests/" + strconv.FormatInt(*r.AppealOfID, 10)}
 	}
+	if _, ok := h.Appeals.Window(sub, r); ok && d.Appeal == nil && models.CanWork(CurrentStaff(c).Role) {
+		// An appeal that came by post (from a person with no e-mail, or
+		// anyone who wrote): staff enter it.
+		v.AppealEnter, v.AppealForm = true, orEmpty(f.appeal)
+		if v.AppealForm.Get("appeal_received") == "" {
+			v.AppealForm.Values.Set("appeal_received", h.Core.Now().In(h.org().Location).Format(time.DateOnly))
+		}
+	}
 	if d.Appeal != nil {
 		v.Appeal = &admin.Link{Label: p.T.T(wording.StatusKey(d.Appeal.Kind, d.Appeal.Status)), URL: "/admin/requests/" + strconv.FormatInt(d.Appeal.ID, 10)}
 	}
 	if fl := d.Frequency; fl != nil {
 		months := p.T.N("req.months", fl.Months)
 		v.Frequency = p.T.N("req.frequency_text", d.Earlier, d.Earlier, fl.Max, months)
-		if sub.NoEmail() {
+		if sub.Offline() {
 			// Earlier requests are found by address (models: Requests.Get).
 			v.Frequency = p.T.T("req.frequency_no_email", fl.Max, months)
 		} else if d.FrequencyExceeded {
@@ -261,14 +280,15 @@ func (h *Handlers) RequestNote(c echo.Context) error {
 // toldFlashes are the confirmations that say the person was told by
 // e-mail; for a person with none, each has a "_no_email" variant saying
 // nothing was sent and they are to be told by post or phone.
-var toldFlashes = map[string]bool{"flash.status_saved": true, "flash.message_sent": true, "flash.extended": true, "flash.package_ready": true}
+var toldFlashes = map[string]bool{"flash.status_saved": true, "flash.message_sent": true, "flash.extended": true, "flash.package_ready": true,
+	"flash.identity_decided": true, "flash.intake": true}
 
 // toldKey is key, or its variant for a person with no e-mail.
 func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error) {
 	if !toldFlashes[key] {
 		return key, nil
 	}
-	no, err := h.Requests.NoEmail(c.Request().Context(), id)
+	no, err := h.Requests.Offline(c.Request().Context(), id)
 	if no {
 		key += "_no_email"
 	}
@@ -278,9 +298,42 @@ func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error)
 // RequestAcknowledge records that staff acknowledged, by post or phone,
 // the request of a person with no e-mail.
 func (h *Handlers) RequestAcknowledge(c echo.Context) error {
-	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, _ url.Values, a models.Actor) error {
-		return h.Requests.Acknowledge(c.Request().Context(), id, a)
+	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, v url.Values, a models.Actor) error {
+		// The day it was sent, today by default; today's is now.
+		day, err := h.dayBefore(v.Get("acked_on"), "acked_on")
+		if err != nil {
+			return err
+		}
+		return h.Requests.Acknowledge(c.Request().Context(), id, day, a)
 	})
+}
+
+// RequestAppeal records an appeal of a denied request received by post.
+func (h *Handlers) RequestAppeal(c echo.Context) error {
+	return h.staffAction(c, "appeal", "flash.appeal_entered", func(id int64, v url.Values, a models.Actor) error {
+		day, err := h.dayBefore(v.Get("appeal_received"), "appeal_received")
+		if err != nil {
+			return err
+		}
+		return h.Appeals.Enter(c.Request().Context(), id, v.Get("appeal_reason"), day, a)
+	})
+}
+
+// dayBefore reads a date staff gave in field: zero for today (or none),
+// else that day's first moment in the organization's time zone.
+func (h *Handlers) dayBefore(s, field string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, h.org().Location)
+	if err != nil {
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{field: "error." + field + ".invalid"}}
+	}
+	if d.Format(time.DateOnly) == h.Core.Now().In(h.org().Location).Format(time.DateOnly) {
+		return time.Time{}, nil
+	}
+	return d, nil
 }
 
 // RequestMessage sends the requester a message.
@@ -354,6 +407,10 @@ func (h *Handlers) staffAction(c echo.Context, form, flashKey string, act func(i
 			f.pkg = fm
 		case "assign":
 			f.assign = fm
+		case "acknowledge":
+			f.ack = fm
+		case "appeal":
+			f.appeal = fm
 		}
 		f.failed = fm
 		return h.renderRequest(c, Status(err), f)

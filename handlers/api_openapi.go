@@ -92,7 +92,7 @@ func OpenAPI(baseURL string) object {
 			"original_due_at": dateTime, "closed_at": dateTime, "denial_reason": str("catalog code of the reason"),
 			"denial_detail": str("what the requester was told"),
 			"requester": object{"type": "object", "properties": object{"name": str(""), "email": str(""), "email_verified_at": dateTime,
-				"phone": str(""), "country": str("ISO 3166-1"), "region": str(""), "relationship": str(""), "details": str(""), "channel": str("")}},
+				"phone": str(""), "address": str("postal address, for a letter from a person with no e-mail"), "country": str("ISO 3166-1"), "region": str(""), "relationship": str(""), "details": str(""), "channel": str("")}},
 			"next_statuses":  object{"type": "array", "items": enum(models.Statuses...)},
 			"events":         object{"type": "array", "items": ref("Event")},
 			"extension":      object{"type": "object", "properties": object{"allowed": object{"type": "boolean"}, "reason": str("why not, when not")}},

@@ -148,6 +148,7 @@ type APIRequester struct {
 	Email         string     `json:"email"`
 	EmailVerified *time.Time `json:"email_verified_at,omitempty"`
 	Phone         string     `json:"phone,omitempty"`
+	Address       string     `json:"address,omitempty"`
 	Country       string     `json:"country"`
 	Region        string     `json:"region,omitempty"`
 	Relationship  string     `json:"relationship"`
@@ -193,7 +194,7 @@ func (h *Handlers) apiRequest(c echo.Context, d *models.RequestDetail) APIReques
 			AssigneeID: r.AssigneeID, Assignee: d.Assignee},
 		OriginalDueAt: r.OriginalDueAt, ClosedAt: r.ClosedAt, DenialReason: r.DenialReason, DenialDetail: r.DenialDetail,
 		Requester: APIRequester{Name: sub.Name, Email: sub.Email, EmailVerified: sub.EmailVerifiedAt, Phone: sub.Phone,
-			Country: sub.Country, Region: sub.Region, Relationship: sub.Relationship, Details: sub.Details, Channel: sub.Channel},
+			Address: sub.Address, Country: sub.Country, Region: sub.Region, Relationship: sub.Relationship, Details: sub.Details, Channel: sub.Channel},
 		Next: r.NextStatuses(), Events: []APIEvent{}, Siblings: []int64{}, AppealOf: r.AppealOfID,
 		Extension: &APIExtension{Allowed: d.Extension == nil},
 	}

@@ -538,16 +538,35 @@ func (t *tx) choiceRequestClosed(r *Request, source string, a Actor) error {
 	return t.recordChange(&p, false, source, false, &r.ID, seq, a)
 }
 
-// formChoice records, as a preference of the submission's e-mail address,
-// an opt-out asked for on the request form: the opt-out list then holds
-// every opt-out, whichever way it came. req is the form's own request;
-// gpc: the form came with the GPC signal (which stands for the opt-out of
-// sale and sharing, if the person did not tick it themselves).
+// ChoiceSubject is the identifier an opt-out of sub is kept under: its
+// e-mail address or, for a person with none (entered by staff from a
+// letter or a call), its phone number. false when there is neither (a
+// letter with a postal address only): no system can act on such an
+// opt-out by itself, and staff are told so (the request page's flag).
+func (sub *Submission) ChoiceSubject() (Subject, bool) {
+	if sub.Email != "" {
+		return Subject{Kind: IDEmail, Value: sub.Email}, true
+	}
+	if sub.Phone == "" {
+		return Subject{}, false
+	}
+	s, err := ParseSubject(IDPhone, sub.Phone)
+	return s, err == nil && s.Value != ""
+}
+
+// formChoice records, as a preference of the submission's e-mail address
+// (or phone number, for a person with no e-mail: ChoiceSubject), an
+// opt-out asked for on the request form or entered by staff: the opt-out
+// list then holds every opt-out, whichever way it came. req is the form's
+// own request; gpc: the form came with the GPC signal (which stands for
+// the opt-out of sale and sharing, if the person did not tick it
+// themselves).
 func (t *tx) formChoice(sub *Submission, req *Request, gpc bool, a Actor) error {
-	if !IsChoice(req.Right) || sub.Email == "" {
+	subject, ok := sub.ChoiceSubject()
+	if !IsChoice(req.Right) || !ok {
 		return nil
 	}
-	p, err := t.lockPreference(Subject{Kind: IDEmail, Value: sub.Email}, rules.Right(req.Right), true)
+	p, err := t.lockPreference(subject, rules.Right(req.Right), true)
 	if err != nil || p.Seq != 0 && p.OptedOut {
 		return err
 	}

@@ -159,6 +159,11 @@ func (t *tx) ask(r *Request, sub *Submission, in AskInput, back string, actor Ac
 	c := t.c
 	allowed, stops := c.AskReasons(r, sub)
 	switch {
+	case sub.Offline():
+		// No tracking page was ever sent to answer on: staff ask by post
+		// or phone themselves, and the clock does not stop for a question
+		// the person could never see.
+		return invalid("question", "error.ask.no_email")
 	case !c.askable(r):
 		return ErrPauseNotAllowed
 	case len(allowed) == 0:

@@ -645,13 +645,13 @@ func (rs *Requests) AddNote(ctx context.Context, id int64, body string, actor Ac
 	})
 }
 
-// NoEmail reports whether the person request id is from has no e-mail
-// address (Submission.NoEmail): nothing about it is mailed to them.
-func (rs *Requests) NoEmail(ctx context.Context, id int64) (bool, error) {
-	var emails []string
+// Offline reports whether the person request id is from is answered by
+// post or phone (Submission.Offline): nothing about it is mailed to them.
+func (rs *Requests) Offline(ctx context.Context, id int64) (bool, error) {
+	var subs []Submission
 	err := rs.c.read(ctx).Table("requests").Joins("JOIN submissions ON submissions.id = requests.submission_id").
-		Where("requests.id = ?", id).Limit(1).Pluck("submissions.email", &emails).Error
-	return len(emails) == 1 && emails[0] == "", err
+		Where("requests.id = ?", id).Limit(1).Select("submissions.email, submissions.on_behalf, submissions.jurisdiction").Scan(&subs).Error
+	return len(subs) == 1 && subs[0].Offline(), err
 }
 
 // ErrNotManualAck: the request's acknowledgement is not one staff record
@@ -661,21 +661,38 @@ var ErrNotManualAck = &Error{Kind: KindConflict, Key: "error.ack.not_manual"}
 // Acknowledge records that staff acknowledged request id by post or by
 // phone: for a person with no e-mail (Submission.NoEmail) the automatic
 // acknowledgement cannot be sent (RULES.md rule 4), so its date is the day
-// staff say they sent it. Once only, by a guarded UPDATE.
-func (rs *Requests) Acknowledge(ctx context.Context, id int64, actor Actor) error {
+// staff say they sent it: day is that day's first moment in the
+// organization's time zone, from the day the request was received to
+// today (zero: now), so that a letter posted on time but recorded late is
+// not shown late. Once only, by a guarded UPDATE.
+func (rs *Requests) Acknowledge(ctx context.Context, id int64, day time.Time, actor Actor) error {
+	now := rs.c.Now()
+	if day.After(now) {
+		return invalid("acked_on", "error.acked_on.future")
+	}
 	return rs.c.write(ctx, func(tx *tx) error {
 		r, err := tx.lockRequest(id)
 		if err != nil {
 			return err
 		}
+		at := now
+		if !day.IsZero() {
+			if !day.AddDate(0, 0, 1).After(r.ReceivedAt) {
+				return invalid("acked_on", "error.acked_on.before_received")
+			}
+			at = day
+			if at.Before(r.ReceivedAt) { // the day it was received
+				at = r.ReceivedAt
+			}
+		}
 		var sub Submission
-		if err := tx.Select("id, email, channel").Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
+		if err := tx.Select("id, email, channel, on_behalf, jurisdiction").Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err
 		}
-		if !sub.NoEmail() || r.AckDueAt == nil || r.Closed() {
+		if !sub.Offline() || r.AckDueAt == nil || r.Closed() {
 			return ErrNotManualAck
 		}
-		res := tx.Model(&Request{}).Where("id = ? AND acknowledged_at IS NULL", id).Update("acknowledged_at", rs.c.Now())
+		res := tx.Model(&Request{}).Where("id = ? AND acknowledged_at IS NULL", id).Update("acknowledged_at", at)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -133,6 +133,16 @@ var NoEmailChannels = []string{"mail", "phone"}
 // phone, verify the person themselves, and record what they sent or said.
 func (sub *Submission) NoEmail() bool { return sub.Email == "" }
 
+// Offline reports whether staff answer the person by post or by phone:
+// a letter or a call entered with no e-mail address (NoEmail). A privacy
+// choice made on the choices page by phone number or customer id has no
+// e-mail either, but is no letter to answer: it is known by its
+// identifier alone, under no stated law (rules.Unstated). Every screen
+// and confirmation that tells staff to answer by post or phone asks this.
+func (sub *Submission) Offline() bool {
+	return sub.NoEmail() && sub.OnBehalf == "self" && sub.Jurisdiction != string(rules.Unstated)
+}
+
 // MaxIntakeAge is how far back staff may date a request they enter.
 const MaxIntakeAge = 400 * 24 * time.Hour
 

@@ -181,6 +181,9 @@ type TaskJobPerson struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
 	Phone string `json:"phone,omitempty"`
+	// Address is the postal address, for a person with no e-mail who
+	// wrote a letter (Submission.NoEmail); absent otherwise.
+	Address string `json:"address,omitempty"`
 }
 
 // TaskJobCallback is how to answer.
@@ -211,7 +214,7 @@ func (t *tx) sendTask(task *Task, s *DataSystem, r *Request, sub *Submission) er
 	task.Round = round
 	job := TaskJob{Type: "task.opened", TaskID: task.ID, Round: round, System: s.Name,
 		Request: TaskJobRequest{Reference: sub.Reference, Right: r.Right, Jurisdiction: r.Jurisdiction, ReceivedAt: r.ReceivedAt.UTC(), DueAt: r.DueAt.UTC()},
-		Person:  TaskJobPerson{Name: sub.Name, Email: sub.Email, Phone: sub.Phone},
+		Person:  TaskJobPerson{Name: sub.Name, Email: sub.Email, Phone: sub.Phone, Address: sub.Address},
 		Callback: TaskJobCallback{URL: t.c.BaseURL + "/hooks/tasks/" + token, Outcomes: CallbackOutcomes,
 			Records: takesRecords(r.Right)}}
 	if IsChoice(r.Right) {

@@ -904,6 +904,11 @@ func (v *Verifications) Raise(ctx context.Context, id int64, tier rules.Tier, re
 		if err := tx.Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
 			return err
 		}
+		if sub.Offline() {
+			// The higher tier's questions are answered online, on a tracking
+			// page this person never got: staff check them by post or phone.
+			return invalid("tier", "error.raise.no_email")
+		}
 		set, err := tx.verifySettings()
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/rightsdesk/rightsdesk/models"
 )
 
@@ -84,11 +85,28 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 		if form := page.doc.Find(`form[action$="/acknowledge"]`); form.Length() != 1 || !strings.Contains(form.Text(), "acknowledged by post") {
 			t.Fatalf("no form to record the acknowledgement:\n%s", main)
 		}
-		if res := staff.post(href+"/acknowledge", url.Values{}); res.status != http.StatusSeeOther {
+		// The day it was posted, today by default: a letter posted on time
+		// but recorded late is not shown late; not before the day received,
+		// nor in the future.
+		if got := page.doc.Find(`#f-acked_on`).AttrOr("value", ""); got != "2026-01-31" {
+			t.Fatalf("date sent defaults to %q, want today", got)
+		}
+		for day, want := range map[string]string{"2026-01-09": "before the day", "2026-02-01": "future", "12/01/2026": "day, month and year"} {
+			res := staff.post(href+"/acknowledge", url.Values{"acked_on": {day}})
+			failedForm(t, "acknowledged on "+day, res, http.StatusUnprocessableEntity)
+			if !strings.Contains(res.text("#f-acked_on-error"), want) || res.doc.Find(`#f-acked_on`).AttrOr("value", "") != day {
+				t.Fatalf("acknowledged on %s: %q", day, res.text("#f-acked_on-error"))
+			}
+		}
+		if res := staff.post(href+"/acknowledge", url.Values{"acked_on": {"2026-01-12"}}); res.status != http.StatusSeeOther {
 			t.Fatalf("acknowledge: %d %s", res.status, res.text("main"))
 		}
+		h.app.Core.DB().Where("id = ?", r.ID).First(&r)
+		if r.AcknowledgedAt == nil || r.AcknowledgedAt.In(h.app.Config.TimeZone).Format(time.DateOnly) != "2026-01-12" {
+			t.Fatalf("acknowledged at %v, want 12 January 2026", r.AcknowledgedAt)
+		}
 		acked := staff.get(href)
-		if !strings.Contains(acked.text("table.summary"), "Sent by post, recorded by staff on 31 January 2026") ||
+		if !strings.Contains(acked.text("table.summary"), "Sent by post on 12 January 2026") ||
 			!strings.Contains(acked.text(".timeline"), "Receipt acknowledged by post") || acked.doc.Find(`form[action$="/acknowledge"]`).Length() != 0 {
 			t.Fatalf("after acknowledging:\n%s", acked.text("main"))
 		}
@@ -192,6 +210,16 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 			!strings.Contains(called.text(".timeline"), "to be answered by phone") {
 			t.Fatalf("phone request page:\n%s", called.text("main"))
 		}
+		// Acknowledged by phone today, as the form says by default: now.
+		callHref := called.doc.Find(`form[action$="/acknowledge"]`).AttrOr("action", "")
+		if res := staff.post(callHref, url.Values{"acked_on": {called.doc.Find(`#f-acked_on`).AttrOr("value", "")}}); res.status != http.StatusSeeOther {
+			t.Fatalf("acknowledge the call: %d %s", res.status, res.text(".error-summary"))
+		}
+		var callReq models.Request
+		h.app.Core.DB().Where("id = ?", strings.TrimSuffix(strings.TrimPrefix(callHref, "/admin/requests/"), "/acknowledge")).First(&callReq)
+		if callReq.AcknowledgedAt == nil || !callReq.AcknowledgedAt.Equal(received) {
+			t.Fatalf("the call acknowledged at %v, want now (%v)", callReq.AcknowledgedAt, received)
+		}
 		if got := queueRefs(staff.post("/admin/search", url.Values{"q": {"415 555 0123"}})); !slices.Equal(got, []string{callRef}) {
 			t.Fatalf("search by phone found %v, want %s", got, callRef)
 		}
@@ -204,6 +232,138 @@ func TestIntakeByPostWithoutEmail(t *testing.T) {
 		h.app.Core.DB().Table("outbox").Where("to_addr = ''").Count(&blank)
 		if blank != 0 {
 			t.Fatalf("%d mails queued to an empty address", blank)
+		}
+	})
+}
+
+// A letter from the United Kingdom with no e-mail: the confirmation says
+// nothing was e-mailed; staff can neither raise the identity check (its
+// questions are answered online) nor put a question on a tracking page
+// the person never got, which would stop the clock for an answer that
+// cannot come: both are refused next to their field, with what to do
+// instead, and the request stays as it was.
+func TestNoEmailLetterIsNotAskedOnline(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		h.freeze(received)
+		staff := h.staff()
+		staff.get("/admin/intake")
+		form := url.Values{"channel": {"mail"}, "received": {"2026-01-20"}, "country": {"GB"}, "state": {""},
+			"rights": {"access"}, "name": {"Una Underhill"}, "email": {""}, "address": {"3 Post Road, York"},
+			"relationship": {"customer"}, "details": {"A letter asking for my data."}}
+		res := staff.post("/admin/intake", form)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		href := res.location()
+		page := staff.follow(res)
+		if got := page.text("main"); !strings.Contains(got, "Nothing was emailed") || strings.Contains(got, "emailed their tracking link") {
+			t.Fatalf("intake confirmation:\n%s", got)
+		}
+		if res := staff.post(href+"/status", url.Values{"status": {"verified"}, "detail": {"Signature matches our file."}}); res.status != http.StatusSeeOther {
+			t.Fatalf("verify: %d %s", res.status, res.text(".error-summary"))
+		}
+		staff.get(href)
+		events, pauses := h.count("events"), h.count("request_pauses")
+
+		res = staff.post(href+"/identity/raise", url.Values{"tier": {"two_points"}, "raise_reason": {"Unsure it is them."}})
+		failedForm(t, "raise for a person with no e-mail", res, http.StatusUnprocessableEntity)
+		if got := res.text("#f-tier-error"); !strings.Contains(got, "no email address") || !strings.Contains(got, "by post or phone") ||
+			res.doc.Find(`#f-raise_reason`).Text() != "Unsure it is them." {
+			t.Fatalf("raise refused with %q:\n%s", got, res.text("main"))
+		}
+		res = staff.post(href+"/pause", url.Values{"pause_reason": {"clarify"}, "question": {"Which account?"}})
+		failedForm(t, "question for a person with no e-mail", res, http.StatusUnprocessableEntity)
+		if got := res.text("#f-question-error"); !strings.Contains(got, "Ask them by post or phone") || !strings.Contains(got, "note") {
+			t.Fatalf("question refused with %q:\n%s", got, res.text("main"))
+		}
+		var r models.Request
+		h.app.Core.DB().Where("right_code = ?", "access").Order("id DESC").First(&r)
+		if r.Status != models.StatusVerified || h.count("events") != events || h.count("request_pauses") != pauses || h.count("identity_checks") != 0 {
+			t.Fatalf("after the refusals: status %s, events %d→%d, pauses %d→%d, checks %d", r.Status, events, h.count("events"),
+				pauses, h.count("request_pauses"), h.count("identity_checks"))
+		}
+	})
+}
+
+// A person with no e-mail appeals a denial by letter: staff enter it on the
+// denied request, with the letter's reason and the day it arrived (today by
+// default, not before the denial nor in the future); it opens an appeal
+// with its own clock from that day, once per request, and nothing is
+// e-mailed. Staff who do not work on requests cannot enter one.
+func TestAppealByPost(t *testing.T) {
+	dialects(t, func(t *testing.T, h *harness) {
+		h.freeze(received) // 31 January 2026
+		staff := h.staff()
+		staff.get("/admin/intake")
+		form := url.Values{"channel": {"mail"}, "received": {"2026-01-20"}, "country": {"US"}, "state": {"VA"},
+			"rights": {"delete"}, "name": {"Vera Vellum"}, "email": {""}, "address": {"4 Quill Court, Richmond, VA"},
+			"relationship": {"customer"}, "details": {"Please delete my account."}}
+		res := staff.post("/admin/intake", form)
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("intake: %d %s", res.status, res.text(".error-summary"))
+		}
+		href := res.location()
+		if pg := staff.follow(res); pg.doc.Find(`form[action$="/appeal"]`).Length() != 0 {
+			t.Fatal("an appeal form on an open request")
+		}
+		for _, step := range []url.Values{{"status": {"verified"}, "detail": {"Signature checked."}},
+			{"status": {"denied"}, "denial_reason": {"exemption"}, "detail": {"Kept for tax law."}}} {
+			staff.get(href)
+			if res := staff.post(href+"/status", step); res.status != http.StatusSeeOther {
+				t.Fatalf("%s: %d %s", step.Get("status"), res.status, res.text(".error-summary"))
+			}
+		}
+		// 6 February: the letter of appeal, which arrived on 3 February, is entered.
+		h.freeze(received.Add(6 * 24 * time.Hour))
+		outbox, requests := h.count("outbox"), h.count("requests")
+		page := staff.get(href)
+		if got := page.doc.Find(`form[action$="/appeal"] #f-appeal_received`).AttrOr("value", ""); got != "2026-02-06" {
+			t.Fatalf("no appeal form dated today (%q):\n%s", got, page.text("main"))
+		}
+		if res := h.staffAs(models.RoleAuditor).post(href+"/appeal", url.Values{"appeal_reason": {"x"}}); res.status != http.StatusForbidden {
+			t.Fatalf("an auditor entered an appeal: %d", res.status)
+		}
+		for _, tc := range []struct{ reason, day, field, want string }{
+			{"", "2026-02-03", "appeal_reason", ""},
+			{"I closed my account.", "2026-01-30", "appeal_received", "before the day of the denial"},
+			{"I closed my account.", "2026-02-07", "appeal_received", "future"},
+			{"I closed my account.", "3 Feb", "appeal_received", "day, month and year"},
+		} {
+			res := staff.post(href+"/appeal", url.Values{"appeal_reason": {tc.reason}, "appeal_received": {tc.day}})
+			failedForm(t, "appeal received "+tc.day, res, http.StatusUnprocessableEntity)
+			if got := res.text("#f-" + tc.field + "-error"); got == "" || !strings.Contains(got, tc.want) ||
+				res.doc.Find(`#f-appeal_received`).AttrOr("value", "") != tc.day || res.text("#f-appeal_reason") != tc.reason {
+				t.Fatalf("appeal %q on %s: error %q:\n%s", tc.reason, tc.day, got, res.text("main"))
+			}
+		}
+		res = staff.post(href+"/appeal", url.Values{"appeal_reason": {"I closed my account; nothing is owed."}, "appeal_received": {"2026-02-03"}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("appeal: %d %s", res.status, res.text(".error-summary"))
+		}
+		orig := staff.follow(res)
+		link := orig.doc.Find(`a[href^="/admin/requests/"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+			return strings.Contains(s.Parent().Parent().Text(), "Appeal")
+		})
+		if !strings.Contains(orig.text("main"), "Appeal recorded") || orig.doc.Find(`form[action$="/appeal"]`).Length() != 0 || link.Length() == 0 {
+			t.Fatalf("after the appeal:\n%s", orig.text("main"))
+		}
+		var appeal models.Request
+		h.app.Core.DB().Where("kind = ?", models.KindAppeal).Take(&appeal)
+		if appeal.AppealOfID == nil || href != "/admin/requests/"+itoa(*appeal.AppealOfID) ||
+			appeal.ReceivedAt.In(h.app.Config.TimeZone).Format(time.DateOnly) != "2026-02-03" ||
+			appeal.DueAt.In(h.app.Config.TimeZone).Format(time.DateOnly) != "2026-04-04" {
+			t.Fatalf("appeal %+v", appeal)
+		}
+		ap := staff.get("/admin/requests/" + itoa(appeal.ID))
+		if !strings.Contains(ap.text(".timeline"), "I closed my account; nothing is owed.") || !strings.Contains(ap.text("main"), "4 April 2026") {
+			t.Fatalf("appeal page:\n%s", ap.text("main"))
+		}
+		// Once only; nothing was e-mailed.
+		if res := staff.post(href+"/appeal", url.Values{"appeal_reason": {"Again."}, "appeal_received": {"2026-02-04"}}); res.status != http.StatusConflict {
+			t.Fatalf("second appeal: %d", res.status)
+		}
+		if h.count("requests") != requests+1 || h.count("outbox") != outbox {
+			t.Fatalf("requests %d→%d, outbox %d→%d", requests, h.count("requests"), outbox, h.count("outbox"))
 		}
 	})
 }

@@ -164,6 +164,7 @@ func routes(h *handlers.Handlers) []route {
 		{http.MethodPost, "/admin/requests/:id/status", h.RequestStatus, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/notes", h.RequestNote, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/acknowledge", h.RequestAcknowledge, Work, nil, false},
+		{http.MethodPost, "/admin/requests/:id/appeal", h.RequestAppeal, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/messages", h.RequestMessage, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/extend", h.RequestExtend, Work, nil, false},
 		{http.MethodPost, "/admin/requests/:id/merge", h.RequestMerge, Work, nil, false},

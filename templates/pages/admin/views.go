@@ -94,6 +94,7 @@ type RequestView struct {
 	AckByStaff    bool
 	AckBy         string
 	AckRecord     bool
+	AckForm       components.Form // the day it was sent (acked_on), today by default
 	DaysLeft      int
 	DueText       string
 	Urgency       string
@@ -102,6 +103,8 @@ type RequestView struct {
 	Siblings      []Link
 	AppealOf      *Link
 	Appeal        *Link
+	AppealEnter   bool            // staff may enter an appeal received by post
+	AppealForm    components.Form // appeal_reason, appeal_received (today by default)
 	Frequency     string
 	Flags         []string
 	Events        []Event
