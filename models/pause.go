@@ -106,7 +106,7 @@ func (c *Core) ClockStopped(r *Request) bool { return r.Waiting() && c.stopsCloc
 // on (verified, in progress) or waits for the person's identity check
 // after they confirmed their e-mail (sub), and is not waiting already.
 func (c *Core) AskReasons(r *Request, sub *Submission) ([]string, bool) {
-	if !c.askable(r) {
+	if !c.askable(r) || sub != nil && sub.Offline() { // asked by post or phone, see ask
 		return nil, false
 	}
 	switch {

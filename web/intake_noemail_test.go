@@ -271,9 +271,14 @@ func TestNoEmailLetterIsNotAskedOnline(t *testing.T) {
 			res.doc.Find(`#f-raise_reason`).Text() != "Unsure it is them." {
 			t.Fatalf("raise refused with %q:\n%s", got, res.text("main"))
 		}
+		// The page offers no question to ask online; one posted anyway is
+		// refused, saying why.
+		if page := staff.get(href); page.doc.Find(`form[action$="/pause"]`).Length() != 0 {
+			t.Fatal("the request page offers to ask a person with no e-mail online")
+		}
 		res = staff.post(href+"/pause", url.Values{"pause_reason": {"clarify"}, "question": {"Which account?"}})
 		failedForm(t, "question for a person with no e-mail", res, http.StatusUnprocessableEntity)
-		if got := res.text("#f-question-error"); !strings.Contains(got, "Ask them by post or phone") || !strings.Contains(got, "note") {
+		if got := res.text(".error-summary"); !strings.Contains(got, "Ask them by post or phone") || !strings.Contains(got, "note") {
 			t.Fatalf("question refused with %q:\n%s", got, res.text("main"))
 		}
 		var r models.Request
