@@ -126,6 +126,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	if sub.Offline() {
 		// Entered by staff from a letter or a call: nothing is e-mailed
 		// (models: tx.enqueue), so staff answer by post or phone.
+		v.Offline = true
 		if sub.Channel == "phone" {
 			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.phone", sub.Phone, sub.Reference))
 		} else {
@@ -207,7 +208,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	// The domain decided whether an extension can be granted now.
 	if d.Extension == nil {
 		v.CanExtend = true
-		v.ExtendNote = p.T.T("req.extend_note")
+		v.ExtendNote = p.T.T(v.Told("req.extend_note"))
 	} else if !r.Closed() {
 		v.ExtendNote = p.T.T(d.Extension.Key)
 	}

@@ -1195,7 +1195,13 @@ func (v *Verifications) ForRequest(ctx context.Context, r *Request) (*IdentityDe
 	} else if d.Open != nil {
 		d.Categories = c.ruleOf(d.Open, r).Narrowed != nil
 	}
-	if !r.Closed() && r.Kind == KindRequest && !r.Waiting() {
+	var sub Submission
+	if err := c.read(ctx).Select("email, on_behalf, jurisdiction").Where("id = ?", r.SubmissionID).Take(&sub).Error; err != nil {
+		return nil, err
+	}
+	// A person answered by post or phone cannot answer questions online:
+	// staff verify them themselves (see Raise).
+	if !r.Closed() && r.Kind == KindRequest && !r.Waiting() && !sub.Offline() {
 		cur, err := v.tierNow(ctx, r)
 		if err != nil {
 			return nil, err

@@ -267,14 +267,23 @@ func TestNoEmailLetterIsNotAskedOnline(t *testing.T) {
 
 		res = staff.post(href+"/identity/raise", url.Values{"tier": {"two_points"}, "raise_reason": {"Unsure it is them."}})
 		failedForm(t, "raise for a person with no e-mail", res, http.StatusUnprocessableEntity)
-		if got := res.text("#f-tier-error"); !strings.Contains(got, "no email address") || !strings.Contains(got, "by post or phone") ||
-			res.doc.Find(`#f-raise_reason`).Text() != "Unsure it is them." {
+		if got := res.text(".error-summary"); !strings.Contains(got, "no email address") || !strings.Contains(got, "by post or phone") {
 			t.Fatalf("raise refused with %q:\n%s", got, res.text("main"))
 		}
-		// The page offers no question to ask online; one posted anyway is
-		// refused, saying why.
-		if page := staff.get(href); page.doc.Find(`form[action$="/pause"]`).Length() != 0 {
+		// The page offers no online question nor identity check; one posted
+		// anyway is refused, saying why.
+		page = staff.get(href)
+		if page.doc.Find(`form[action$="/pause"], form[action$="/identity/raise"]`).Length() != 0 {
 			t.Fatal("the request page offers to ask a person with no e-mail online")
+		}
+		// Nor does it promise an e-mail anywhere.
+		for _, promise := range []string{"Save and tell the requester", "is emailed the new date", "the email only tells them", "with a code we e-mail them"} {
+			if strings.Contains(page.body, promise) {
+				t.Errorf("the request page of a person with no e-mail says %q", promise)
+			}
+		}
+		if !strings.Contains(page.body, "Save (then tell them by post or phone)") || !strings.Contains(page.body, "send it to them by post") {
+			t.Errorf("the request page does not say how to tell them:\n%s", page.text("main"))
 		}
 		res = staff.post(href+"/pause", url.Values{"pause_reason": {"clarify"}, "question": {"Which account?"}})
 		failedForm(t, "question for a person with no e-mail", res, http.StatusUnprocessableEntity)

@@ -75,6 +75,9 @@ type QueueRow struct {
 
 // RequestView is one request for staff.
 type RequestView struct {
+	// Offline: the person is answered by post or phone (no e-mail), and
+	// the page says so wherever it would promise an e-mail.
+	Offline bool
 	ID            int64
 	Reference     string
 	Right         string
@@ -370,4 +373,13 @@ type SettingsChange struct {
 	At      time.Time
 	Who     string
 	Changed string
+}
+
+// Told is the key of a text that promises the person an e-mail, or of its
+// version for a person answered by post or phone.
+func (v RequestView) Told(key string) string {
+	if v.Offline {
+		return key + ".offline"
+	}
+	return key
 }
