@@ -77,7 +77,7 @@ type QueueRow struct {
 type RequestView struct {
 	// Offline: the person is answered by post or phone (no e-mail), and
 	// the page says so wherever it would promise an e-mail.
-	Offline bool
+	Offline       bool
 	ID            int64
 	Reference     string
 	Right         string
