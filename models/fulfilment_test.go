@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -463,6 +464,39 @@ func TestCorrectionItems(t *testing.T) {
 		}
 		if err := f.corr.Add(ctx, sub.TrackingToken, id, "Phone", "1", "2", person); !errors.Is(err, models.ErrCorrectionState) {
 			t.Fatalf("an item added after completion: %v", err)
+		}
+	})
+}
+
+// A request withdrawn while its tasks are open: a system already sent its
+// task is sent a signed cancellation after it (same key, so never ahead of
+// it); a system whose task was not sent yet is sent nothing at all.
+func TestWithdrawalCancelsSentTasks(t *testing.T) {
+	eachDB(t, func(t *testing.T, d *domain) {
+		ctx := context.Background()
+		f := newFulfil(t, d)
+		f.system(t, "CRM", "https://crm.example.com/hook", "delete")
+		f.system(t, "Billing", "https://billing.example.com/hook", "delete")
+		_, id := f.verified(t, "cancel@example.org", "delete")
+		var jobs []models.HTTPJob
+		d.db.Where("kind = ?", models.JobTaskWebhook).Order("id").Find(&jobs)
+		if len(jobs) != 2 {
+			t.Fatalf("%d task calls, want 2", len(jobs))
+		}
+		// The CRM's call went out; Billing's is still queued.
+		d.db.Model(&models.HTTPJob{}).Where("id = ?", jobs[0].ID).Update("status", "sent")
+		if err := d.reqs.Move(ctx, id, models.Transition{To: models.StatusWithdrawn}, d.officer(t)); err != nil {
+			t.Fatal(err)
+		}
+		var after []models.HTTPJob
+		d.db.Where("kind = ?", models.JobTaskWebhook).Order("id").Find(&after)
+		if len(after) != 3 || after[1].Status != "superseded" || after[2].Status != "pending" || after[2].DedupeKey != jobs[0].DedupeKey {
+			t.Fatalf("calls after the withdrawal: %+v", after)
+		}
+		var c models.TaskCancel
+		if err := json.Unmarshal([]byte(after[2].Body), &c); err != nil || c.Type != "task.cancelled" || c.System != "CRM" ||
+			c.Reason != models.StatusWithdrawn || c.Reference == "" || c.Round != 1 {
+			t.Fatalf("cancellation %+v %v (%s)", c, err, after[2].Body)
 		}
 	})
 }

@@ -770,9 +770,65 @@ func (t *tx) closeTasksWith(requestID int64, status string) error {
 		Update("status", "superseded").Error; err != nil {
 		return err
 	}
+	if err := t.cancelSentTasks(requestID, ids, keys, status); err != nil {
+		return err
+	}
 	return t.Model(&Task{}).Where("id IN ? AND status IN "+taskOpenSQL, ids).
 		Updates(map[string]any{"status": TaskNotApplicable, "note": "", "closed_at": now, "closed_by_kind": "system:" + status,
 			"updated_at": now}).Error
+}
+
+// TaskCancel tells a system that a task it was sent is no longer wanted:
+// the request was withdrawn, denied or merged before the system answered.
+type TaskCancel struct {
+	Type      string `json:"type"` // "task.cancelled"
+	TaskID    int64  `json:"task_id"`
+	Round     int    `json:"round"`
+	System    string `json:"system"`
+	Reference string `json:"reference"`
+	Reason    string `json:"reason"` // the request's new status: withdrawn, denied or merged
+}
+
+// cancelSentTasks tells each system already sent (or being sent) one of
+// the open tasks ids (with their keys) that the request ended with
+// status: a deletion withdrawn must not go ahead. The call has the task's
+// key, so it follows the task's own call and never overtakes it.
+func (t *tx) cancelSentTasks(requestID int64, ids []int64, keys []string, status string) error {
+	var sent []string
+	if err := t.Model(&HTTPJob{}).Where("kind = ? AND dedupe_key IN ? AND status IN ?", JobTaskWebhook, keys, []string{"sent", "sending"}).
+		Distinct("dedupe_key").Pluck("dedupe_key", &sent).Error; err != nil || len(sent) == 0 {
+		return err
+	}
+	var ref string
+	if err := t.Table("submissions").Joins("JOIN requests ON requests.submission_id = submissions.id").
+		Where("requests.id = ?", requestID).Pluck("submissions.reference", &ref).Error; err != nil {
+		return err
+	}
+	var tasks []Task
+	if err := t.Where("id IN ?", ids).Order("id").Find(&tasks).Error; err != nil {
+		return err
+	}
+	for _, task := range tasks {
+		if !contains(sent, taskDedupe(task.ID)) {
+			continue
+		}
+		var s DataSystem
+		if err := t.Where("id = ?", task.SystemID).Take(&s).Error; err != nil {
+			return err
+		}
+		if s.WebhookURL == "" || s.ArchivedAt != nil {
+			continue
+		}
+		body, err := json.Marshal(TaskCancel{Type: "task.cancelled", TaskID: task.ID, Round: task.Round, System: s.Name, Reference: ref, Reason: status})
+		if err != nil {
+			return err
+		}
+		if err := t.enqueueSigned(JobTaskWebhook, taskDedupe(task.ID), http.MethodPost, s.WebhookURL,
+			map[string]string{"Content-Type": "application/json"}, body, "system:"+strconv.FormatInt(s.ID, 10)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrCorrectionsPending: an item the person asked to correct has no
