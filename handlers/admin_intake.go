@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rightsdesk/rightsdesk/internal/rules"
@@ -18,8 +17,7 @@ import (
 // post or in person, with the day it arrived: its clock runs from that day,
 // under the same rules and verification as the web form.
 func (h *Handlers) Intake(c echo.Context) error {
-	today := h.Core.Now().In(h.org().Location).Format(time.DateOnly)
-	return h.renderIntake(c, http.StatusOK, url.Values{"received": {today}, "channel": {"email"}}, nil)
+	return h.renderIntake(c, http.StatusOK, url.Values{"received": {h.today()}, "channel": {"email"}}, nil)
 }
 
 var intakeFields = []string{"channel", "received", "country", "state", "province", "rights", "name", "email", "phone", "address", "relationship", "details"}
@@ -55,14 +53,14 @@ func (h *Handlers) IntakePost(c echo.Context) error {
 	if !slices.Contains(models.IntakeChannels, in.Channel) {
 		return h.renderIntake(c, http.StatusUnprocessableEntity, values, &models.ValidationError{Fields: map[string]string{"channel": "error.channel.required"}})
 	}
-	received, perr := time.ParseInLocation(time.DateOnly, values.Get("received"), h.org().Location)
-	if perr != nil {
-		return h.renderIntake(c, http.StatusUnprocessableEntity, values, &models.ValidationError{Fields: map[string]string{"received": "error.received.invalid"}})
-	}
 	// Today's request: received now. An earlier day: its first moment,
 	// the earliest the clock could have started.
-	if now := h.Core.Now(); received.Format(time.DateOnly) == now.In(h.org().Location).Format(time.DateOnly) {
-		received = now
+	received, perr := h.staffDay(values.Get("received"), "received")
+	if perr != nil {
+		return h.renderIntake(c, http.StatusUnprocessableEntity, values, perr)
+	}
+	if received.IsZero() {
+		received = h.Core.Now()
 	}
 	in.ReceivedAt = received
 	st := CurrentStaff(c)

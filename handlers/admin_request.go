@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -97,16 +98,22 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 	}
 	email := sub.Email + " (" + verified + ")"
 	if sub.Offline() {
+		// Entered by staff from a letter or a call: nothing is e-mailed
+		// (models: tx.enqueue), so staff answer by post or phone.
+		v.Offline = true
 		email = p.T.T("req.no_email")
 		by := "mail"
 		if sub.Channel == "phone" {
 			by = "phone"
+			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.phone", sub.Phone, sub.Reference))
+		} else {
+			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.mail", sub.Reference))
 		}
 		v.AckByStaff, v.AckBy = true, p.T.T("channel."+by)
 		v.AckRecord = r.AckDueAt != nil && r.AcknowledgedAt == nil && !r.Closed() && models.CanWork(CurrentStaff(c).Role)
 		v.AckForm = orEmpty(f.ack)
 		if v.AckForm.Get("acked_on") == "" {
-			v.AckForm.Values.Set("acked_on", h.Core.Now().In(h.org().Location).Format(time.DateOnly))
+			v.AckForm.Values.Set("acked_on", h.today())
 		}
 	}
 	v.Requester = []admin.Row{
@@ -123,16 +130,6 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		{Label: p.T.T("req.submitted_by"), Value: p.T.T("form.on_behalf." + sub.OnBehalf)},
 		{Label: p.T.T("req.channel"), Value: p.T.T("channel." + sub.Channel)},
 	}...)
-	if sub.Offline() {
-		// Entered by staff from a letter or a call: nothing is e-mailed
-		// (models: tx.enqueue), so staff answer by post or phone.
-		v.Offline = true
-		if sub.Channel == "phone" {
-			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.phone", sub.Phone, sub.Reference))
-		} else {
-			v.Flags = append(v.Flags, p.T.T("req.no_email_flag.mail", sub.Reference))
-		}
-	}
 	// A privacy choice is known by its identifier, not a name and a place.
 	if pref, ch, err := h.Choices.ChoiceOf(c.Request().Context(), r.ID); err != nil {
 		return err
@@ -156,7 +153,7 @@ func (h *Handlers) renderRequest(c echo.Context, status int, f forms) error {
 		// anyone who wrote): staff enter it.
 		v.AppealEnter, v.AppealForm = true, orEmpty(f.appeal)
 		if v.AppealForm.Get("appeal_received") == "" {
-			v.AppealForm.Values.Set("appeal_received", h.Core.Now().In(h.org().Location).Format(time.DateOnly))
+			v.AppealForm.Values.Set("appeal_received", h.today())
 		}
 	}
 	if d.Appeal != nil {
@@ -300,8 +297,8 @@ func (h *Handlers) toldKey(c echo.Context, id int64, key string) (string, error)
 // the request of a person with no e-mail.
 func (h *Handlers) RequestAcknowledge(c echo.Context) error {
 	return h.staffAction(c, "acknowledge", "flash.acknowledged", func(id int64, v url.Values, a models.Actor) error {
-		// The day it was sent, today by default; today's is now.
-		day, err := h.dayBefore(v.Get("acked_on"), "acked_on")
+		// The day it was sent, today by default.
+		day, err := h.staffDay(cmp.Or(strings.TrimSpace(v.Get("acked_on")), h.today()), "acked_on")
 		if err != nil {
 			return err
 		}
@@ -312,7 +309,7 @@ func (h *Handlers) RequestAcknowledge(c echo.Context) error {
 // RequestAppeal records an appeal of a denied request received by post.
 func (h *Handlers) RequestAppeal(c echo.Context) error {
 	return h.staffAction(c, "appeal", "flash.appeal_entered", func(id int64, v url.Values, a models.Actor) error {
-		day, err := h.dayBefore(v.Get("appeal_received"), "appeal_received")
+		day, err := h.staffDay(cmp.Or(strings.TrimSpace(v.Get("appeal_received")), h.today()), "appeal_received")
 		if err != nil {
 			return err
 		}
@@ -320,18 +317,19 @@ func (h *Handlers) RequestAppeal(c echo.Context) error {
 	})
 }
 
-// dayBefore reads a date staff gave in field: zero for today (or none),
-// else that day's first moment in the organization's time zone.
-func (h *Handlers) dayBefore(s, field string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, h.org().Location)
+// today is the organization's date today, as a date field shows it.
+func (h *Handlers) today() string { return h.Core.Now().In(h.org().Location).Format(time.DateOnly) }
+
+// staffDay reads a date field in which staff say when something happened:
+// zero for today (the domain then takes the moment itself), else that
+// day's first moment in the organization's time zone, the earliest it
+// could have been.
+func (h *Handlers) staffDay(s, field string) (time.Time, error) {
+	d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s), h.org().Location)
 	if err != nil {
 		return time.Time{}, &models.ValidationError{Fields: map[string]string{field: "error." + field + ".invalid"}}
 	}
-	if d.Format(time.DateOnly) == h.Core.Now().In(h.org().Location).Format(time.DateOnly) {
+	if d.Format(time.DateOnly) == h.today() {
 		return time.Time{}, nil
 	}
 	return d, nil
