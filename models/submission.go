@@ -350,12 +350,12 @@ func (s *Submissions) Submit(ctx context.Context, in SubmissionInput, actor Acto
 		if err := insertSubmission(tx, sub); err != nil {
 			return err
 		}
-		if sub.NoEmail() {
-			// Nothing is mailed: no bound on mail to count against.
-		} else if ok, _, err := c.allow(tx.DB, mailPerRecipient, sub.Email); err != nil {
-			return err
-		} else if !ok {
-			return ErrThrottled
+		if !sub.NoEmail() { // with none, nothing is mailed to count
+			if ok, _, err := c.allow(tx.DB, mailPerRecipient, sub.Email); err != nil {
+				return err
+			} else if !ok {
+				return ErrThrottled
+			}
 		}
 		ackRights, err := tx.insertRequests(sub, in.Rights, in.Channel, actor, received, false, in.GPC)
 		if err != nil {

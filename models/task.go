@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -751,26 +752,23 @@ func (t *tx) openTaskCount(requestID int64) (int, error) {
 // completion (denied, withdrawn, merged): there is nothing left to do.
 func (t *tx) closeTasksWith(requestID int64, status string) error {
 	now := t.c.Now()
+	var open []Task
+	if err := t.Where("request_id = ? AND status IN "+taskOpenSQL, requestID).Order("id").Find(&open).Error; err != nil || len(open) == 0 {
+		return err
+	}
+	ids, keys := make([]int64, len(open)), make([]string, len(open))
+	for i, task := range open {
+		ids[i], keys[i] = task.ID, taskDedupe(task.ID)
+	}
 	// A task's job not yet sent is not sent at all: a system must not be
 	// asked to act on a request already closed (an opt-out withdrawn by
 	// opting back in would otherwise reach it after the change that
 	// undid it).
-	var ids []int64
-	if err := t.Model(&Task{}).Where("request_id = ? AND status IN "+taskOpenSQL, requestID).Pluck("id", &ids).Error; err != nil {
-		return err
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = taskDedupe(id)
-	}
 	if err := t.Model(&HTTPJob{}).Where("kind = ? AND dedupe_key IN ? AND status = ?", JobTaskWebhook, keys, "pending").
 		Update("status", "superseded").Error; err != nil {
 		return err
 	}
-	if err := t.cancelSentTasks(requestID, ids, keys, status); err != nil {
+	if err := t.cancelSentTasks(requestID, open, keys, status); err != nil {
 		return err
 	}
 	return t.Model(&Task{}).Where("id IN ? AND status IN "+taskOpenSQL, ids).
@@ -790,10 +788,10 @@ type TaskCancel struct {
 }
 
 // cancelSentTasks tells each system already sent (or being sent) one of
-// the open tasks ids (with their keys) that the request ended with
-// status: a deletion withdrawn must not go ahead. The call has the task's
-// key, so it follows the task's own call and never overtakes it.
-func (t *tx) cancelSentTasks(requestID int64, ids []int64, keys []string, status string) error {
+// the open tasks (with their keys) that the request ended with status: a
+// deletion withdrawn must not go ahead. The call has the task's key, so it
+// follows the task's own call and never overtakes it.
+func (t *tx) cancelSentTasks(requestID int64, open []Task, keys []string, status string) error {
 	var sent []string
 	if err := t.Model(&HTTPJob{}).Where("kind = ? AND dedupe_key IN ? AND status IN ?", JobTaskWebhook, keys, []string{"sent", "sending"}).
 		Distinct("dedupe_key").Pluck("dedupe_key", &sent).Error; err != nil || len(sent) == 0 {
@@ -804,21 +802,20 @@ func (t *tx) cancelSentTasks(requestID int64, ids []int64, keys []string, status
 		Where("requests.id = ?", requestID).Pluck("submissions.reference", &ref).Error; err != nil {
 		return err
 	}
-	var tasks []Task
-	if err := t.Where("id IN ?", ids).Order("id").Find(&tasks).Error; err != nil {
+	systemIDs := make([]int64, len(open))
+	for i, task := range open {
+		systemIDs[i] = task.SystemID
+	}
+	var systems []DataSystem
+	if err := t.Where("id IN ? AND webhook_url <> '' AND archived_at IS NULL", systemIDs).Find(&systems).Error; err != nil {
 		return err
 	}
-	for _, task := range tasks {
-		if !contains(sent, taskDedupe(task.ID)) {
+	for _, task := range open {
+		i := slices.IndexFunc(systems, func(s DataSystem) bool { return s.ID == task.SystemID })
+		if i < 0 || !contains(sent, taskDedupe(task.ID)) {
 			continue
 		}
-		var s DataSystem
-		if err := t.Where("id = ?", task.SystemID).Take(&s).Error; err != nil {
-			return err
-		}
-		if s.WebhookURL == "" || s.ArchivedAt != nil {
-			continue
-		}
+		s := systems[i]
 		body, err := json.Marshal(TaskCancel{Type: "task.cancelled", TaskID: task.ID, Round: task.Round, System: s.Name, Reference: ref, Reason: status})
 		if err != nil {
 			return err
