@@ -159,8 +159,10 @@ func TestChoiceTasksAndWebhooks(t *testing.T) {
 			}
 			// Up: retried and delivered, signed with the system's key.
 			ads.start(t)
-			h.retryNow()
+			// An attempt in flight while it came up may still fail and wait
+			// its backoff: each poll makes what is pending due again.
 			waitFor(t, "the change and the task delivered", func() bool {
+				h.retryNow()
 				return len(ads.of("preference.changed")) == 1 && len(ads.of("task.opened")) == 1
 			})
 			ch := ads.of("preference.changed")[0]
